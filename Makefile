@@ -1,0 +1,32 @@
+# The two set-up commands: `make run` starts the bot, `make test` runs every check.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+
+.PHONY: run test lint typecheck demo bench clean
+
+$(VENV)/.run-installed: pyproject.toml
+	$(PYTHON) -c 'import sys; sys.exit("Python 3.11 or newer is needed, found " + sys.version.split()[0]) if sys.version_info < (3, 11) else None'
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.test-installed: pyproject.toml $(VENV)/.run-installed
+	$(PY) -m pip install --quiet -e '.[test,dev]'
+	touch $@
+
+run: $(VENV)/.run-installed
+	$(PY) -m bot run
+
+test: $(VENV)/.test-installed
+	$(VENV)/bin/ruff check bot cogs tests bench
+	$(VENV)/bin/ruff format --check bot cogs tests bench
+	$(VENV)/bin/mypy
+	$(VENV)/bin/pytest
+
+bench: $(VENV)/.test-installed
+	$(PY) bench/engine.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""Forum Bridge: a patient forum's community and moderation rules, carried into Discord."""

@@ -1,0 +1,54 @@
+"""The command line: `python -m bot run | backtest | …`."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from bot.policy import DEFAULT_POLICY_FILE
+
+EXIT_USAGE = 2
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser with every subcommand."""
+    parser = argparse.ArgumentParser(
+        prog="python -m bot",
+        description="Forum Bridge: carries a patient forum's moderation rules into Discord.",
+    )
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    commands.add_parser("run", help="start the bot (needs DISCORD_TOKEN in the environment or .env)")
+
+    backtest = commands.add_parser(
+        "backtest",
+        help="replay an exported Discord channel through the policy and report what it would do",
+        description="Replay a DiscordChatExporter JSON export through the policy engine.",
+    )
+    backtest.add_argument("export", type=Path, metavar="EXPORT.json", help="a DiscordChatExporter JSON export")
+    backtest.add_argument(
+        "--policy", type=Path, default=DEFAULT_POLICY_FILE, metavar="FILE", help="policy file (default: %(default)s)"
+    )
+    backtest.add_argument(
+        "--assume-established", action="store_true", help="treat every author as established (nobody is new)"
+    )
+    backtest.add_argument("--json", action="store_true", help="one JSON object per message on stdout, nothing else")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point; returns the process exit status."""
+    args = build_parser().parse_args(argv)
+    if args.command == "run":
+        from bot.runner import run_bot
+
+        return run_bot()
+    if args.command == "backtest":
+        from bot.backtest import run_backtest
+
+        logging.basicConfig(level=logging.WARNING, stream=sys.stderr, format="%(levelname)s %(message)s")
+        return run_backtest(args.export, args.policy, assume_established=args.assume_established, as_json=args.json)
+    raise AssertionError(f"unhandled command {args.command}")  # argparse rejects unknown ones first

@@ -1,0 +1,169 @@
+"""Reading the community's policy file (TOML) into the engine's types, with readable errors."""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from bot.rules import Action, DomainListError, DomainLists, LinkClass, Policy, canonical_host, registrable_domain
+
+DATA_DIR = Path(__file__).resolve().parent.parent / "data"
+DEFAULT_POLICY_FILE = DATA_DIR / "policy.toml"
+
+_SCHEMA: Mapping[str, frozenset[str]] = {
+    "new_members": frozenset({"hold", "approved_posts_required"}),
+    "links": frozenset({"internal_domains", "allowed_domains", "medical_list", "shortener_list", "actions"}),
+    "emails": frozenset({"action"}),
+}
+
+
+class PolicyError(ValueError):
+    """The policy file (or a list it names) is missing or invalid; the message says where and why."""
+
+
+@dataclass(frozen=True, slots=True)
+class PolicyBundle:
+    """A policy and the domain lists it names, loaded together."""
+
+    policy: Policy
+    lists: DomainLists
+    source: Path
+
+
+def load_policy_file(path: Path = DEFAULT_POLICY_FILE) -> PolicyBundle:
+    """Load and validate a policy file and its lists; raise PolicyError naming the problem."""
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise PolicyError(f"{path}: no such file") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise PolicyError(f"{path}: cannot read it ({exc})") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise PolicyError(f"{path}: not valid TOML ({exc})") from None
+    try:
+        policy, lists_paths = parse_policy(raw)
+        lists = load_lists(path.parent / lists_paths[0], path.parent / lists_paths[1])
+    except PolicyError as exc:
+        raise PolicyError(f"{path}: {exc}") from None
+    return PolicyBundle(policy, lists, path)
+
+
+def load_lists(medical: Path, shorteners: Path) -> DomainLists:
+    """Read the medical and shortener list files."""
+    texts = []
+    for path in (medical, shorteners):
+        try:
+            texts.append(path.read_text(encoding="utf-8"))
+        except OSError as exc:
+            raise PolicyError(f"cannot read list {path}: {exc.strerror or exc}") from None
+    try:
+        return DomainLists.from_text(texts[0], texts[1])
+    except DomainListError as exc:
+        # Which of the two failed is worth naming: parse them apart to find out.
+        which = medical
+        try:
+            DomainLists.from_text(texts[0], "")
+        except DomainListError:
+            pass
+        else:
+            which = shorteners
+        raise PolicyError(f"list {which}: {exc}") from None
+
+
+def parse_policy(raw: Mapping[str, Any]) -> tuple[Policy, tuple[str, str]]:
+    """Validate a parsed policy document; return the Policy and the two list file names."""
+    errors: list[str] = []
+    for key in raw:
+        if key not in _SCHEMA:
+            errors.append(f"unknown section [{key}]")
+    for section, allowed in _SCHEMA.items():
+        value = raw.get(section, {})
+        if not isinstance(value, Mapping):
+            errors.append(f"[{section}] must be a table")
+            continue
+        errors.extend(f"unknown key {section}.{key}" for key in value if key not in allowed)
+    if errors:
+        raise PolicyError("; ".join(errors))
+
+    members = raw.get("new_members", {})
+    links = raw.get("links", {})
+    emails = raw.get("emails", {})
+    hold = _typed(members, "new_members.hold", "hold", bool, True, errors)
+    count = _typed(members, "new_members.approved_posts_required", "approved_posts_required", int, 1, errors)
+    if isinstance(count, int) and not isinstance(count, bool) and not 0 <= count <= 1000:
+        errors.append("new_members.approved_posts_required must be between 0 and 1000")
+    internal = _domains(links, "internal_domains", errors, default=("spine-health.com",))
+    allowed = _domains(links, "allowed_domains", errors, default=())
+    medical_list = _typed(links, "links.medical_list", "medical_list", str, "medical_domains.txt", errors)
+    shortener_list = _typed(links, "links.shortener_list", "shortener_list", str, "shorteners.txt", errors)
+    actions: dict[LinkClass, Action] = {}
+    raw_actions = links.get("actions", {})
+    if not isinstance(raw_actions, Mapping):
+        errors.append("links.actions must be a table")
+        raw_actions = {}
+    for key in raw_actions:
+        if key not in LinkClass.__members__.values():
+            errors.append(f"unknown link class links.actions.{key} (one of: {', '.join(LinkClass)})")
+    for link_class in LinkClass:
+        actions[link_class] = _action(raw_actions, f"links.actions.{link_class}", link_class.value, errors)
+    email_action = _action(emails, "emails.action", "action", errors)
+    if errors:
+        raise PolicyError("; ".join(errors))
+    policy = Policy(
+        new_member_hold=bool(hold),
+        new_member_posts=int(count),
+        link_actions=actions,
+        email_action=email_action,
+        internal_domains=internal,
+        allowed_domains=allowed,
+    )
+    return policy, (str(medical_list), str(shortener_list))
+
+
+_DEFAULT_ACTIONS = {
+    "internal": Action.ALLOW,
+    "allowed": Action.ALLOW,
+    "medical": Action.BLOCK,
+    "shortener": Action.HOLD,
+    "invite": Action.HOLD,
+    "external": Action.HOLD,
+    "action": Action.HOLD,
+}
+
+
+def _typed(table: Mapping[str, Any], name: str, key: str, kind: type, default: Any, errors: list[str]) -> Any:
+    value = table.get(key, default)
+    # bool is a subclass of int: "approved_posts_required = true" is a mistake, not 1.
+    if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+        errors.append(f"{name} must be {_KIND_NAMES[kind]}, not {value!r}")
+        return default
+    return value
+
+
+_KIND_NAMES = {bool: "true or false", int: "a whole number", str: "a string"}
+
+
+def _action(table: Mapping[str, Any], name: str, key: str, errors: list[str]) -> Action:
+    value = table.get(key, _DEFAULT_ACTIONS[key].value)
+    try:
+        return Action(value)
+    except ValueError:
+        errors.append(f"{name} must be one of allow, hold, block, not {value!r}")
+        return _DEFAULT_ACTIONS[key]
+
+
+def _domains(table: Mapping[str, Any], key: str, errors: list[str], *, default: tuple[str, ...]) -> frozenset[str]:
+    value = table.get(key, list(default))
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        errors.append(f"links.{key} must be a list of domain names")
+        return frozenset(default)
+    domains = set()
+    for item in value:
+        domain = canonical_host(item.strip())
+        if not registrable_domain(domain):
+            errors.append(f"links.{key}: {item!r} is not a domain under the Public Suffix List")
+        domains.add(domain)
+    return frozenset(domains)

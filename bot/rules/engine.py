@@ -1,0 +1,112 @@
+"""The policy engine: facts about a message and its author in, a verdict with reasons out."""
+
+from __future__ import annotations
+
+from bot.rules.domains import DomainLists, matches_any, registrable_domain
+from bot.rules.model import (
+    LINK_CLASS_REASON,
+    REASON_ORDER,
+    Action,
+    AuthorFacts,
+    Link,
+    LinkClass,
+    MessageFacts,
+    Policy,
+    Reason,
+    Verdict,
+)
+from bot.rules.scan import FoundLink, scan
+
+_INVITE_DOMAINS = frozenset({"discord.gg", "discord.com", "discordapp.com", "discord.me"})
+_ALLOW = Verdict(Action.ALLOW)
+_HOLD_NEW_MEMBER = Verdict(Action.HOLD, (Reason.NEW_MEMBER,))
+_UNSEEN = object()
+_LISTED_CACHE_SIZE = 8192
+_REASON_RANK = {reason: rank for rank, reason in enumerate(REASON_ORDER)}
+
+
+class Engine:
+    """Judges messages against a policy, using the shipped domain lists."""
+
+    __slots__ = ("_listed", "_lists")
+
+    def __init__(self, lists: DomainLists) -> None:
+        self._lists = lists
+        self._listed: dict[str, LinkClass | None] = {}
+
+    @property
+    def lists(self) -> DomainLists:
+        """The medical and shortener lists this engine was built with."""
+        return self._lists
+
+    def evaluate(self, author: AuthorFacts, message: MessageFacts, policy: Policy) -> Verdict:
+        """Decide allow, hold or block for one message, with every reason that applies."""
+        found = scan(message.text, message.embed_urls)
+        links = tuple(self._classify(item, policy, message.guild_id) for item in found.links)
+        if author.is_moderator:
+            return Verdict(Action.ALLOW, (), links, found.emails) if (links or found.emails) else _ALLOW
+
+        new_member = (
+            policy.new_member_hold and not author.trusted and author.approved_posts < policy.new_member_posts
+        )
+        if not links and not found.emails:
+            return _HOLD_NEW_MEMBER if new_member else _ALLOW
+
+        action = Action.HOLD if new_member else Action.ALLOW
+        reasons: set[Reason] = {Reason.NEW_MEMBER} if new_member else set()
+        for link in links:
+            link_action = policy.link_actions[link.link_class]
+            if link.link_class is LinkClass.EXTERNAL and author.links_preapproved:
+                link_action = Action.ALLOW
+            reason = LINK_CLASS_REASON[link.link_class]
+            if link_action is not Action.ALLOW and reason is not None:
+                reasons.add(reason)
+                if link_action.severity > action.severity:
+                    action = link_action
+        if found.emails and policy.email_action is not Action.ALLOW:
+            reasons.add(Reason.EMAIL)
+            if policy.email_action.severity > action.severity:
+                action = policy.email_action
+        ordered = tuple(sorted(reasons, key=_REASON_RANK.__getitem__))
+        return Verdict(action, ordered, links, found.emails)
+
+    def classify_host(self, host: str, path: str, policy: Policy, guild_id: int | None = None) -> Link:
+        """The class of a link to this canonical host and path under the policy."""
+        return self._classify(FoundLink(host + path, host, path), policy, guild_id)
+
+    def _classify(self, found: FoundLink, policy: Policy, guild_id: int | None) -> Link:
+        host = found.host
+        domain = registrable_domain(host) or host
+        return Link(found.url, host, domain, self._link_class(host, domain, found.path, policy, guild_id))
+
+    def _link_class(self, host: str, domain: str, path: str, policy: Policy, guild_id: int | None) -> LinkClass:
+        if matches_any(host, policy.internal_domains):
+            return LinkClass.INTERNAL
+        listed = self._listed_class(host)
+        if listed is LinkClass.MEDICAL:
+            return listed
+        if domain in _INVITE_DOMAINS:
+            lowered = path.lower()
+            if domain in ("discord.gg", "discord.me") or lowered.startswith("/invite/"):
+                return LinkClass.INVITE
+            if guild_id is not None and lowered.startswith(f"/channels/{guild_id}/"):
+                # A jump link to a message in this same server.
+                return LinkClass.INTERNAL
+        if matches_any(host, policy.allowed_domains):
+            return LinkClass.ALLOWED
+        return listed or LinkClass.EXTERNAL
+
+    def _listed_class(self, host: str) -> LinkClass | None:
+        """Medical or shortener, from the shipped lists (cached: they never change)."""
+        cached = self._listed.get(host, _UNSEEN)
+        if cached is _UNSEEN:
+            if matches_any(host, self._lists.medical):
+                cached = LinkClass.MEDICAL
+            elif matches_any(host, self._lists.shorteners):
+                cached = LinkClass.SHORTENER
+            else:
+                cached = None
+            if len(self._listed) >= _LISTED_CACHE_SIZE:
+                self._listed.clear()
+            self._listed[host] = cached
+        return cached

@@ -1,0 +1,150 @@
+"""Plain-value types the policy engine takes and returns.
+
+Everything here is a frozen dataclass or an enum of strings, so facts can be built from
+any source (a Discord message, an export, a test table) and verdicts can be stored,
+logged or serialised without touching Discord.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from types import MappingProxyType
+from typing import NamedTuple
+
+
+class Action(StrEnum):
+    """What to do with a message; ordered by severity."""
+
+    ALLOW = "allow"
+    HOLD = "hold"
+    BLOCK = "block"
+
+    @property
+    def severity(self) -> int:
+        """0 for allow, 1 for hold, 2 for block."""
+        return _SEVERITY[self]
+
+
+_SEVERITY = {Action.ALLOW: 0, Action.HOLD: 1, Action.BLOCK: 2}
+
+
+class Reason(StrEnum):
+    """Why a message is held or blocked: a public, stable vocabulary."""
+
+    NEW_MEMBER = "new_member"
+    EXTERNAL_LINK = "external_link"
+    MEDICAL_SITE = "medical_site"
+    SHORTENED_LINK = "shortened_link"
+    INVITE = "invite"
+    EMAIL = "email"
+
+
+# Reasons are always reported in this order, whatever order the text found them in.
+REASON_ORDER: tuple[Reason, ...] = tuple(Reason)
+
+
+class LinkClass(StrEnum):
+    """What kind of site a link points to, judged by its registrable domain."""
+
+    INTERNAL = "internal"
+    ALLOWED = "allowed"
+    MEDICAL = "medical"
+    SHORTENER = "shortener"
+    INVITE = "invite"
+    EXTERNAL = "external"
+
+
+# The reason a link class raises when its action is not "allow".
+LINK_CLASS_REASON: Mapping[LinkClass, Reason | None] = MappingProxyType(
+    {
+        LinkClass.INTERNAL: None,
+        LinkClass.ALLOWED: None,
+        LinkClass.MEDICAL: Reason.MEDICAL_SITE,
+        LinkClass.SHORTENER: Reason.SHORTENED_LINK,
+        LinkClass.INVITE: Reason.INVITE,
+        LinkClass.EXTERNAL: Reason.EXTERNAL_LINK,
+    }
+)
+
+DEFAULT_LINK_ACTIONS: Mapping[LinkClass, Action] = MappingProxyType(
+    {
+        LinkClass.INTERNAL: Action.ALLOW,
+        LinkClass.ALLOWED: Action.ALLOW,
+        LinkClass.MEDICAL: Action.BLOCK,
+        LinkClass.SHORTENER: Action.HOLD,
+        LinkClass.INVITE: Action.HOLD,
+        LinkClass.EXTERNAL: Action.HOLD,
+    }
+)
+
+DEFAULT_INTERNAL_DOMAINS = frozenset({"spine-health.com", "arthritis-health.com", "veritashealth.com"})
+
+
+@dataclass(frozen=True, slots=True)
+class Policy:
+    """A community's rules as data: the shipped defaults plus a guild's overrides."""
+
+    new_member_hold: bool = True
+    new_member_posts: int = 1
+    link_actions: Mapping[LinkClass, Action] = field(default_factory=lambda: DEFAULT_LINK_ACTIONS)
+    email_action: Action = Action.HOLD
+    internal_domains: frozenset[str] = DEFAULT_INTERNAL_DOMAINS
+    allowed_domains: frozenset[str] = frozenset()
+
+    def __post_init__(self) -> None:
+        if self.new_member_posts < 0:
+            raise ValueError("new_member_posts must be 0 or more")
+        missing = set(LinkClass) - set(self.link_actions)
+        if missing:
+            names = ", ".join(sorted(missing))
+            raise ValueError(f"link_actions has no action for: {names}")
+        if not isinstance(self.link_actions, MappingProxyType):
+            object.__setattr__(self, "link_actions", MappingProxyType(dict(self.link_actions)))
+
+
+@dataclass(frozen=True, slots=True)
+class AuthorFacts:
+    """What the engine knows about the person who wrote a message."""
+
+    user_id: int
+    is_moderator: bool = False
+    approved_posts: int = 0
+    trusted: bool = False
+    links_preapproved: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class MessageFacts:
+    """The parts of a message the rules read."""
+
+    text: str
+    attachment_names: tuple[str, ...] = ()
+    embed_urls: tuple[str, ...] = ()
+    guild_id: int | None = None
+
+
+# Verdicts and links are built for every screened message, so they are named tuples:
+# as immutable as a frozen dataclass and several times cheaper to construct.
+class Link(NamedTuple):
+    """A link found in a message: as written (de-obfuscated), its host, domain and class."""
+
+    url: str
+    host: str
+    domain: str
+    link_class: LinkClass
+
+
+class Verdict(NamedTuple):
+    """The engine's answer: an action, every reason that applies, and what it found."""
+
+    action: Action
+    reasons: tuple[Reason, ...] = ()
+    links: tuple[Link, ...] = ()
+    emails: tuple[str, ...] = ()
+
+    @property
+    def domains(self) -> tuple[str, ...]:
+        """The distinct registrable domains of the links, in order of appearance."""
+        return tuple(dict.fromkeys(link.domain for link in self.links))
