@@ -8,10 +8,11 @@ network or the disk beyond its own package data.
 from __future__ import annotations
 
 import ipaddress
+import unicodedata
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
-from types import MappingProxyType
 from functools import lru_cache
+from types import MappingProxyType
 from urllib.parse import unquote
 
 import tldextract
@@ -46,8 +47,6 @@ def canonical_host(raw: str) -> str:
     """Lowercase ASCII (punycode) form of a host as a reader would reach it."""
     host = unquote(raw) if "%" in raw else raw
     if not host.isascii():
-        import unicodedata
-
         host = unicodedata.normalize("NFKC", host).translate(HOST_TRANSLATION)
     host = host.strip(".").lower()
     if host.isascii():
@@ -145,7 +144,7 @@ def parse_domain_list(text: str, *, kinds: frozenset[str] | None) -> Iterable[tu
             shape = "a domain" if kinds is None else "a domain and a kind"
             raise DomainListError(f"line {number}: expected {shape}, got {line!r}")
         domain = canonical_host(parts[0])
-        if "." not in domain or not registrable_domain(domain) and not _is_public_suffix(domain):
+        if "." not in domain or (not registrable_domain(domain) and not _is_public_suffix(domain)):
             raise DomainListError(f"line {number}: {parts[0]!r} is not a domain under the Public Suffix List")
         kind = ""
         if kinds is not None:

@@ -20,7 +20,6 @@ from bot.rules.scan import FoundLink, scan
 _INVITE_DOMAINS = frozenset({"discord.gg", "discord.com", "discordapp.com", "discord.me"})
 _ALLOW = Verdict(Action.ALLOW)
 _HOLD_NEW_MEMBER = Verdict(Action.HOLD, (Reason.NEW_MEMBER,))
-_UNSEEN = object()
 _LISTED_CACHE_SIZE = 8192
 _REASON_RANK = {reason: rank for rank, reason in enumerate(REASON_ORDER)}
 
@@ -46,9 +45,7 @@ class Engine:
         if author.is_moderator:
             return Verdict(Action.ALLOW, (), links, found.emails) if (links or found.emails) else _ALLOW
 
-        new_member = (
-            policy.new_member_hold and not author.trusted and author.approved_posts < policy.new_member_posts
-        )
+        new_member = policy.new_member_hold and not author.trusted and author.approved_posts < policy.new_member_posts
         if not links and not found.emails:
             return _HOLD_NEW_MEMBER if new_member else _ALLOW
 
@@ -98,15 +95,15 @@ class Engine:
 
     def _listed_class(self, host: str) -> LinkClass | None:
         """Medical or shortener, from the shipped lists (cached: they never change)."""
-        cached = self._listed.get(host, _UNSEEN)
-        if cached is _UNSEEN:
-            if matches_any(host, self._lists.medical):
-                cached = LinkClass.MEDICAL
-            elif matches_any(host, self._lists.shorteners):
-                cached = LinkClass.SHORTENER
-            else:
-                cached = None
-            if len(self._listed) >= _LISTED_CACHE_SIZE:
-                self._listed.clear()
-            self._listed[host] = cached
+        listed = self._listed
+        if host in listed:
+            return listed[host]
+        cached: LinkClass | None = None
+        if matches_any(host, self._lists.medical):
+            cached = LinkClass.MEDICAL
+        elif matches_any(host, self._lists.shorteners):
+            cached = LinkClass.SHORTENER
+        if len(listed) >= _LISTED_CACHE_SIZE:
+            listed.clear()
+        listed[host] = cached
         return cached

@@ -47,16 +47,15 @@ EMPTY = ScanResult()
 # "word.<one of these>" is only a link with more evidence (see module docstring).
 AMBIGUOUS_TLDS = frozenset(
     """
-    am an app art as at bar be best by buy care cat center click club co day deal do doctor
-    fit fun gift go guru help hiv home how in is it kim live love me men mom moe mov md
-    my new news no now one page pay pet pics plus pro pub red rest run sale save sh show
-    so spa talk tax team tips to today top tv us vet vip win wiki work world wow yoga you
-    zip zone life links gay pl py rs ps
+    am an app art as at bar be best by buy care cat center click club co day deal do doctor fit fun gift
+    go guru help hiv home how in is it kim live love me men mom moe mov md my new news no now one page
+    pay pet pics plus pro pub red rest run sale save sh show so spa talk tax team tips to today top tv
+    us vet vip win wiki work world wow yoga you zip zone life links gay pl py rs ps
     """.split()
 )
 
 # Top-level domains that are never a sentence run-on even when capitalised ("Webmd.Com").
-STRONG_TLDS = frozenset("com net org edu gov".split())
+STRONG_TLDS = frozenset({"com", "net", "org", "edu", "gov"})
 
 # Suffixes accepted after a spelled-out " dot " ("example dot com"); an everyday word
 # after "dot" ("a dot in the box") must not become a domain.
@@ -69,14 +68,16 @@ SPELLED_TLDS = (
 EMAIL_PROVIDERS = frozenset(
     """
     gmail.com googlemail.com yahoo.com yahoo.co.uk ymail.com hotmail.com hotmail.co.uk outlook.com
-    live.com msn.com aol.com icloud.com me.com mac.com proton.me protonmail.com gmx.com gmx.net
-    mail.com zoho.com yandex.com yandex.ru comcast.net verizon.net att.net sbcglobal.net
-    btinternet.com sky.com shaw.ca rogers.com bigpond.com fastmail.com tutanota.com hey.com
+    live.com msn.com aol.com icloud.com me.com mac.com proton.me protonmail.com gmx.com gmx.net mail.com
+    zoho.com yandex.com yandex.ru comcast.net verizon.net att.net sbcglobal.net btinternet.com sky.com
+    shaw.ca rogers.com bigpond.com fastmail.com tutanota.com hey.com
     """.split()
 )
 
 _CHEAP_TRIGGERS = ("@", ":/", ":\\", "dot", "DOT", "Dot", " .", "(.)")
-_NON_ASCII_TRIGGERS = re.compile("[\u00ad\u034f\u180e\u200b-\u200f\u2060-\u2064\ufeff\uff01-\uff5e\u3002\uff61\ufe52\u2024]")
+_NON_ASCII_TRIGGERS = re.compile(
+    "[\u00ad\u034f\u180e\u200b-\u200f\u2060-\u2064\ufeff\uff01-\uff5e\u3002\uff61\ufe52\u2024]"
+)
 _WHITESPACE = frozenset(" \t\n\r\f\v.")
 
 _HXXP = re.compile(r"\bh(?:xx|XX|\*\*|tt|TT)p(s?)\s*(?:\[:\]|\(:\)|:)\s*(?=[/\\])", re.IGNORECASE)
@@ -92,7 +93,9 @@ _EMAIL = re.compile(rf"(?<![\w.+%-])([\w.+%-]{{1,64}})@({_HOST})(?![\w-])")
 _HOST_TOKEN = re.compile(rf"[(\[{{<\"']*({_HOST})(?![\w@-])")
 _LOCAL_PART = re.compile(r"[\w.+%-]{1,64}")
 _BARE = re.compile(rf"(?<![\w@.%-])({_HOST})(?![\w@-])((?::\d{{1,5}})?(?:[/?#][^\s<>\"'`|]*)?)")
-_IPV4_WITH_PATH = re.compile(r"(?<![\w.])((?:\d{1,3}\.){3}\d{1,3})((?::\d{1,5})(?:[/?#][^\s<>\"'`|]*)?|[/?#][^\s<>\"'`|]*)")
+_IPV4_WITH_PATH = re.compile(
+    r"(?<![\w.])((?:\d{1,3}\.){3}\d{1,3})((?::\d{1,5})(?:[/?#][^\s<>\"'`|]*)?|[/?#][^\s<>\"'`|]*)"
+)
 _TRAILING = ".,;:!?'\"*_~"
 
 
@@ -229,11 +232,11 @@ def _trim(url: str) -> str:
     """Drop punctuation that ends a sentence or closes a bracket the URL did not open."""
     while url:
         last = url[-1]
-        if last in _TRAILING:
-            url = url[:-1]
-        elif last == ")" and url.count("(") < url.count(")"):
-            url = url[:-1]
-        elif last == "]" and url.count("[") < url.count("]"):
+        if (
+            last in _TRAILING
+            or (last == ")" and url.count("(") < url.count(")"))
+            or (last == "]" and url.count("[") < url.count("]"))
+        ):
             url = url[:-1]
         else:
             break
@@ -274,6 +277,8 @@ def _judge_bare(candidate: str, rest: str, obfuscated: bool) -> FoundLink | None
             return None
         candidate = ".".join(labels)
     tld = labels[-1]
+    if not rest and len(labels) == 2 and len(labels[0]) == 1 and labels[0].isupper() and tld[:1].isupper():
+        return None  # "B.Sc", "M.Sc": a degree, not a domain
     host = canonical_host(candidate)
     if not registrable_domain(host):
         return None
