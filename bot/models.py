@@ -1,0 +1,172 @@
+"""Core records the store reads and writes: plain values, no Discord objects."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+from bot.rules import Action, Link, LinkClass, Reason
+
+
+class ItemState(StrEnum):
+    """Where a held message is in its life."""
+
+    PENDING = "pending"  # held, waiting for a moderator
+    BLOCKED = "blocked"  # removed outright (medical site); a moderator may restore it
+    APPROVED = "approved"  # published under the author's name
+    REJECTED = "rejected"  # not published; the author was told why
+    RESTORED = "restored"  # a blocked item a moderator published anyway
+
+
+OPEN_STATES = frozenset({ItemState.PENDING, ItemState.BLOCKED})
+
+
+class Decision(StrEnum):
+    """What a moderator can do with a held item."""
+
+    APPROVE = "approve"
+    APPROVE_TRUST = "approve_trust"
+    APPROVE_DOMAIN = "approve_domain"
+    REJECT = "reject"
+    RESTORE = "restore"
+
+
+DECISION_STATE = {
+    Decision.APPROVE: ItemState.APPROVED,
+    Decision.APPROVE_TRUST: ItemState.APPROVED,
+    Decision.APPROVE_DOMAIN: ItemState.APPROVED,
+    Decision.REJECT: ItemState.REJECTED,
+    Decision.RESTORE: ItemState.RESTORED,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class AttachmentData:
+    """An attachment's bytes and what Discord said about it."""
+
+    filename: str
+    content_type: str | None
+    data: bytes
+    spoiler: bool = False
+    description: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class StoredLink:
+    """A link as the engine classified it, kept with the held item."""
+
+    url: str
+    domain: str
+    link_class: LinkClass
+
+    @classmethod
+    def from_link(cls, link: Link) -> StoredLink:
+        """Keep what a moderator needs from an engine Link."""
+        return cls(link.url, link.domain, link.link_class)
+
+
+@dataclass(frozen=True, slots=True)
+class NewHeldItem:
+    """Everything needed to store a held message before its original is removed."""
+
+    guild_id: int
+    channel_id: int
+    message_id: int
+    author_id: int
+    author_name: str
+    author_avatar_url: str | None
+    content: str
+    action: Action
+    reasons: tuple[Reason, ...]
+    links: tuple[StoredLink, ...]
+    created_at: datetime
+    thread_id: int | None = None
+    thread_name: str | None = None
+    is_forum_post: bool = False
+    reply_to_url: str | None = None
+    edited: bool = False
+    attachments: tuple[AttachmentData, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class HeldItem:
+    """A stored held message and what has happened to it so far."""
+
+    id: int
+    guild_id: int
+    channel_id: int
+    message_id: int
+    author_id: int
+    author_name: str
+    author_avatar_url: str | None
+    content: str
+    action: Action
+    reasons: tuple[Reason, ...]
+    links: tuple[StoredLink, ...]
+    state: ItemState
+    created_at: datetime
+    thread_id: int | None = None
+    thread_name: str | None = None
+    is_forum_post: bool = False
+    reply_to_url: str | None = None
+    edited: bool = False
+    original_removed: bool = False
+    removal_error: str | None = None
+    card_channel_id: int | None = None
+    card_message_id: int | None = None
+    decided_by: int | None = None
+    decided_by_name: str | None = None
+    decided_at: datetime | None = None
+    decision: Decision | None = None
+    decision_reason: str | None = None
+    repost_channel_id: int | None = None
+    repost_message_id: int | None = None
+    author_notified: bool = False
+    attachment_names: tuple[str, ...] = field(default=())
+
+    @property
+    def is_open(self) -> bool:
+        """True while a moderator can still decide it."""
+        return self.state in OPEN_STATES
+
+    @property
+    def target_channel_id(self) -> int:
+        """Where the message was posted: the thread if any, else the channel."""
+        return self.thread_id or self.channel_id
+
+    @property
+    def external_domains(self) -> tuple[str, ...]:
+        """Distinct domains of the item's external links (what "allow domain" would allow)."""
+        return tuple(dict.fromkeys(link.domain for link in self.links if link.link_class is LinkClass.EXTERNAL))
+
+
+@dataclass(frozen=True, slots=True)
+class MemberRecord:
+    """What the community knows of a member in one guild."""
+
+    guild_id: int
+    user_id: int
+    approved_posts: int = 0
+    held_posts: int = 0
+    rejected_posts: int = 0
+    trusted: bool = False
+    links_preapproved: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class GuildSettings:
+    """A guild's configuration: where moderators work and what is screened."""
+
+    guild_id: int
+    moderator_channel_id: int | None = None
+    moderator_role_id: int | None = None
+    unscreened_channel_ids: frozenset[int] = frozenset()
+
+
+@dataclass(frozen=True, slots=True)
+class DecisionOutcome:
+    """The result of trying to decide an item: who won, and the item as it now is."""
+
+    won: bool
+    item: HeldItem

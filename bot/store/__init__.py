@@ -1,0 +1,569 @@
+"""The embedded store: one module owns the aiosqlite connection, the migrations and every query.
+
+Every method takes and returns core types (``bot.models``); SQL never leaves this package and
+is always parameterised. Writes run in explicit ``BEGIN IMMEDIATE`` transactions under a lock,
+so a multi-statement change is never interleaved with another coroutine's.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import sqlite3
+from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+
+from bot.models import (
+    DECISION_STATE,
+    OPEN_STATES,
+    AttachmentData,
+    Decision,
+    DecisionOutcome,
+    GuildSettings,
+    HeldItem,
+    ItemState,
+    MemberRecord,
+    NewHeldItem,
+    StoredLink,
+)
+from bot.rules import Action, LinkClass, Reason
+
+log = logging.getLogger(__name__)
+
+BUSY_TIMEOUT_MS = 5000
+
+# Restoring applies to blocked items; every other decision to pending ones.
+DECIDABLE_FROM = {decision: ItemState.PENDING.value for decision in Decision} | {
+    Decision.RESTORE: ItemState.BLOCKED.value
+}
+
+
+class StoreError(RuntimeError):
+    """The database cannot be opened or migrated."""
+
+
+def _migrations() -> list[tuple[int, str, str]]:
+    """(number, name, sql) for every shipped migration, in order."""
+    found = []
+    for entry in resources.files("bot.store.migrations").iterdir():
+        name = entry.name
+        if name.endswith(".sql") and name[:4].isdigit():
+            found.append((int(name[:4]), name, entry.read_text(encoding="utf-8")))
+    found.sort()
+    numbers = [number for number, _, _ in found]
+    if numbers != list(range(1, len(numbers) + 1)):
+        raise StoreError(f"migrations must be numbered 1..n without gaps, found {numbers}")
+    return found
+
+
+def _now_text(moment: datetime | None = None) -> str:
+    return (moment or datetime.now(UTC)).astimezone(UTC).isoformat()
+
+
+def _time(text: str | None) -> datetime | None:
+    return datetime.fromisoformat(text) if text else None
+
+
+class Store:
+    """Async access to the SQLite database."""
+
+    def __init__(self, connection: aiosqlite.Connection, path: Path) -> None:
+        self._db = connection
+        self._path = path
+        self._write_lock = asyncio.Lock()
+
+    @property
+    def path(self) -> Path:
+        """The database file."""
+        return self._path
+
+    @classmethod
+    async def open(cls, path: Path | str) -> Store:
+        """Open (creating if needed) and migrate the database at path."""
+        path = Path(path)
+        if str(path) != ":memory:":
+            path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            connection = await aiosqlite.connect(path, isolation_level=None)
+        except sqlite3.Error as exc:
+            raise StoreError(f"cannot open database {path}: {exc}") from exc
+        connection.row_factory = aiosqlite.Row
+        store = cls(connection, path)
+        try:
+            await connection.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            await connection.execute("PRAGMA journal_mode = WAL")
+            await connection.execute("PRAGMA synchronous = NORMAL")
+            await connection.execute("PRAGMA foreign_keys = ON")
+            await store._migrate()
+        except BaseException as exc:
+            # aiosqlite's worker thread keeps the process alive until the connection closes.
+            await connection.close()
+            if isinstance(exc, sqlite3.DatabaseError):
+                raise StoreError(f"cannot use database {path}: {exc}") from exc
+            raise
+        return store
+
+    async def close(self) -> None:
+        """Close the connection."""
+        await self._db.close()
+
+    async def schema_version(self) -> int:
+        """The applied migration number (PRAGMA user_version)."""
+        row = await self._one("PRAGMA user_version")
+        return int(row[0]) if row else 0
+
+    async def _migrate(self) -> None:
+        current = await self.schema_version()
+        migrations = _migrations()
+        if current > len(migrations):
+            raise StoreError(f"database {self._path} is at version {current}, newer than this code ({len(migrations)})")
+        for number, name, sql in migrations[current:]:
+            # executescript commits first; the script runs inside its own transaction.
+            await self._db.executescript(f"BEGIN IMMEDIATE;\n{sql}\nPRAGMA user_version = {number};\nCOMMIT;")
+            log.info("applied migration %s to %s", name, self._path)
+
+    @asynccontextmanager
+    async def _transaction(self) -> AsyncIterator[aiosqlite.Connection]:
+        async with self._write_lock:
+            await self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._db
+            except BaseException:
+                await self._db.execute("ROLLBACK")
+                raise
+            await self._db.execute("COMMIT")
+
+    # Reads run and finish in one call on the database thread: a statement left open across
+    # an await would pin an old snapshot, and this connection's next write would then fail
+    # at once with SQLITE_BUSY instead of waiting for the other writer.
+    async def _one(self, sql: str, params: Sequence[Any] = ()) -> aiosqlite.Row | None:
+        rows = await self._db.execute_fetchall(sql, params)
+        return next(iter(rows), None)
+
+    async def _all(self, sql: str, params: Sequence[Any] = ()) -> list[aiosqlite.Row]:
+        return list(await self._db.execute_fetchall(sql, params))
+
+    # --- guild settings ---------------------------------------------------------------
+
+    async def guild_settings(self, guild_id: int) -> GuildSettings:
+        """A guild's settings (defaults when none are stored)."""
+        row = await self._one(
+            "SELECT moderator_channel_id, moderator_role_id FROM guild_settings WHERE guild_id = ?", (guild_id,)
+        )
+        unscreened = await self._all("SELECT channel_id FROM unscreened_channels WHERE guild_id = ?", (guild_id,))
+        return GuildSettings(
+            guild_id=guild_id,
+            moderator_channel_id=row["moderator_channel_id"] if row else None,
+            moderator_role_id=row["moderator_role_id"] if row else None,
+            unscreened_channel_ids=frozenset(r["channel_id"] for r in unscreened),
+        )
+
+    async def set_moderation(
+        self, guild_id: int, *, channel_id: int | None = None, role_id: int | None = None
+    ) -> GuildSettings:
+        """Record the moderator channel and/or role (None leaves a value as it is)."""
+        async with self._transaction() as db:
+            await db.execute(
+                "INSERT INTO guild_settings (guild_id, moderator_channel_id, moderator_role_id, updated_at)"
+                " VALUES (?, ?, ?, ?) ON CONFLICT (guild_id) DO UPDATE SET"
+                " moderator_channel_id = COALESCE(excluded.moderator_channel_id, moderator_channel_id),"
+                " moderator_role_id = COALESCE(excluded.moderator_role_id, moderator_role_id),"
+                " updated_at = excluded.updated_at",
+                (guild_id, channel_id, role_id, _now_text()),
+            )
+        return await self.guild_settings(guild_id)
+
+    async def set_channel_screened(self, guild_id: int, channel_id: int, screened: bool) -> None:
+        """Screen (the default) or stop screening one channel."""
+        async with self._transaction() as db:
+            if screened:
+                await db.execute(
+                    "DELETE FROM unscreened_channels WHERE guild_id = ? AND channel_id = ?", (guild_id, channel_id)
+                )
+            else:
+                await db.execute(
+                    "INSERT OR IGNORE INTO unscreened_channels (guild_id, channel_id) VALUES (?, ?)",
+                    (guild_id, channel_id),
+                )
+
+    async def policy_overrides(self, guild_id: int) -> dict[str, Any]:
+        """The guild's policy changes, shaped like policy.toml."""
+        row = await self._one("SELECT policy_overrides FROM guild_settings WHERE guild_id = ?", (guild_id,))
+        loaded = json.loads(row["policy_overrides"]) if row else {}
+        return loaded if isinstance(loaded, dict) else {}
+
+    async def set_policy_overrides(self, guild_id: int, overrides: Mapping[str, Any]) -> None:
+        """Replace the guild's policy changes."""
+        async with self._transaction() as db:
+            await db.execute(
+                "INSERT INTO guild_settings (guild_id, policy_overrides, updated_at) VALUES (?, ?, ?)"
+                " ON CONFLICT (guild_id) DO UPDATE SET policy_overrides = excluded.policy_overrides,"
+                " updated_at = excluded.updated_at",
+                (guild_id, json.dumps(overrides, sort_keys=True), _now_text()),
+            )
+
+    # --- allowed domains --------------------------------------------------------------
+
+    async def allowed_domains(self, guild_id: int) -> frozenset[str]:
+        """Domains moderators allowed in this guild."""
+        rows = await self._all("SELECT domain FROM allowed_domains WHERE guild_id = ?", (guild_id,))
+        return frozenset(row["domain"] for row in rows)
+
+    async def allow_domains(self, guild_id: int, domains: Iterable[str], added_by: int | None) -> frozenset[str]:
+        """Add domains to the guild's allowed list; return the ones that were new."""
+        added = set()
+        async with self._transaction() as db:
+            for domain in domains:
+                cursor = await db.execute(
+                    "INSERT OR IGNORE INTO allowed_domains (guild_id, domain, added_by, added_at) VALUES (?, ?, ?, ?)",
+                    (guild_id, domain, added_by, _now_text()),
+                )
+                if cursor.rowcount:
+                    added.add(domain)
+        return frozenset(added)
+
+    async def disallow_domain(self, guild_id: int, domain: str) -> bool:
+        """Remove a domain from the allowed list; True if it was there."""
+        async with self._transaction() as db:
+            cursor = await db.execute(
+                "DELETE FROM allowed_domains WHERE guild_id = ? AND domain = ?", (guild_id, domain)
+            )
+            return bool(cursor.rowcount)
+
+    # --- members ----------------------------------------------------------------------
+
+    async def member(self, guild_id: int, user_id: int) -> MemberRecord:
+        """A member's record (zeros when unknown)."""
+        row = await self._one("SELECT * FROM members WHERE guild_id = ? AND user_id = ?", (guild_id, user_id))
+        return _member(row) if row else MemberRecord(guild_id, user_id)
+
+    async def members(self, guild_id: int) -> list[MemberRecord]:
+        """Every known member of a guild."""
+        return [_member(row) for row in await self._all("SELECT * FROM members WHERE guild_id = ?", (guild_id,))]
+
+    async def update_member(
+        self,
+        guild_id: int,
+        user_id: int,
+        *,
+        approved: int = 0,
+        held: int = 0,
+        rejected: int = 0,
+        trusted: bool | None = None,
+        links_preapproved: bool | None = None,
+    ) -> MemberRecord:
+        """Add to a member's counts and/or set their flags; return the new record."""
+        async with self._transaction() as db:
+            await self._update_member(db, guild_id, user_id, approved, held, rejected, trusted, links_preapproved)
+        return await self.member(guild_id, user_id)
+
+    @staticmethod
+    async def _update_member(
+        db: aiosqlite.Connection,
+        guild_id: int,
+        user_id: int,
+        approved: int = 0,
+        held: int = 0,
+        rejected: int = 0,
+        trusted: bool | None = None,
+        links_preapproved: bool | None = None,
+    ) -> None:
+        await db.execute(
+            "INSERT INTO members (guild_id, user_id, approved_posts, held_posts, rejected_posts, trusted,"
+            " links_preapproved, updated_at) VALUES (?, ?, ?, ?, ?, COALESCE(?, 0), COALESCE(?, 0), ?)"
+            " ON CONFLICT (guild_id, user_id) DO UPDATE SET"
+            " approved_posts = approved_posts + excluded.approved_posts,"
+            " held_posts = held_posts + excluded.held_posts,"
+            " rejected_posts = rejected_posts + excluded.rejected_posts,"
+            " trusted = COALESCE(?, trusted), links_preapproved = COALESCE(?, links_preapproved),"
+            " updated_at = excluded.updated_at",
+            (
+                guild_id,
+                user_id,
+                max(approved, 0),
+                max(held, 0),
+                max(rejected, 0),
+                trusted,
+                links_preapproved,
+                _now_text(),
+                trusted,
+                links_preapproved,
+            ),
+        )
+
+    # --- held items -------------------------------------------------------------------
+
+    async def add_held_item(self, new: NewHeldItem) -> tuple[HeldItem, bool]:
+        """Store a held message and its attachments; (item, False) if it was already stored."""
+        state = ItemState.BLOCKED if new.action is Action.BLOCK else ItemState.PENDING
+        async with self._transaction() as db:
+            cursor = await db.execute(
+                "INSERT INTO held_items (guild_id, channel_id, thread_id, thread_name, is_forum_post, message_id,"
+                " author_id, author_name, author_avatar_url, content, action, reasons, links, reply_to_url, edited,"
+                " state, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                " ON CONFLICT (message_id) DO NOTHING",
+                (
+                    new.guild_id,
+                    new.channel_id,
+                    new.thread_id,
+                    new.thread_name,
+                    int(new.is_forum_post),
+                    new.message_id,
+                    new.author_id,
+                    new.author_name,
+                    new.author_avatar_url,
+                    new.content,
+                    new.action.value,
+                    json.dumps([reason.value for reason in new.reasons]),
+                    json.dumps([_link_json(link) for link in new.links]),
+                    new.reply_to_url,
+                    int(new.edited),
+                    state.value,
+                    _now_text(new.created_at),
+                ),
+            )
+            created = bool(cursor.rowcount)
+            if created:
+                item_id = cursor.lastrowid
+                await db.executemany(
+                    "INSERT INTO held_attachments (item_id, position, filename, content_type, spoiler, description,"
+                    " size, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    [
+                        (
+                            item_id,
+                            position,
+                            a.filename,
+                            a.content_type,
+                            int(a.spoiler),
+                            a.description,
+                            len(a.data),
+                            a.data,
+                        )
+                        for position, a in enumerate(new.attachments)
+                    ],
+                )
+                await self._update_member(db, new.guild_id, new.author_id, held=1)
+        item = await self.item_by_message(new.message_id)
+        assert item is not None  # inserted above or already there
+        return item, created
+
+    async def item(self, item_id: int) -> HeldItem | None:
+        """A held item by its id."""
+        return await self._item_where("h.id = ?", (item_id,))
+
+    async def item_by_message(self, message_id: int) -> HeldItem | None:
+        """A held item by the id of the original message."""
+        return await self._item_where("h.message_id = ?", (message_id,))
+
+    async def item_by_card(self, card_message_id: int) -> HeldItem | None:
+        """A held item by the id of its moderator card."""
+        return await self._item_where("h.card_message_id = ?", (card_message_id,))
+
+    async def _item_where(self, where: str, params: Sequence[Any]) -> HeldItem | None:
+        rows = await self._items(where, params, limit=1)
+        return rows[0] if rows else None
+
+    async def _items(self, where: str, params: Sequence[Any], *, limit: int | None = None) -> list[HeldItem]:
+        sql = (
+            "SELECT h.*, (SELECT json_group_array(filename) FROM (SELECT filename FROM held_attachments a"
+            " WHERE a.item_id = h.id ORDER BY position)) AS attachment_names"
+            f" FROM held_items h WHERE {where} ORDER BY h.created_at, h.id"
+        )
+        if limit is not None:
+            sql += f" LIMIT {int(limit)}"
+        return [_held_item(row) for row in await self._all(sql, params)]
+
+    async def open_items(self, guild_id: int | None = None) -> list[HeldItem]:
+        """Items a moderator can still decide, oldest first."""
+        states = tuple(state.value for state in OPEN_STATES)
+        if guild_id is None:
+            return await self._items("h.state IN (?, ?)", states)
+        return await self._items("h.guild_id = ? AND h.state IN (?, ?)", (guild_id, *states))
+
+    async def unfinished_items(self) -> list[HeldItem]:
+        """Items whose hold or decision was interrupted: start-up reconciliation finishes them."""
+        return await self._items(
+            "(h.state IN ('pending', 'blocked') AND (h.card_message_id IS NULL OR h.original_removed = 0"
+            "  AND h.removal_error IS NULL))"
+            " OR (h.state IN ('approved', 'restored') AND h.repost_message_id IS NULL)"
+            " OR (h.state IN ('approved', 'restored', 'rejected') AND h.author_notified = 0)",
+            (),
+        )
+
+    async def attachments(self, item_id: int) -> list[AttachmentData]:
+        """The stored attachments of an item, in their original order."""
+        rows = await self._all(
+            "SELECT filename, content_type, spoiler, description, data FROM held_attachments"
+            " WHERE item_id = ? ORDER BY position",
+            (item_id,),
+        )
+        return [
+            AttachmentData(
+                row["filename"], row["content_type"], bytes(row["data"]), bool(row["spoiler"]), row["description"]
+            )
+            for row in rows
+        ]
+
+    async def mark_original_removed(self, item_id: int, *, error: str | None = None) -> None:
+        """Record that the original is gone, or why it could not be removed."""
+        async with self._transaction() as db:
+            await db.execute(
+                "UPDATE held_items SET original_removed = ?, removal_error = ? WHERE id = ?",
+                (int(error is None), error, item_id),
+            )
+
+    async def set_card(self, item_id: int, channel_id: int, message_id: int) -> None:
+        """Record the moderator card posted for an item."""
+        async with self._transaction() as db:
+            await db.execute(
+                "UPDATE held_items SET card_channel_id = ?, card_message_id = ? WHERE id = ?",
+                (channel_id, message_id, item_id),
+            )
+
+    async def decide(
+        self,
+        item_id: int,
+        decision: Decision,
+        *,
+        moderator_id: int,
+        moderator_name: str,
+        reason: str | None = None,
+        now: datetime | None = None,
+    ) -> DecisionOutcome:
+        """Decide an open item exactly once; a second decision loses and sees the first."""
+        state = DECISION_STATE[decision]
+        from_state = DECIDABLE_FROM[decision]
+        async with self._transaction() as db:
+            cursor = await db.execute(
+                "UPDATE held_items SET state = ?, decision = ?, decided_by = ?, decided_by_name = ?,"
+                " decided_at = ?, decision_reason = ? WHERE id = ? AND state = ?",
+                (
+                    state.value,
+                    decision.value,
+                    moderator_id,
+                    moderator_name,
+                    _now_text(now),
+                    reason,
+                    item_id,
+                    from_state,
+                ),
+            )
+            won = bool(cursor.rowcount)
+            if won:
+                row = await (
+                    await db.execute("SELECT guild_id, author_id FROM held_items WHERE id = ?", (item_id,))
+                ).fetchone()
+                assert row is not None
+                guild_id, author_id = row["guild_id"], row["author_id"]
+                if state in (ItemState.APPROVED, ItemState.RESTORED):
+                    await self._update_member(
+                        db,
+                        guild_id,
+                        author_id,
+                        approved=1,
+                        trusted=True if decision is Decision.APPROVE_TRUST else None,
+                    )
+                else:
+                    await self._update_member(db, guild_id, author_id, rejected=1)
+                await db.execute(
+                    "INSERT INTO audit_log (guild_id, item_id, actor_id, action, detail, at) VALUES (?, ?, ?, ?, ?, ?)",
+                    (guild_id, item_id, moderator_id, decision.value, reason, _now_text(now)),
+                )
+        item = await self.item(item_id)
+        if item is None:
+            raise KeyError(f"no held item {item_id}")
+        return DecisionOutcome(won, item)
+
+    async def set_repost(self, item_id: int, channel_id: int, message_id: int) -> None:
+        """Record where an approved item was published."""
+        async with self._transaction() as db:
+            await db.execute(
+                "UPDATE held_items SET repost_channel_id = ?, repost_message_id = ? WHERE id = ?",
+                (channel_id, message_id, item_id),
+            )
+
+    async def mark_author_notified(self, item_id: int) -> None:
+        """Record that the author was told of the decision."""
+        async with self._transaction() as db:
+            await db.execute("UPDATE held_items SET author_notified = 1 WHERE id = ?", (item_id,))
+
+    # --- audit ------------------------------------------------------------------------
+
+    async def audit(
+        self, guild_id: int, action: str, *, actor_id: int | None, item_id: int | None = None, detail: str | None = None
+    ) -> None:
+        """Append a row to the audit log."""
+        async with self._transaction() as db:
+            await db.execute(
+                "INSERT INTO audit_log (guild_id, item_id, actor_id, action, detail, at) VALUES (?, ?, ?, ?, ?, ?)",
+                (guild_id, item_id, actor_id, action, detail, _now_text()),
+            )
+
+    async def audit_entries(self, guild_id: int, limit: int = 50) -> list[dict[str, Any]]:
+        """The latest audit rows of a guild, newest first."""
+        rows = await self._all(
+            "SELECT id, item_id, actor_id, action, detail, at FROM audit_log WHERE guild_id = ?"
+            " ORDER BY id DESC LIMIT ?",
+            (guild_id, limit),
+        )
+        return [dict(row) for row in rows]
+
+
+def _link_json(link: StoredLink) -> dict[str, str]:
+    return {"url": link.url, "domain": link.domain, "class": link.link_class.value}
+
+
+def _member(row: aiosqlite.Row) -> MemberRecord:
+    return MemberRecord(
+        guild_id=row["guild_id"],
+        user_id=row["user_id"],
+        approved_posts=row["approved_posts"],
+        held_posts=row["held_posts"],
+        rejected_posts=row["rejected_posts"],
+        trusted=bool(row["trusted"]),
+        links_preapproved=bool(row["links_preapproved"]),
+    )
+
+
+def _held_item(row: aiosqlite.Row) -> HeldItem:
+    names = json.loads(row["attachment_names"]) if row["attachment_names"] else []
+    return HeldItem(
+        id=row["id"],
+        guild_id=row["guild_id"],
+        channel_id=row["channel_id"],
+        message_id=row["message_id"],
+        author_id=row["author_id"],
+        author_name=row["author_name"],
+        author_avatar_url=row["author_avatar_url"],
+        content=row["content"],
+        action=Action(row["action"]),
+        reasons=tuple(Reason(code) for code in json.loads(row["reasons"])),
+        links=tuple(StoredLink(d["url"], d["domain"], LinkClass(d["class"])) for d in json.loads(row["links"])),
+        state=ItemState(row["state"]),
+        created_at=datetime.fromisoformat(row["created_at"]),
+        thread_id=row["thread_id"],
+        thread_name=row["thread_name"],
+        is_forum_post=bool(row["is_forum_post"]),
+        reply_to_url=row["reply_to_url"],
+        edited=bool(row["edited"]),
+        original_removed=bool(row["original_removed"]),
+        removal_error=row["removal_error"],
+        card_channel_id=row["card_channel_id"],
+        card_message_id=row["card_message_id"],
+        decided_by=row["decided_by"],
+        decided_by_name=row["decided_by_name"],
+        decided_at=_time(row["decided_at"]),
+        decision=Decision(row["decision"]) if row["decision"] else None,
+        decision_reason=row["decision_reason"],
+        repost_channel_id=row["repost_channel_id"],
+        repost_message_id=row["repost_message_id"],
+        author_notified=bool(row["author_notified"]),
+        attachment_names=tuple(str(name) for name in names if name is not None),
+    )
