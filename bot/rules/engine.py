@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import cache
+
 from bot.rules.domains import DomainLists, matches_any, registrable_domain
 from bot.rules.model import (
     LINK_CLASS_REASON,
@@ -15,13 +17,26 @@ from bot.rules.model import (
     Reason,
     Verdict,
 )
-from bot.rules.scan import FoundLink, scan
+from bot.rules.scan import FoundLink, may_contain_link, scan
 
 _INVITE_DOMAINS = frozenset({"discord.gg", "discord.com", "discordapp.com", "discord.me"})
 _ALLOW = Verdict(Action.ALLOW)
 _HOLD_NEW_MEMBER = Verdict(Action.HOLD, (Reason.NEW_MEMBER,))
 _LISTED_CACHE_SIZE = 8192
-_REASON_RANK = {reason: rank for rank, reason in enumerate(REASON_ORDER)}
+_ACTIONS = (Action.ALLOW, Action.HOLD, Action.BLOCK)
+_SEVERITY = {action: action.severity for action in Action}
+# Reasons are gathered as bits and turned into their fixed order once, at the end.
+_BITS = {reason: 1 << rank for rank, reason in enumerate(REASON_ORDER)}
+_NEW_MEMBER_BIT = _BITS[Reason.NEW_MEMBER]
+_EMAIL_BIT = _BITS[Reason.EMAIL]
+_CLASS_BITS = {
+    link_class: _BITS[reason] if reason is not None else 0 for link_class, reason in LINK_CLASS_REASON.items()
+}
+
+
+@cache
+def _reasons(bits: int) -> tuple[Reason, ...]:
+    return tuple(reason for reason in REASON_ORDER if bits & _BITS[reason])
 
 
 class Engine:
@@ -40,32 +55,40 @@ class Engine:
 
     def evaluate(self, author: AuthorFacts, message: MessageFacts, policy: Policy) -> Verdict:
         """Decide allow, hold or block for one message, with every reason that applies."""
-        found = scan(message.text, message.embed_urls)
-        links = tuple(self._classify(item, policy, message.guild_id) for item in found.links)
-        if author.is_moderator:
-            return Verdict(Action.ALLOW, (), links, found.emails) if (links or found.emails) else _ALLOW
-
-        new_member = policy.new_member_hold and not author.trusted and author.approved_posts < policy.new_member_posts
-        if not links and not found.emails:
+        new_member = (
+            policy.new_member_hold
+            and not author.is_moderator
+            and not author.trusted
+            and author.approved_posts < policy.new_member_posts
+        )
+        # Most messages are clean chat: answer those from the pre-check alone.
+        if not message.embed_urls and not may_contain_link(message.text):
             return _HOLD_NEW_MEMBER if new_member else _ALLOW
+        found = scan(message.text, message.embed_urls)
+        if not found.links and not found.emails:
+            return _HOLD_NEW_MEMBER if new_member else _ALLOW
+        links = tuple(self._classify(item, policy, message.guild_id) for item in found.links)
+        emails = found.emails
+        if author.is_moderator:
+            return Verdict(Action.ALLOW, (), links, emails)
 
-        action = Action.HOLD if new_member else Action.ALLOW
-        reasons: set[Reason] = {Reason.NEW_MEMBER} if new_member else set()
+        severity = 1 if new_member else 0
+        reasons = _NEW_MEMBER_BIT if new_member else 0
+        actions = policy.link_actions
         for link in links:
-            link_action = policy.link_actions[link.link_class]
-            if link.link_class is LinkClass.EXTERNAL and author.links_preapproved:
-                link_action = Action.ALLOW
-            reason = LINK_CLASS_REASON[link.link_class]
-            if link_action is not Action.ALLOW and reason is not None:
-                reasons.add(reason)
-                if link_action.severity > action.severity:
-                    action = link_action
-        if found.emails and policy.email_action is not Action.ALLOW:
-            reasons.add(Reason.EMAIL)
-            if policy.email_action.severity > action.severity:
-                action = policy.email_action
-        ordered = tuple(sorted(reasons, key=_REASON_RANK.__getitem__))
-        return Verdict(action, ordered, links, found.emails)
+            link_class = link.link_class
+            if link_class is LinkClass.EXTERNAL and author.links_preapproved:
+                continue
+            link_action = actions[link_class]
+            if link_action is not Action.ALLOW:
+                reasons |= _CLASS_BITS[link_class]
+                severity = max(severity, _SEVERITY[link_action])
+        if emails:
+            emails = tuple(e for e in emails if not matches_any(e.rpartition("@")[2], policy.internal_domains))
+            if emails and policy.email_action is not Action.ALLOW:
+                reasons |= _EMAIL_BIT
+                severity = max(severity, _SEVERITY[policy.email_action])
+        return Verdict(_ACTIONS[severity], _reasons(reasons), links, emails)
 
     def classify_host(self, host: str, path: str, policy: Policy, guild_id: int | None = None) -> Link:
         """The class of a link to this canonical host and path under the policy."""

@@ -23,7 +23,7 @@ import re
 import unicodedata
 from typing import NamedTuple
 
-from bot.rules.domains import HOST_TRANSLATION, canonical_host, is_ip, registrable_domain
+from bot.rules.domains import canonical_host, is_ip, registrable_domain
 
 
 class FoundLink(NamedTuple):
@@ -47,10 +47,11 @@ EMPTY = ScanResult()
 # "word.<one of these>" is only a link with more evidence (see module docstring).
 AMBIGUOUS_TLDS = frozenset(
     """
-    am an app art as at bar be best by buy care cat center click club co day deal do doctor fit fun gift
-    go guru help hiv home how in is it kim live love me men mom moe mov md my new news no now one page
-    pay pet pics plus pro pub red rest run sale save sh show so spa talk tax team tips to today top tv
-    us vet vip win wiki work world wow yoga you zip zone life links gay pl py rs ps
+    ai am an app art as at bar be best buy by care cat cc center click club cm co day deal do
+    doctor er fit fun gay gift go gp guru help hiv home how hr id im in is it kg kim lb life
+    links live lol love md me men mg ml mm moe mom mov ms my new news no now one pa page pay pet ph
+    pics pl plus pm pro ps pt pub py red rest rs run sale save sh show si so spa st talk tax team
+    tips to today top tv us vet vip wiki win work world wow wtf yoga you zip zone
     """.split()
 )
 
@@ -74,17 +75,35 @@ EMAIL_PROVIDERS = frozenset(
     """.split()
 )
 
-_CHEAP_TRIGGERS = ("@", ":/", ":\\", "dot", "DOT", "Dot", " .", "(.)")
-_NON_ASCII_TRIGGERS = re.compile(
-    "[\u00ad\u034f\u180e\u200b-\u200f\u2060-\u2064\ufeff\uff01-\uff5e\u3002\uff61\ufe52\u2024]"
-)
-_WHITESPACE = frozenset(" \t\n\r\f\v.")
+# Pre-check patterns. Each starts with a literal, so the regex engine skips ahead with a fast
+# character search instead of trying the pattern at every position of the text.
+_DOT_BEFORE_LETTER = re.compile(
+    # "example.com" (also "example.\u200bcom"), or an IPv4 address with a path or port;
+    # not "a.m.", "e.g." or "2.5mg".
+    r"\.(?=[\u00ad\u200b-\u200f\u2060\ufeff]*[^\W\d_][^\s.]|\d{1,3}[/:])"
+).search
+_AT_BEFORE_NAME = re.compile(r"@(?=[^\W_])").search
+_SPACED_DOT = re.compile(r" \.\s?[^\W\d_]{2}").search  # "example . com", "example .com"
+_BRACKETED = re.compile(r"[\[({]\s*(?:[.@:]|dot|at)\s*[\])}]", re.IGNORECASE).search
+# Characters that may sit just before a host's dot: letters and digits, and what the
+# normaliser removes (hyphen, soft hyphen, zero-width characters).
+_HOST_JOINERS = frozenset("-_\u00ad\u034f\u180e\u200b\u200c\u200d\u200e\u200f\u2060\u2061\u2062\u2063\u2064\ufeff")
+# Full-width and ideographic stand-ins for ".", "@" and ":" (NFKC folds them).
+_WIDE_MARKS = ("\uff0e", "\u3002", "\uff61", "\uff20", "\uff1a", "\ufe52", "\u2024")
 
 _HXXP = re.compile(r"\bh(?:xx|XX|\*\*|tt|TT)p(s?)\s*(?:\[:\]|\(:\)|:)\s*(?=[/\\])", re.IGNORECASE)
-_BRACKET_DOT = re.compile(r"\s*[\[({]\s*(?:\.|dot)\s*[\])}]\s*", re.IGNORECASE)
-_BRACKET_AT = re.compile(r"\s*[\[({]\s*(?:@|at)\s*[\])}]\s*", re.IGNORECASE)
+_BRACKET_TOKEN = re.compile(r"[\[({]\s*(?:(\.|dot)|(@|at))\s*[\])}]", re.IGNORECASE)
+_AROUND_JOIN = re.compile(r"\s*\x00\s*")
 _SPELLED_DOT = re.compile(rf"\s+(?:dot\s+|\.\s*)(?=(?:{SPELLED_TLDS})\b)", re.IGNORECASE)
+# "jane dot doe at gmail": a dotted name before a spelled-out "at".
+_SPELLED_NAME_DOT = re.compile(r"(?<=\w)\s+dot\s+(?=\w+\s+(?:at|\[at\]|\(at\))\s)", re.IGNORECASE)
+_ZERO_WIDTH = re.compile("[\u00ad\u034f\u180e\u200b-\u200f\u2060-\u2064\ufeff]")
+_UNICODE_DOTS = re.compile("[\u3002\uff0e\uff61\ufe52\u2024]")
 _DISCORD_TOKEN = re.compile(r"<(?:@[!&]?\d+|#\d+|a?:\w+:\d+|t:-?\d+(?::\w)?|/[\w -]+:\d+)>")
+
+# Candidates in normalised text: a dot before a letter, an "@", a scheme's ":/".
+_CANDIDATE_DOT = re.compile(r"\.(?=[^\W\d_])|\.\d{1,3}[/:]").finditer
+_WHITESPACE_AT = re.compile(r"\s").search
 
 _SCHEME_URL = re.compile(r"\b(?:https?|ftps?|sftp|wss?):[/\\]{1,3}[^\s<>\"'`|]+", re.IGNORECASE)
 _LABEL = r"[^\W_](?:[\w-]{0,61}[^\W_])?"
@@ -101,32 +120,39 @@ _TRAILING = ".,;:!?'\"*_~"
 
 def may_contain_link(text: str) -> bool:
     """Cheap pre-check: False means the text certainly holds no link or email address."""
-    for trigger in _CHEAP_TRIGGERS:
-        if trigger in text:
+    # Every test here is a C-level substring search or a regex that starts with a literal,
+    # so clean chat costs well under a microsecond.
+    match = _DOT_BEFORE_LETTER(text)
+    while match is not None:
+        at = match.start()
+        if at and (text[at - 1].isalnum() or text[at - 1] in _HOST_JOINERS):
             return True
-    if not text.isascii() and _NON_ASCII_TRIGGERS.search(text):
+        match = _DOT_BEFORE_LETTER(text, at + 1)
+    if "@" in text:
+        match = _AT_BEFORE_NAME(text)
+        while match is not None:
+            at = match.start()
+            if at and (text[at - 1].isalnum() or text[at - 1] in "._+-%"):
+                return True
+            match = _AT_BEFORE_NAME(text, at + 1)
+    if ":/" in text or ":\\" in text or "dot" in text or "DOT" in text or "Dot" in text:
         return True
-    # A dot with a non-space character on each side ("example.com", but not "end. Next").
-    find = text.find
-    end = len(text) - 1
-    i = find(".", 1)
-    while 0 < i < end:
-        if text[i - 1] not in _WHITESPACE and text[i + 1] not in _WHITESPACE:
-            return True
-        i = find(".", i + 1)
-    return False
+    if " ." in text and _SPACED_DOT(text):
+        return True
+    if ("[" in text or "(" in text or "{" in text) and _BRACKETED(text):
+        return True
+    if text.isascii():
+        return False
+    return any(mark in text for mark in _WIDE_MARKS)
 
 
 def scan(text: str, embed_urls: tuple[str, ...] = ()) -> ScanResult:
     """Every link and email address in a message's text and embeds, in order, deduplicated."""
-    if not embed_urls and not may_contain_link(text):
-        return EMPTY
     links: dict[str, FoundLink] = {}
     emails: dict[str, None] = {}
     for source in (text, *embed_urls):
-        if source is not text and not may_contain_link(source):
-            continue
-        _scan_one(source, links, emails)
+        if may_contain_link(source):
+            _scan_one(source, links, emails)
     if not links and not emails:
         return EMPTY
     return ScanResult(tuple(links.values()), tuple(emails))
@@ -135,21 +161,33 @@ def scan(text: str, embed_urls: tuple[str, ...] = ()) -> ScanResult:
 def normalize(text: str) -> tuple[str, bool]:
     """De-obfuscated text, and whether an explicit obfuscation was undone."""
     if not text.isascii():
-        text = unicodedata.normalize("NFKC", text).translate(HOST_TRANSLATION)
+        if not unicodedata.is_normalized("NFKC", text):
+            text = unicodedata.normalize("NFKC", text)
+        if _ZERO_WIDTH.search(text):
+            text = _ZERO_WIDTH.sub("", text)
+        if _UNICODE_DOTS.search(text):
+            text = _UNICODE_DOTS.sub(".", text)
     obfuscated = False
-    if "[" in text or "(" in text or "{" in text:
-        text, n_dot = _BRACKET_DOT.subn(".", text)
-        text, n_at = _BRACKET_AT.subn("@", text)
-        obfuscated = bool(n_dot or n_at)
-    lowered = text.lower()
-    if "xx" in lowered or "**" in text or "[:]" in text or "(:)" in text:
-        text, n_scheme = _HXXP.subn(lambda m: "http" + m.group(1) + ":", text)
-        obfuscated = obfuscated or bool(n_scheme)
-    if "dot" in lowered or " ." in text:
+    if ("[" in text or "(" in text or "{" in text) and _BRACKET_TOKEN.search(text):
+        # "example [dot] com", "jane(at)gmail": the bracketed word and the spaces around it go.
+        text = _AROUND_JOIN.sub("", _BRACKET_TOKEN.sub(_bracket_join, text))
+        obfuscated = True
+    if ("xx" in text or "XX" in text or "Xx" in text or "xX" in text or "**" in text or ":]" in text) and (
+        _HXXP.search(text)
+    ):
+        text = _HXXP.sub(lambda m: "http" + m.group(1) + ":", text)
+        obfuscated = True
+    if "dot" in text or "DOT" in text or "Dot" in text or " ." in text:
         joined = _SPELLED_DOT.sub(_join_spelled_dot, text)
+        if " at " in joined or " AT " in joined or "[at]" in joined or "(at)" in joined:
+            joined = _SPELLED_NAME_DOT.sub(".", joined)
         obfuscated = obfuscated or joined != text
         text = joined
     return text, obfuscated
+
+
+def _bracket_join(match: re.Match[str]) -> str:
+    return "\x00.\x00" if match.group(1) else "\x00@\x00"
 
 
 def _join_spelled_dot(match: re.Match[str]) -> str:
@@ -166,23 +204,37 @@ def _scan_one(raw: str, links: dict[str, FoundLink], emails: dict[str, None]) ->
     text, obfuscated = normalize(raw)
     if "<" in text:
         text = _DISCORD_TOKEN.sub(" ", text)
-    # Links and addresses hold no whitespace once de-obfuscated, so only the few tokens
-    # with a dot (or a scheme) are read closely.
-    tokens = text.split()
-    for index, token in enumerate(tokens):
-        if "." in token or ":/" in token or ":\\" in token:
-            _scan_token(token, tokens, index, obfuscated, links, emails)
+    # Links and addresses hold no whitespace once de-obfuscated: find the few places that
+    # could start one (a dot before a letter, an "@", a scheme's ":/") and read only the
+    # whitespace-free token around each.
+    positions = [match.start() for match in _CANDIDATE_DOT(text)]
+    for marker in ("@", ":/", ":\\"):
+        at = text.find(marker)
+        while at != -1:
+            positions.append(at)
+            at = text.find(marker, at + 1)
+    if not positions:
+        return
+    positions.sort()
+    token_end = -1
+    for position in positions:
+        if position < token_end:
+            continue  # already read as part of the previous token
+        start = 1 + max(
+            text.rfind(" ", 0, position),
+            text.rfind("\n", 0, position),
+            text.rfind("\t", 0, position),
+            text.rfind("\r", 0, position),
+        )
+        space = _WHITESPACE_AT(text, position)
+        token_end = space.start() if space is not None else len(text)
+        _scan_token(text, start, token_end, obfuscated, links, emails)
 
 
 def _scan_token(
-    token: str,
-    tokens: list[str],
-    index: int,
-    obfuscated: bool,
-    links: dict[str, FoundLink],
-    emails: dict[str, None],
+    text: str, start: int, end: int, obfuscated: bool, links: dict[str, FoundLink], emails: dict[str, None]
 ) -> None:
-    rest = token
+    token = rest = text[start:end]
     if ":" in token:
         match = _SCHEME_URL.search(token)
         if match is not None:
@@ -201,9 +253,10 @@ def _scan_token(
             if local and registrable_domain(domain):
                 emails.setdefault(f"{local}@{domain}", None)
                 rest = _blank(rest, match.start(), match.end())
-    elif index >= 2 and tokens[index - 1].lower() == "at":
+    elif start >= 5 and text[start - 4 : start - 1].lower() == " at" and text[start - 1].isspace():
         # "jane at gmail.com": an address when the name or the domain says so.
-        local = tokens[index - 2]
+        words = text[: start - 4].rsplit(None, 1)
+        local = words[-1] if words else ""
         match = _HOST_TOKEN.match(rest)
         if match is not None and _LOCAL_PART.fullmatch(local):
             domain = canonical_host(match.group(1))
@@ -267,6 +320,11 @@ def _parse_scheme_url(url: str) -> FoundLink | None:
     return FoundLink(url, host, path)
 
 
+def _has_more_labels(labels: list[str]) -> bool:
+    """'shop.example.it' is a host; 'day3.it' or 'pre-op.no' is chat."""
+    return len(labels) > 2 and all(len(label) > 1 for label in labels[:-1])
+
+
 def _judge_bare(candidate: str, rest: str, obfuscated: bool) -> FoundLink | None:
     labels = candidate.split(".")
     # "e.g.yoga", "i.e.com": leading single letters are an abbreviation, not a host.
@@ -284,11 +342,11 @@ def _judge_bare(candidate: str, rest: str, obfuscated: bool) -> FoundLink | None
         return None
     if not (obfuscated or rest or labels[0].lower().startswith("www")):
         tld_lower = tld.lower()
-        run_on = tld[0].isupper() and tld[1:].islower() and labels[-2].islower()
-        if run_on and tld_lower not in STRONG_TLDS:
+        # A capital after the dot starts a sentence ("surgery.It", "L5-S1.My", "frustrating.PT
+        # helped"), unless the whole name is in capitals ("WEBMD.COM") or the suffix is
+        # one no sentence starts with ("WebMD.Com").
+        if tld[0].isupper() and tld_lower not in STRONG_TLDS and not (tld.isupper() and candidate.isupper()):
             return None
-        if tld_lower in AMBIGUOUS_TLDS:
-            name = labels[-2]
-            if not (len(labels) > 2 or "-" in name or any(c.isdigit() for c in name)):
-                return None
+        if tld_lower in AMBIGUOUS_TLDS and not _has_more_labels(labels):
+            return None
     return FoundLink(candidate + rest, host, rest)
