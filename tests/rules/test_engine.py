@@ -93,6 +93,9 @@ VERDICTS: list[tuple[AuthorFacts, str, Action, tuple[Reason, ...]]] = [
     (ESTABLISHED, "join discord.gg/abc", H, (Reason.INVITE,)),
     (ESTABLISHED, "mail me jane@gmail.com", H, (Reason.EMAIL,)),
     (ESTABLISHED, "jane at gmail dot com", H, (Reason.EMAIL,)),
+    # the forum's own support address is not a member's address
+    (ESTABLISHED, "contact support@spine-health.com for account issues", A, ()),
+    (ESTABLISHED, "support@spine-health.com or jane@gmail.com", H, (Reason.EMAIL,)),
     (
         NEWCOMER,
         "webmd.com and example.org and bit.ly/x and discord.gg/y and jane@gmail.com",

@@ -187,6 +187,7 @@ EMAILS: list[tuple[str, list[str]]] = [
     ("jane{at}yahoo.com", ["jane@yahoo.com"]),
     ("jane[@]yahoo.com", ["jane@yahoo.com"]),
     ("jane at gmail.com", ["jane@gmail.com"]),
+    ("send it to me at jane dot doe at gmail dot com", ["jane.doe@gmail.com"]),
     ("jane.doe at company.org", ["jane.doe@company.org"]),
     ("jane42 at company.org", ["jane42@company.org"]),
     ("ｊａｎｅ＠ｇｍａｉｌ．ｃｏｍ", ["jane@gmail.com"]),
