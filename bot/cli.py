@@ -23,6 +23,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     commands.add_parser("run", help="start the bot (needs DISCORD_TOKEN in the environment or .env)")
 
+    sync = commands.add_parser(
+        "sync-commands",
+        help="publish the slash commands to Discord (run after an upgrade; never done on start)",
+    )
+    sync.add_argument("--guild", type=int, metavar="ID", help="sync to one guild only (instant), not globally")
+
     backtest = commands.add_parser(
         "backtest",
         help="replay an exported Discord channel through the policy and report what it would do",
@@ -46,6 +52,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         from bot.runner import run_bot
 
         return run_bot()
+    if args.command == "sync-commands":
+        import asyncio
+
+        from bot.runner import sync_commands
+
+        return asyncio.run(sync_commands(args.guild))
     if args.command == "backtest":
         from bot.backtest import run_backtest
 

@@ -3,18 +3,22 @@
 from __future__ import annotations
 
 import logging
+import sys
 from collections.abc import Sequence
+from typing import Any
 
 import discord
+from discord import app_commands
 from discord.ext import commands
 
-from bot.policy import PolicyBundle
+from bot.community import Community
+from bot.gate import Gate
 from bot.rules import Engine, warm
 
 log = logging.getLogger(__name__)
 
 # Loaded in this order by setup_hook; a failure stops start-up instead of running half a bot.
-EXTENSIONS: tuple[str, ...] = ()
+EXTENSIONS: tuple[str, ...] = ("cogs.screening", "cogs.moderation")
 
 
 def default_intents() -> discord.Intents:
@@ -26,7 +30,30 @@ def default_intents() -> discord.Intents:
     intents.message_content = True
     intents.guild_reactions = True
     intents.dm_messages = True
+    intents.webhooks = True
     return intents
+
+
+class ForumBridgeTree(app_commands.CommandTree["ForumBridge"]):
+    """The command tree, with one error handler for every slash command."""
+
+    async def on_error(self, interaction: discord.Interaction[Any], error: app_commands.AppCommandError) -> None:
+        """Tell the user what went wrong, privately; log what they should not see."""
+        if isinstance(error, app_commands.CheckFailure | app_commands.TransformerError):
+            message = str(error) or "You cannot use this command."
+        else:
+            log.error(
+                "command %s failed in guild %s for user %s",
+                interaction.command.qualified_name if interaction.command else "?",
+                interaction.guild_id,
+                interaction.user.id,
+                exc_info=error,
+            )
+            message = "Something went wrong on my side; the moderators' logs have the details."
+        if interaction.response.is_done():
+            await interaction.followup.send(message, ephemeral=True)
+        else:
+            await interaction.response.send_message(message, ephemeral=True)
 
 
 class ForumBridge(commands.Bot):
@@ -35,28 +62,41 @@ class ForumBridge(commands.Bot):
     def __init__(
         self,
         *,
-        bundle: PolicyBundle,
+        community: Community,
         extensions: Sequence[str] = EXTENSIONS,
         intents: discord.Intents | None = None,
+        **options: Any,
     ) -> None:
         super().__init__(
             command_prefix=commands.when_mentioned,
             intents=intents or default_intents(),
             allowed_mentions=discord.AllowedMentions(everyone=False, roles=False, users=True, replied_user=False),
             help_command=None,
+            tree_cls=ForumBridgeTree,
+            **options,
         )
-        self.bundle = bundle
-        self.engine = Engine(bundle.lists)
+        self.community = community
+        self.engine = Engine(community.bundle.lists)
+        self.gate = Gate(self, community, self.engine)
         self._extensions = tuple(extensions)
+        self._reconciled = False
 
     async def setup_hook(self) -> None:
         """Warm the suffix list and load every extension, failing fast."""
         warm()
         for name in self._extensions:
             await self.load_extension(name)
-        log.info("loaded %d extensions", len(self._extensions))
+        log.info("loaded extensions: %s", ", ".join(self._extensions) or "none")
 
     async def on_ready(self) -> None:
-        """Log who we are and where."""
+        """Once per process: finish whatever a crash interrupted."""
         user = self.user
         log.info("ready as %s (id %s) in %d guilds", user, user.id if user else "?", len(self.guilds))
+        if not self._reconciled:
+            self._reconciled = True
+            await self.gate.reconcile()
+
+    async def on_error(self, event_method: str, /, *args: Any, **kwargs: Any) -> None:
+        """Log a listener's failure with its event; the bot keeps running."""
+        # discord.py calls this from inside its except block, so the traceback is current.
+        log.error("unhandled error in %s", event_method, exc_info=sys.exc_info())

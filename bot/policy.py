@@ -31,6 +31,7 @@ class PolicyBundle:
     policy: Policy
     lists: DomainLists
     source: Path
+    raw: Mapping[str, Any]
 
 
 def load_policy_file(path: Path = DEFAULT_POLICY_FILE) -> PolicyBundle:
@@ -48,7 +49,19 @@ def load_policy_file(path: Path = DEFAULT_POLICY_FILE) -> PolicyBundle:
         lists = load_lists(path.parent / lists_paths[0], path.parent / lists_paths[1])
     except PolicyError as exc:
         raise PolicyError(f"{path}: {exc}") from None
-    return PolicyBundle(policy, lists, path)
+    return PolicyBundle(policy, lists, path, raw)
+
+
+def merge_overrides(base: Mapping[str, Any], overrides: Mapping[str, Any]) -> dict[str, Any]:
+    """A policy document with a guild's overrides laid over the shipped one, table by table."""
+    merged: dict[str, Any] = dict(base)
+    for key, value in overrides.items():
+        current = merged.get(key)
+        if isinstance(value, Mapping) and isinstance(current, Mapping):
+            merged[key] = merge_overrides(current, value)
+        else:
+            merged[key] = value
+    return merged
 
 
 def load_lists(medical: Path, shorteners: Path) -> DomainLists:

@@ -1,40 +1,67 @@
-"""Starting the bot for real: settings, logging, policy, then the gateway."""
+"""Starting the bot for real: settings, logging, store, policy, then the gateway."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import sys
 
 import discord
 
 from bot.client import ForumBridge
-from bot.policy import PolicyError, load_policy_file
+from bot.community import Community
+from bot.policy import PolicyBundle, PolicyError, load_policy_file
 from bot.settings import TOKEN_HELP, Settings, SettingsError
+from bot.store import Store, StoreError
 
 log = logging.getLogger("bot")
 EXIT_CONFIG = 2
 
 
-def run_bot() -> int:
-    """Start the bot; return 2 with a readable message when it cannot start."""
+def _configure() -> tuple[Settings, int]:
     try:
         settings = Settings.from_env()
     except SettingsError as exc:
         print(f"error: {exc}", file=sys.stderr)
-        return EXIT_CONFIG
+        return Settings(token=""), EXIT_CONFIG
     if not settings.token:
         print(TOKEN_HELP, file=sys.stderr, end="")
-        return EXIT_CONFIG
+        return settings, EXIT_CONFIG
+    return settings, 0
+
+
+def run_bot() -> int:
+    """Start the bot; return 2 with a readable message when it cannot start."""
+    settings, status = _configure()
+    if status:
+        return status
     try:
         bundle = load_policy_file(settings.policy_file)
     except PolicyError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_CONFIG
-
     discord.utils.setup_logging(level=getattr(logging, settings.log_level, logging.INFO), root=True)
-    bot = ForumBridge(bundle=bundle)
     try:
-        bot.run(settings.token, log_handler=None)
+        return asyncio.run(_run(settings, bundle))
+    except KeyboardInterrupt:
+        return 0
+
+
+async def _run(settings: Settings, bundle: PolicyBundle) -> int:
+    try:
+        store = await Store.open(settings.database)
+    except StoreError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_CONFIG
+    community = Community(
+        store,
+        bundle,
+        default_moderator_channel_id=settings.moderator_channel_id,
+        default_moderator_role_id=settings.moderator_role_id,
+    )
+    try:
+        async with ForumBridge(community=community) as bot:
+            await bot.start(settings.token)
     except discord.LoginFailure:
         print("error: Discord refused the token in DISCORD_TOKEN; reset it in the developer portal", file=sys.stderr)
         return EXIT_CONFIG
@@ -44,4 +71,34 @@ def run_bot() -> int:
             file=sys.stderr,
         )
         return EXIT_CONFIG
+    finally:
+        await store.close()
+    return 0
+
+
+async def sync_commands(guild_id: int | None) -> int:
+    """Log in, sync the slash commands (to one guild, or globally), log out."""
+    settings, status = _configure()
+    if status:
+        return status
+    try:
+        bundle = load_policy_file(settings.policy_file)
+        store = await Store.open(settings.database)
+    except (PolicyError, StoreError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_CONFIG
+    community = Community(store, bundle)
+    try:
+        async with ForumBridge(community=community) as bot:
+            await bot.login(settings.token)  # runs setup_hook: the cogs register their commands
+            guild = discord.Object(guild_id) if guild_id else None
+            if guild is not None:
+                bot.tree.copy_global_to(guild=guild)
+            synced = await bot.tree.sync(guild=guild)
+            print(f"synced {len(synced)} commands " + (f"to guild {guild_id}" if guild_id else "globally"))
+    except discord.LoginFailure:
+        print("error: Discord refused the token in DISCORD_TOKEN", file=sys.stderr)
+        return EXIT_CONFIG
+    finally:
+        await store.close()
     return 0

@@ -1,0 +1,137 @@
+"""Per-guild state the hot path needs, cached in memory and invalidated on every write.
+
+Screening a message must not touch the database: the policy, the settings and the member
+records come from here. Every write goes through this class too, so the caches never go
+stale: a write updates the store, then replaces the cached value.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import OrderedDict
+from dataclasses import replace
+from typing import Any
+
+from bot.models import GuildSettings, MemberRecord
+from bot.policy import PolicyBundle, PolicyError, merge_overrides, parse_policy
+from bot.rules import Policy
+from bot.store import Store
+
+log = logging.getLogger(__name__)
+
+MEMBER_CACHE_SIZE = 100_000
+
+
+class Community:
+    """Cached settings, policies and member records for every guild, over the store."""
+
+    def __init__(
+        self,
+        store: Store,
+        bundle: PolicyBundle,
+        *,
+        default_moderator_channel_id: int | None = None,
+        default_moderator_role_id: int | None = None,
+    ) -> None:
+        self.store = store
+        self.bundle = bundle
+        self._default_channel = default_moderator_channel_id
+        self._default_role = default_moderator_role_id
+        self._settings: dict[int, GuildSettings] = {}
+        self._policies: dict[int, Policy] = {}
+        self._members: OrderedDict[tuple[int, int], MemberRecord] = OrderedDict()
+
+    # --- reads (cached) ---------------------------------------------------------------
+
+    async def settings(self, guild_id: int) -> GuildSettings:
+        """The guild's settings, falling back to the configured defaults."""
+        cached = self._settings.get(guild_id)
+        if cached is None:
+            stored = await self.store.guild_settings(guild_id)
+            cached = replace(
+                stored,
+                moderator_channel_id=stored.moderator_channel_id or self._default_channel,
+                moderator_role_id=stored.moderator_role_id or self._default_role,
+            )
+            self._settings[guild_id] = cached
+        return cached
+
+    async def policy(self, guild_id: int) -> Policy:
+        """The guild's policy: shipped defaults, its overrides and its allowed domains."""
+        cached = self._policies.get(guild_id)
+        if cached is None:
+            overrides = await self.store.policy_overrides(guild_id)
+            try:
+                policy, _ = parse_policy(merge_overrides(self.bundle.raw, overrides))
+            except PolicyError as exc:
+                # Overrides are validated before they are stored; a bad row means someone
+                # edited the database by hand. Keep moderating with the shipped policy.
+                log.error("guild %s: stored policy overrides are invalid (%s); using the defaults", guild_id, exc)
+                policy = self.bundle.policy
+            allowed = await self.store.allowed_domains(guild_id)
+            cached = replace(policy, allowed_domains=policy.allowed_domains | allowed)
+            self._policies[guild_id] = cached
+        return cached
+
+    async def member(self, guild_id: int, user_id: int) -> MemberRecord:
+        """A member's record, from the cache when possible."""
+        key = (guild_id, user_id)
+        cached = self._members.get(key)
+        if cached is None:
+            cached = await self.store.member(guild_id, user_id)
+            self._remember(cached)
+        else:
+            self._members.move_to_end(key)
+        return cached
+
+    def _remember(self, record: MemberRecord) -> None:
+        self._members[(record.guild_id, record.user_id)] = record
+        self._members.move_to_end((record.guild_id, record.user_id))
+        if len(self._members) > MEMBER_CACHE_SIZE:
+            self._members.popitem(last=False)
+
+    # --- writes (store first, then cache) ----------------------------------------------
+
+    async def set_moderation(
+        self, guild_id: int, *, channel_id: int | None = None, role_id: int | None = None
+    ) -> GuildSettings:
+        """Record the moderator channel and/or role."""
+        await self.store.set_moderation(guild_id, channel_id=channel_id, role_id=role_id)
+        self._settings.pop(guild_id, None)
+        return await self.settings(guild_id)
+
+    async def set_channel_screened(self, guild_id: int, channel_id: int, screened: bool) -> None:
+        """Screen or stop screening a channel."""
+        await self.store.set_channel_screened(guild_id, channel_id, screened)
+        self._settings.pop(guild_id, None)
+
+    async def set_policy_overrides(self, guild_id: int, overrides: dict[str, Any]) -> Policy:
+        """Validate and store a guild's policy changes; raise PolicyError if invalid."""
+        parse_policy(merge_overrides(self.bundle.raw, overrides))
+        await self.store.set_policy_overrides(guild_id, overrides)
+        self._policies.pop(guild_id, None)
+        return await self.policy(guild_id)
+
+    async def allow_domains(self, guild_id: int, domains: list[str], added_by: int | None) -> frozenset[str]:
+        """Add domains to the guild's allowed list; return those that were new."""
+        added = await self.store.allow_domains(guild_id, domains, added_by)
+        self._policies.pop(guild_id, None)
+        return added
+
+    async def disallow_domain(self, guild_id: int, domain: str) -> bool:
+        """Remove a domain from the guild's allowed list."""
+        removed = await self.store.disallow_domain(guild_id, domain)
+        self._policies.pop(guild_id, None)
+        return removed
+
+    async def update_member(self, guild_id: int, user_id: int, **changes: Any) -> MemberRecord:
+        """Change a member's counts or flags (see Store.update_member)."""
+        record = await self.store.update_member(guild_id, user_id, **changes)
+        self._remember(record)
+        return record
+
+    async def refresh_member(self, guild_id: int, user_id: int) -> MemberRecord:
+        """Re-read a member after the store changed it (a decision, a hold)."""
+        record = await self.store.member(guild_id, user_id)
+        self._remember(record)
+        return record

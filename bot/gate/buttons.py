@@ -1,0 +1,212 @@
+"""Persistent card buttons: each custom_id carries only the held item's id; state is in the store.
+
+Every click is checked on the server side: only a moderator may decide, whoever can see the
+channel. The buttons keep working after a restart because discord.py matches their
+custom_id templates (``DynamicItem``) rather than remembering views.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import TYPE_CHECKING, Any, Self
+
+import discord
+
+from bot.gate.words import COMMON_REJECT_REASONS
+from bot.models import Decision
+
+if TYPE_CHECKING:
+    from bot.gate.service import Gate
+
+log = logging.getLogger(__name__)
+
+NOT_A_MODERATOR = "Only moderators can decide on held messages."
+
+
+def gate_of(interaction: discord.Interaction[Any]) -> Gate:
+    """The gate of the bot that received this interaction."""
+    gate: Gate | None = getattr(interaction.client, "gate", None)
+    if gate is None:  # pragma: no cover - only a misconfigured bot gets here
+        raise RuntimeError("the client has no gate")
+    return gate
+
+
+class _DecisionButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"fb:base:(?P<item>\d+)"):
+    """A button that decides one held item (each subclass has its own custom_id template)."""
+
+    decision: Decision
+    label: str
+    style: discord.ButtonStyle
+    prefix: str
+
+    def __init__(self, item_id: int) -> None:
+        super().__init__(discord.ui.Button(label=self.label, style=self.style, custom_id=f"fb:{self.prefix}:{item_id}"))
+        self.item_id = item_id
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: re.Match[str], /
+    ) -> Self:
+        """Rebuild the button from its custom_id."""
+        return cls(int(match["item"]))
+
+    async def interaction_check(self, interaction: discord.Interaction[Any], /) -> bool:
+        """Refuse anyone who is not a moderator, on every click."""
+        if await gate_of(interaction).is_moderator_interaction(interaction):
+            return True
+        log.info(
+            "refused %s click on item %s by non-moderator %s in guild %s",
+            self.prefix,
+            self.item_id,
+            interaction.user.id,
+            interaction.guild_id,
+        )
+        await interaction.response.send_message(NOT_A_MODERATOR, ephemeral=True)
+        return False
+
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        """Decide the item."""
+        await gate_of(interaction).decide_from_interaction(interaction, self.item_id, self.decision)
+
+
+class ApproveButton(_DecisionButton, template=r"fb:approve:(?P<item>\d+)"):
+    """Publish the message."""
+
+    decision = Decision.APPROVE
+    label = "Approve"
+    style = discord.ButtonStyle.success
+    prefix = "approve"
+
+
+class ApproveTrustButton(_DecisionButton, template=r"fb:trust:(?P<item>\d+)"):
+    """Publish the message, and treat the member as established from now on."""
+
+    decision = Decision.APPROVE_TRUST
+    label = "Approve & trust member"
+    style = discord.ButtonStyle.success
+    prefix = "trust"
+
+
+class ApproveDomainButton(_DecisionButton, template=r"fb:domain:(?P<item>\d+)"):
+    """Publish the message, and allow its outside domains for everyone."""
+
+    decision = Decision.APPROVE_DOMAIN
+    label = "Approve & allow domain"
+    style = discord.ButtonStyle.primary
+    prefix = "domain"
+
+
+class RestoreButton(_DecisionButton, template=r"fb:restore:(?P<item>\d+)"):
+    """Publish a removed (medical-site) message anyway."""
+
+    decision = Decision.RESTORE
+    label = "Restore anyway"
+    style = discord.ButtonStyle.secondary
+    prefix = "restore"
+
+
+class RejectButton(_DecisionButton, template=r"fb:reject:(?P<item>\d+)"):
+    """Ask the moderator for a reason, then reject."""
+
+    decision = Decision.REJECT
+    label = "Reject"
+    style = discord.ButtonStyle.danger
+    prefix = "reject"
+
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        """Offer the common reasons, or the moderator's own words."""
+        view = discord.ui.View(timeout=600)
+        view.add_item(RejectReasonSelect(self.item_id))
+        view.add_item(RejectOwnWordsButton(self.item_id))
+        await interaction.response.send_message(
+            f"Why reject item #{self.item_id}? The author will read this reason.", view=view, ephemeral=True
+        )
+
+
+class RejectReasonSelect(discord.ui.DynamicItem[discord.ui.Select[Any]], template=r"fb:rejectwhy:(?P<item>\d+)"):
+    """A short choice of common reasons."""
+
+    def __init__(self, item_id: int) -> None:
+        select: discord.ui.Select[Any] = discord.ui.Select(
+            custom_id=f"fb:rejectwhy:{item_id}",
+            placeholder="Choose a reason",
+            options=[
+                discord.SelectOption(label=reason[:100], value=str(index))
+                for index, reason in enumerate(COMMON_REJECT_REASONS)
+            ],
+        )
+        super().__init__(select)
+        self.item_id = item_id
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: re.Match[str], /
+    ) -> Self:
+        """Rebuild the select from its custom_id."""
+        return cls(int(match["item"]))
+
+    async def interaction_check(self, interaction: discord.Interaction[Any], /) -> bool:
+        """Moderators only."""
+        if await gate_of(interaction).is_moderator_interaction(interaction):
+            return True
+        await interaction.response.send_message(NOT_A_MODERATOR, ephemeral=True)
+        return False
+
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        """Reject with the chosen reason."""
+        try:
+            reason = COMMON_REJECT_REASONS[int(self.item.values[0])]
+        except (IndexError, ValueError, TypeError):
+            await interaction.response.send_message("That reason is not on the list.", ephemeral=True)
+            return
+        await gate_of(interaction).decide_from_interaction(interaction, self.item_id, Decision.REJECT, reason=reason)
+
+
+class RejectOwnWordsButton(_DecisionButton, template=r"fb:rejectown:(?P<item>\d+)"):
+    """Open a form for the moderator's own reason."""
+
+    decision = Decision.REJECT
+    label = "Write a reason…"
+    style = discord.ButtonStyle.secondary
+    prefix = "rejectown"
+
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        """Show the form."""
+        await interaction.response.send_modal(RejectReasonModal(self.item_id))
+
+
+class RejectReasonModal(discord.ui.Modal, title="Reject with a reason"):
+    """The moderator's own words for the author."""
+
+    reason: discord.ui.TextInput[Any] = discord.ui.TextInput(
+        label="Reason (the author will read it)", style=discord.TextStyle.paragraph, min_length=3, max_length=500
+    )
+
+    def __init__(self, item_id: int) -> None:
+        super().__init__(custom_id=f"fb:rejectmodal:{item_id}", timeout=900)
+        self.item_id = item_id
+
+    async def interaction_check(self, interaction: discord.Interaction[Any], /) -> bool:
+        """Moderators only, checked again on submit."""
+        if await gate_of(interaction).is_moderator_interaction(interaction):
+            return True
+        await interaction.response.send_message(NOT_A_MODERATOR, ephemeral=True)
+        return False
+
+    async def on_submit(self, interaction: discord.Interaction[Any], /) -> None:
+        """Reject with the moderator's words."""
+        await gate_of(interaction).decide_from_interaction(
+            interaction, self.item_id, Decision.REJECT, reason=self.reason.value.strip()
+        )
+
+
+DYNAMIC_ITEMS: tuple[type[discord.ui.DynamicItem[Any]], ...] = (
+    ApproveButton,
+    ApproveTrustButton,
+    ApproveDomainButton,
+    RestoreButton,
+    RejectButton,
+    RejectReasonSelect,
+    RejectOwnWordsButton,
+)

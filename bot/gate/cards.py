@@ -1,0 +1,108 @@
+"""The moderator card: an embed that shows a held message safely, and its buttons."""
+
+from __future__ import annotations
+
+import io
+from datetime import datetime
+
+import discord
+
+from bot.gate.buttons import (
+    ApproveButton,
+    ApproveDomainButton,
+    ApproveTrustButton,
+    RejectButton,
+    RestoreButton,
+)
+from bot.gate.words import inert, outcome_line, quote, reason_lines
+from bot.models import AttachmentData, HeldItem, ItemState, MemberRecord
+from bot.rules import Action
+
+_COLOURS = {
+    ItemState.PENDING: discord.Colour.gold(),
+    ItemState.BLOCKED: discord.Colour.red(),
+    ItemState.APPROVED: discord.Colour.green(),
+    ItemState.RESTORED: discord.Colour.green(),
+    ItemState.REJECTED: discord.Colour.dark_grey(),
+}
+_FIELD_LIMIT = 1024
+_DESCRIPTION_LIMIT = 3500
+
+
+def _stamp(moment: datetime | None) -> str:
+    return f"<t:{int(moment.timestamp())}:R>" if moment else "unknown"
+
+
+def card_embed(
+    item: HeldItem,
+    *,
+    author: discord.Member | discord.User | None,
+    record: MemberRecord | None,
+) -> discord.Embed:
+    """The card's embed for an item in any state."""
+    if item.action is Action.BLOCK:
+        title = "Removed: link to a medical site"
+    elif item.edited:
+        title = "Held: an edited message"
+    elif item.is_forum_post:
+        title = "Held: a new forum post"
+    else:
+        title = "Held for review"
+    embed = discord.Embed(title=title, colour=_COLOURS[item.state], timestamp=item.created_at)
+    embed.set_author(name=item.author_name, icon_url=item.author_avatar_url)
+    text = inert(item.content)
+    if item.thread_name:
+        text = f"**{inert(item.thread_name)}**\n{text}"
+    embed.description = quote(text, _DESCRIPTION_LIMIT)
+    about = [f"<@{item.author_id}> (`{item.author_id}`)"]
+    if author is not None:
+        about.append(f"Account created {_stamp(author.created_at)}")
+        joined = getattr(author, "joined_at", None)
+        about.append(f"Member since {_stamp(joined)}" if joined else "No longer in the server")
+    if record is not None:
+        about.append(f"Approved posts: {record.approved_posts} · held: {record.held_posts}")
+    embed.add_field(name="Author", value="\n".join(about)[:_FIELD_LIMIT], inline=True)
+    where = f"<#{item.thread_id}>" if item.thread_id and not item.is_forum_post else f"<#{item.channel_id}>"
+    if item.reply_to_url:
+        where += f"\nReply to {item.reply_to_url}"
+    embed.add_field(name="Channel", value=where[:_FIELD_LIMIT], inline=True)
+    embed.add_field(
+        name="Why", value="\n".join("• " + line for line in reason_lines(item.reasons, item.links)) or "—", inline=False
+    )
+    if item.attachment_names:
+        embed.add_field(name="Attachments", value=inert(", ".join(item.attachment_names))[:_FIELD_LIMIT], inline=False)
+    if item.removal_error:
+        embed.add_field(
+            name="⚠️ Original not removed",
+            value=f"I could not remove the original message: {item.removal_error}. "
+            "Check my permissions (Manage Messages) in that channel.",
+            inline=False,
+        )
+    if not item.is_open:
+        embed.add_field(name="Decision", value=outcome_line(item)[:_FIELD_LIMIT], inline=False)
+    embed.set_footer(text=f"Item #{item.id}")
+    return embed
+
+
+def card_view(item: HeldItem) -> discord.ui.View | None:
+    """The buttons for an open item; None once it is decided."""
+    if not item.is_open:
+        return None
+    view = discord.ui.View(timeout=None)
+    if item.state is ItemState.BLOCKED:
+        view.add_item(RestoreButton(item.id))
+        return view
+    view.add_item(ApproveButton(item.id))
+    view.add_item(ApproveTrustButton(item.id))
+    if item.external_domains:
+        view.add_item(ApproveDomainButton(item.id))
+    view.add_item(RejectButton(item.id))
+    return view
+
+
+def card_files(attachments: list[AttachmentData]) -> list[discord.File]:
+    """The held attachments, uploaded again with the card so moderators can see them."""
+    return [
+        discord.File(io.BytesIO(a.data), filename=a.filename, spoiler=a.spoiler, description=a.description)
+        for a in attachments
+    ]

@@ -1,0 +1,117 @@
+"""Turning Discord objects into the engine's plain facts, and deciding who is a moderator."""
+
+from __future__ import annotations
+
+import logging
+
+import discord
+
+from bot.models import AttachmentData, GuildSettings, MemberRecord, NewHeldItem, StoredLink
+from bot.rules import AuthorFacts, MessageFacts, Verdict
+
+log = logging.getLogger(__name__)
+
+# Ordinary messages and replies are screened; joins, pins, boosts and other system
+# messages carry no member text.
+SCREENED_TYPES = frozenset({discord.MessageType.default, discord.MessageType.reply})
+
+
+def is_moderator(member: discord.Member | discord.User, settings: GuildSettings) -> bool:
+    """The configured moderator role, or Manage Messages in the guild."""
+    if not isinstance(member, discord.Member):
+        return False
+    if settings.moderator_role_id is not None and member.get_role(settings.moderator_role_id) is not None:
+        return True
+    permissions = member.guild_permissions
+    return permissions.manage_messages or permissions.administrator
+
+
+def forum_post_thread(message: discord.Message) -> discord.Thread | None:
+    """The forum thread a message starts (its id is the thread's id), if it starts one."""
+    channel = message.channel
+    if isinstance(channel, discord.Thread) and message.id == channel.id:
+        parent = channel.parent
+        if isinstance(parent, discord.ForumChannel):
+            return channel
+    return None
+
+
+def message_facts(message: discord.Message, *, starter_of: discord.Thread | None = None) -> MessageFacts:
+    """The text the engine reads: content, a new thread's title, attachment names, embed links."""
+    text = message.content
+    if starter_of is not None and starter_of.name:
+        # A post's title is published with it and can carry a link too.
+        text = f"{starter_of.name}\n{text}"
+    return MessageFacts(
+        text=text,
+        attachment_names=tuple(attachment.filename for attachment in message.attachments),
+        embed_urls=tuple(embed.url for embed in message.embeds if embed.url),
+        guild_id=message.guild.id if message.guild else None,
+    )
+
+
+def author_facts(author: discord.Member | discord.User, record: MemberRecord, moderator: bool) -> AuthorFacts:
+    """What the engine knows of the author."""
+    return AuthorFacts(
+        user_id=author.id,
+        is_moderator=moderator,
+        approved_posts=record.approved_posts,
+        trusted=record.trusted,
+        links_preapproved=record.links_preapproved,
+    )
+
+
+async def read_attachments(message: discord.Message) -> tuple[AttachmentData, ...]:
+    """Every attachment's bytes, read before the original is removed."""
+    stored = []
+    for attachment in message.attachments:
+        data = await attachment.read()
+        stored.append(
+            AttachmentData(
+                filename=attachment.filename,
+                content_type=attachment.content_type,
+                data=data,
+                spoiler=attachment.is_spoiler(),
+                description=attachment.description,
+            )
+        )
+    return tuple(stored)
+
+
+def held_item(
+    message: discord.Message,
+    verdict: Verdict,
+    attachments: tuple[AttachmentData, ...],
+    *,
+    starter_of: discord.Thread | None,
+    edited: bool,
+) -> NewHeldItem:
+    """The record to store for a held message."""
+    assert message.guild is not None
+    channel = message.channel
+    thread_id = channel.id if isinstance(channel, discord.Thread) else None
+    parent_id = channel.parent_id if isinstance(channel, discord.Thread) else channel.id
+    reply_url = None
+    reference = message.reference
+    if reference is not None and reference.message_id is not None and reference.channel_id is not None:
+        reply_url = f"https://discord.com/channels/{message.guild.id}/{reference.channel_id}/{reference.message_id}"
+    author = message.author
+    return NewHeldItem(
+        guild_id=message.guild.id,
+        channel_id=parent_id or channel.id,
+        message_id=message.id,
+        author_id=author.id,
+        author_name=author.display_name,
+        author_avatar_url=author.display_avatar.url,
+        content=message.content,
+        action=verdict.action,
+        reasons=verdict.reasons,
+        links=tuple(StoredLink.from_link(link) for link in verdict.links),
+        created_at=message.created_at,
+        thread_id=thread_id,
+        thread_name=starter_of.name if starter_of is not None else None,
+        is_forum_post=starter_of is not None,
+        reply_to_url=reply_url,
+        edited=edited,
+        attachments=attachments,
+    )

@@ -1,0 +1,154 @@
+"""What members and moderators read: reasons and notices in plain words (pure, no Discord)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from bot.models import HeldItem, StoredLink
+from bot.rules import Action, LinkClass, Reason
+
+COMMON_REJECT_REASONS: tuple[str, ...] = (
+    "Links to outside sites need a moderator's approval first.",
+    "Links to medical web sites are not permitted here.",
+    "Please keep your email address to yourself: anyone can read it here.",
+    "No one here can give medical advice: please ask your own doctor.",
+    "This looks like spam or advertising.",
+    "This is not on topic for this community.",
+)
+GENERIC_REJECT_REASON = "A moderator decided not to publish this message."
+
+REACTION_APPROVE = "✅"
+REACTION_REJECT = "❌"
+
+_MAX_QUOTE = 1500
+
+
+def reason_lines(reasons: Iterable[Reason], links: Iterable[StoredLink]) -> list[str]:
+    """One line per reason, naming the domains involved."""
+    by_class: dict[LinkClass, list[str]] = {}
+    for link in links:
+        domains = by_class.setdefault(link.link_class, [])
+        if link.domain not in domains:
+            domains.append(link.domain)
+    lines = []
+    for reason in reasons:
+        if reason is Reason.NEW_MEMBER:
+            lines.append("First post from a new member")
+        elif reason is Reason.EXTERNAL_LINK:
+            lines.append("Link to " + _names(by_class.get(LinkClass.EXTERNAL)))
+        elif reason is Reason.MEDICAL_SITE:
+            lines.append("Medical site: " + _names(by_class.get(LinkClass.MEDICAL)) + " — not permitted")
+        elif reason is Reason.SHORTENED_LINK:
+            lines.append("Shortened link (hides where it goes): " + _names(by_class.get(LinkClass.SHORTENER)))
+        elif reason is Reason.INVITE:
+            lines.append("Invite to another Discord server")
+        elif reason is Reason.EMAIL:
+            lines.append("Email address")
+    return lines
+
+
+def _names(domains: list[str] | None) -> str:
+    return ", ".join(domains) if domains else "an outside site"
+
+
+def member_reason_lines(reasons: Iterable[Reason], links: Iterable[StoredLink]) -> list[str]:
+    """The reasons as the author should read them: why, in the community's own words."""
+    by_class: dict[LinkClass, list[str]] = {}
+    for link in links:
+        by_class.setdefault(link.link_class, []).append(link.domain)
+    texts = {
+        Reason.NEW_MEMBER: "Welcome! A new member's first post is read by a moderator before everyone sees it.",
+        Reason.EXTERNAL_LINK: "Links to outside sites ("
+        + _names(_distinct(by_class.get(LinkClass.EXTERNAL)))
+        + ") need a moderator's approval first.",
+        Reason.MEDICAL_SITE: "Links to medical web sites ("
+        + _names(_distinct(by_class.get(LinkClass.MEDICAL)))
+        + ") are not permitted here, so this message was removed.",
+        Reason.SHORTENED_LINK: "Shortened links hide where they go, so a moderator checks them first.",
+        Reason.INVITE: "Invites to other Discord servers need a moderator's approval first.",
+        Reason.EMAIL: "Please keep your email address to yourself: anyone can read it here.",
+    }
+    return [texts[reason] for reason in reasons]
+
+
+def _distinct(domains: list[str] | None) -> list[str] | None:
+    return list(dict.fromkeys(domains)) if domains else domains
+
+
+def quote(text: str, limit: int = _MAX_QUOTE) -> str:
+    """The text as a block quote, cut to a readable length."""
+    if not text:
+        return "> *(no text)*"
+    cut = text if len(text) <= limit else text[: limit - 1] + "…"
+    return "\n".join("> " + line for line in cut.splitlines() or [""])
+
+
+def inert(text: str) -> str:
+    """Text with links that neither preview nor click: dots and schemes defused."""
+    # A zero-width space after "://" and before each dot of a host keeps Discord from
+    # turning the text into a link or an invite preview on the moderator card.
+    defused = text.replace("://", ":\u200b//").replace("discord.gg", "discord\u200b.gg")
+    out = []
+    for index, char in enumerate(defused):
+        if char == "." and 0 < index < len(defused) - 1 and defused[index + 1].isalnum():
+            out.append("\u200b.")
+        else:
+            out.append(char)
+    return "".join(out).replace("@", "@\u200b")
+
+
+def held_notice(item: HeldItem) -> str:
+    """The DM an author gets when a message is held or removed."""
+    lines = member_reason_lines(item.reasons, item.links)
+    if item.action is Action.BLOCK:
+        head = "Your message was removed."
+        nextline = "A moderator can see it; you do not need to do anything."
+    else:
+        head = "Your message is waiting for a moderator."
+        nextline = (
+            "A moderator will read it soon. If it is approved, it will appear under your name and I'll send you "
+            "a link; if not, I'll tell you why."
+        )
+    return "\n".join([head, *("• " + line for line in lines), "", nextline, "", "Your message:", quote(item.content)])
+
+
+def channel_notice(mention: str, item: HeldItem) -> str:
+    """The short public notice used when the author's DMs are closed."""
+    if item.action is Action.BLOCK:
+        return f"{mention} your message was removed: links to medical web sites are not permitted here."
+    return f"{mention} your message is waiting for a moderator. (Open your DMs to get the details.)"
+
+
+def approved_notice(item: HeldItem, jump_url: str | None) -> str:
+    """The DM an author gets when a moderator publishes their message."""
+    where = f"\n{jump_url}" if jump_url else ""
+    return f"Good news: a moderator approved your message and it is now published.{where}"
+
+
+def rejected_notice(item: HeldItem) -> str:
+    """The DM an author gets when a moderator rejects their message, with their text to revise."""
+    reason = item.decision_reason or GENERIC_REJECT_REASON
+    return "\n".join(
+        [
+            "A moderator decided not to publish your message.",
+            f"Reason: {reason}",
+            "",
+            "Here is your text, so you can change it and post again:",
+            quote(item.content),
+        ]
+    )
+
+
+def outcome_line(item: HeldItem) -> str:
+    """How a decided card reads: what happened, by whom, when."""
+    who = item.decided_by_name or (f"<@{item.decided_by}>" if item.decided_by else "a moderator")
+    when = f" <t:{int(item.decided_at.timestamp())}:f>" if item.decided_at else ""
+    verb = {
+        "approve": "Approved",
+        "approve_trust": "Approved, member trusted",
+        "approve_domain": "Approved, domain allowed",
+        "reject": "Rejected",
+        "restore": "Restored",
+    }.get(item.decision.value if item.decision else "", item.state.value.capitalize())
+    reason = f" — {item.decision_reason}" if item.decision_reason else ""
+    return f"{verb} by {who}{when}{reason}"

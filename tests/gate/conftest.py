@@ -1,0 +1,91 @@
+"""A simulated Discord (SimCord) with the real bot, a real SQLite store and a seeded community."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import discord
+import pytest
+import simcord
+
+from bot.client import ForumBridge
+from bot.community import Community
+from bot.policy import PolicyBundle
+from bot.store import Store
+
+
+@pytest.fixture
+async def store(tmp_path: Path) -> AsyncIterator[Store]:
+    """A real SQLite database in the test's folder."""
+    opened = await Store.open(tmp_path / "bridge.db")
+    yield opened
+    await opened.close()
+
+
+@pytest.fixture
+def simcord_bot(store: Store, shipped: PolicyBundle) -> ForumBridge:
+    """The real bot, built as `make run` builds it, over the test's store."""
+    return ForumBridge(community=Community(store, shipped))
+
+
+@dataclass
+class World:
+    """The seeded community: channels, roles and people."""
+
+    env: Any
+    bot: ForumBridge
+    guild: Any
+    general: Any
+    modqueue: Any
+    forum: Any
+    moderators_role: Any
+    mod: Any
+    mod2: Any
+    alice: Any
+    bob: Any
+    newbie: Any
+
+
+@pytest.fixture
+async def world(simcord_env: Any, simcord_bot: ForumBridge) -> World:
+    """A spine-and-arthritis community with a private moderator channel and a few members."""
+    env = simcord_env
+    guild = env.create_guild("Spine & Arthritis Community")
+    moderators = guild.create_role("Moderators")
+    general = guild.create_text_channel("back-surgery-and-neck-surgery")
+    modqueue = guild.create_text_channel(
+        "mod-queue",
+        overwrites={
+            guild.default_role: discord.PermissionOverwrite(view_channel=False),
+            moderators: discord.PermissionOverwrite(view_channel=True),
+            guild.me: discord.PermissionOverwrite(view_channel=True),
+        },
+    )
+    forum = guild.create_forum_channel("introductions")
+    mod = guild.add_member(env.create_user("maria_mod", global_name="Maria (mod)"), roles=[moderators])
+    mod2 = guild.add_member(env.create_user("sam_mod", global_name="Sam (mod)"), roles=[moderators])
+    alice = guild.add_member(env.create_user("alice", global_name="Alice"))
+    bob = guild.add_member(env.create_user("bob", global_name="Bob"))
+    newbie = guild.add_member(env.create_user("newbie", global_name="Nora New", avatar="a1b2c3"))
+    community = simcord_bot.community
+    await community.set_moderation(guild.id, channel_id=modqueue.id, role_id=moderators.id)
+    for established in (alice, bob):
+        await community.update_member(guild.id, established.id, approved=5)
+    await env.settle()
+    return World(env, simcord_bot, guild, general, modqueue, forum, moderators, mod, mod2, alice, bob, newbie)
+
+
+def cards(world: World) -> list[discord.Message]:
+    """The bot's cards in the moderator channel, oldest first."""
+    return [m for m in world.modqueue.history() if m.embeds and (m.embeds[0].footer.text or "").startswith("Item #")]
+
+
+def item_id_of(card: discord.Message) -> int:
+    """The held item's id, read from a card's footer."""
+    return int((card.embeds[0].footer.text or "").removeprefix("Item #"))
+
+
+__all__ = ["World", "cards", "item_id_of", "simcord"]
