@@ -17,8 +17,9 @@ from bot.rules.model import (
     Reason,
     Verdict,
 )
-from bot.rules.scan import FoundLink, may_contain_link, scan
+from bot.rules.scan import LINK_HINT, FoundLink, scan
 
+_link_hint = LINK_HINT.search
 _INVITE_DOMAINS = frozenset({"discord.gg", "discord.com", "discordapp.com", "discord.me"})
 _ALLOW = Verdict(Action.ALLOW)
 _HOLD_NEW_MEMBER = Verdict(Action.HOLD, (Reason.NEW_MEMBER,))
@@ -55,16 +56,32 @@ class Engine:
 
     def evaluate(self, author: AuthorFacts, message: MessageFacts, policy: Policy) -> Verdict:
         """Decide allow, hold or block for one message, with every reason that applies."""
+        # Most messages are clean chat: answer those from the pre-check alone. This path runs
+        # for nearly every message, so it reads as few attributes as it can, and the usual
+        # author (past the new-member threshold) is settled by the first comparison.
+        text_hint = _link_hint(message.text)
+        if text_hint is None and not message.embed_urls:
+            if (
+                author.approved_posts < policy.new_member_posts
+                and policy.new_member_hold
+                and not author.is_moderator
+                and not author.trusted
+            ):
+                return _HOLD_NEW_MEMBER
+            return _ALLOW
+        # Kept out of this method: its locals (and the cells its generator would need) make
+        # every call's frame dearer, the clean path's too.
+        return self._judge(author, message, policy, text_hint is not None)
+
+    def _judge(self, author: AuthorFacts, message: MessageFacts, policy: Policy, text_precheck: bool) -> Verdict:
+        """The verdict for a message the pre-check did not clear (its text's pre-check answer given)."""
         new_member = (
-            policy.new_member_hold
+            author.approved_posts < policy.new_member_posts
+            and policy.new_member_hold
             and not author.is_moderator
             and not author.trusted
-            and author.approved_posts < policy.new_member_posts
         )
-        # Most messages are clean chat: answer those from the pre-check alone.
-        if not message.embed_urls and not may_contain_link(message.text):
-            return _HOLD_NEW_MEMBER if new_member else _ALLOW
-        found = scan(message.text, message.embed_urls)
+        found = scan(message.text, message.embed_urls, text_precheck=text_precheck)
         if not found.links and not found.emails:
             return _HOLD_NEW_MEMBER if new_member else _ALLOW
         links = tuple(self._classify(item, policy, message.guild_id) for item in found.links)
