@@ -14,6 +14,7 @@ from discord.ext import commands
 from bot.community import Community
 from bot.gate import Gate
 from bot.rules import Engine, warm
+from bot.store import Store
 
 log = logging.getLogger(__name__)
 
@@ -81,11 +82,18 @@ class ForumBridge(commands.Bot):
         self._extensions = tuple(extensions)
         self._reconciled = False
 
+    @property
+    def store(self) -> Store:
+        """The database, behind the community cache."""
+        return self.community.store
+
     async def setup_hook(self) -> None:
         """Warm the suffix list and load every extension, failing fast."""
         warm()
         for name in self._extensions:
-            await self.load_extension(name)
+            # A restart of the same client (a new login) keeps what it already loaded.
+            if name not in self.extensions:
+                await self.load_extension(name)
         log.info("loaded extensions: %s", ", ".join(self._extensions) or "none")
 
     async def on_ready(self) -> None:

@@ -180,7 +180,11 @@ class RejectReasonModal(discord.ui.Modal, title="Reject with a reason"):
     """The moderator's own words for the author."""
 
     reason: discord.ui.TextInput[Any] = discord.ui.TextInput(
-        label="Reason (the author will read it)", style=discord.TextStyle.paragraph, min_length=3, max_length=500
+        label="Reason (the author will read it)",
+        style=discord.TextStyle.paragraph,
+        min_length=3,
+        max_length=500,
+        custom_id="reason",
     )
 
     def __init__(self, item_id: int) -> None:

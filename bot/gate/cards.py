@@ -80,6 +80,12 @@ def card_embed(
         )
     if not item.is_open:
         embed.add_field(name="Decision", value=outcome_line(item)[:_FIELD_LIMIT], inline=False)
+    if item.state in (ItemState.APPROVED, ItemState.RESTORED) and item.repost_message_id is None:
+        embed.add_field(
+            name="⚠️ Not published yet",
+            value="I could not publish it: check my Manage Webhooks permission there. I retry when I restart.",
+            inline=False,
+        )
     embed.set_footer(text=f"Item #{item.id}")
     return embed
 

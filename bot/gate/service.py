@@ -323,6 +323,12 @@ class Gate:
             await interaction.followup.send(
                 f"Item #{item_id} was already decided: {words.outcome_line(outcome.item)}", ephemeral=True
             )
+        elif outcome.item.state is not ItemState.REJECTED and outcome.item.repost_message_id is None:
+            await interaction.followup.send(
+                f"Approved item #{item_id}, but I could not publish it (do I have Manage Webhooks in "
+                f"<#{outcome.item.channel_id}>?). I will try again when I restart.",
+                ephemeral=True,
+            )
         elif interaction.message is not None and interaction.message.id != outcome.item.card_message_id:
             # The click came from the private reason picker: say it is done.
             await interaction.followup.send(f"Rejected item #{item_id}.", ephemeral=True)
@@ -390,7 +396,9 @@ class Gate:
         if item.state in (ItemState.APPROVED, ItemState.RESTORED) and item.repost_message_id is None:
             item = await self._publish(item)
         await self._update_card(item)
-        if not item.author_notified:
+        # An approved author hears of it once it is published, with the link to it.
+        settled = item.state is ItemState.REJECTED or item.repost_message_id is not None
+        if settled and not item.author_notified:
             await self._notify_decision(item)
             await self.store.mark_author_notified(item.id)
             item = await self._reload(item)

@@ -47,6 +47,7 @@ class World:
     alice: Any
     bob: Any
     newbie: Any
+    helper: Any
 
 
 @pytest.fixture
@@ -55,27 +56,30 @@ async def world(simcord_env: Any, simcord_bot: ForumBridge) -> World:
     env = simcord_env
     guild = env.create_guild("Spine & Arthritis Community")
     moderators = guild.create_role("Moderators")
+    mod = guild.add_member(env.create_user("maria_mod", global_name="Maria (mod)"), roles=[moderators])
+    mod2 = guild.add_member(env.create_user("sam_mod", global_name="Sam (mod)"), roles=[moderators])
+    alice = guild.add_member(env.create_user("alice", global_name="Alice"))
+    bob = guild.add_member(env.create_user("bob", global_name="Bob"))
+    newbie = guild.add_member(env.create_user("newbie", global_name="Nora New", avatar="a1b2c3"))
+    # Someone who can read the moderator channel (a trainee, say) without being a moderator.
+    helper = guild.add_member(env.create_user("helen_helper", global_name="Helen"))
     general = guild.create_text_channel("back-surgery-and-neck-surgery")
     modqueue = guild.create_text_channel(
         "mod-queue",
         overwrites={
             guild.default_role: discord.PermissionOverwrite(view_channel=False),
             moderators: discord.PermissionOverwrite(view_channel=True),
+            helper: discord.PermissionOverwrite(view_channel=True, add_reactions=True),
             guild.me: discord.PermissionOverwrite(view_channel=True),
         },
     )
     forum = guild.create_forum_channel("introductions")
-    mod = guild.add_member(env.create_user("maria_mod", global_name="Maria (mod)"), roles=[moderators])
-    mod2 = guild.add_member(env.create_user("sam_mod", global_name="Sam (mod)"), roles=[moderators])
-    alice = guild.add_member(env.create_user("alice", global_name="Alice"))
-    bob = guild.add_member(env.create_user("bob", global_name="Bob"))
-    newbie = guild.add_member(env.create_user("newbie", global_name="Nora New", avatar="a1b2c3"))
     community = simcord_bot.community
     await community.set_moderation(guild.id, channel_id=modqueue.id, role_id=moderators.id)
     for established in (alice, bob):
         await community.update_member(guild.id, established.id, approved=5)
     await env.settle()
-    return World(env, simcord_bot, guild, general, modqueue, forum, moderators, mod, mod2, alice, bob, newbie)
+    return World(env, simcord_bot, guild, general, modqueue, forum, moderators, mod, mod2, alice, bob, newbie, helper)
 
 
 def cards(world: World) -> list[discord.Message]:
@@ -89,3 +93,38 @@ def item_id_of(card: discord.Message) -> int:
 
 
 __all__ = ["World", "cards", "item_id_of", "simcord"]
+
+
+def dms(actor: Any) -> list[discord.Message]:
+    """What the bot said to this member in DMs, oldest first."""
+    return list(actor.user.dm_channel.history())
+
+
+async def forum_post(world: World, actor: Any, title: str, content: str) -> tuple[Any, int]:
+    """A member's new forum post: a thread whose starter message has the thread's id, as on Discord."""
+    backend = world.env.backend
+    post_id = backend.snowflake()
+    thread = backend.create_thread(world.forum.id, title, actor.id, message_id=post_id, broadcast=False)
+    backend.announce_thread_create(thread)
+    handle = simcord.builders.ChannelHandle(world.env, world.guild, thread)
+    allocate = backend.snowflake
+    handed_out = []
+
+    def starter_id() -> int:
+        # SimCord has no member verb for forum posts; the first id it allocates for the
+        # message is the thread's, as Discord does for a post's starter message.
+        if not handed_out:
+            handed_out.append(post_id)
+            return post_id
+        return allocate()
+
+    backend.snowflake = starter_id
+    try:
+        await actor.send(handle, content)
+    except (simcord.backend.errors.BackendError, KeyError):
+        # The bot removed the post (and its thread) before SimCord could hand the message back.
+        if thread.id in backend.channels:
+            raise
+    finally:
+        backend.snowflake = allocate
+    return handle, post_id
