@@ -88,8 +88,6 @@ class Gate:
         if prepared is None:
             return None
         settings, facts_author, starter_of = prepared
-        if await self.store.item_by_message(after.id) is not None:
-            return None  # already held: the stored copy is what moderators judge
         policy = await self.community.policy(settings.guild_id)
         # An edit is not a first post: the new-member rule has had its say.
         established = AuthorFacts(
@@ -109,6 +107,8 @@ class Gate:
             if new_flaggable:
                 self._remember_allowed(after.id, new_flaggable | old)
             return verdict
+        if await self.store.item_by_message(after.id) is not None:
+            return None  # already held (its removal failed): the stored copy is what moderators judge
         self._log_verdict(after, verdict, edited=True)
         await self.hold(after, verdict, starter_of=starter_of, edited=True)
         return verdict

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 from typing import NamedTuple
 
 from bot.rules.domains import canonical_host, is_ip, registrable_domain
@@ -109,7 +110,6 @@ _SPELLED_DOT = re.compile(rf"\s+(?:dot\s+|\.\s*)(?=(?:{SPELLED_TLDS})\b)", re.IG
 # "jane dot doe at gmail": a dotted name before a spelled-out "at".
 _SPELLED_NAME_DOT = re.compile(r"(?<=\w)\s+dot\s+(?=\w+\s+(?:at|\[at\]|\(at\))\s)", re.IGNORECASE)
 _ZERO_WIDTH = re.compile("[\u00ad\u034f\u180e\u200b-\u200f\u2060-\u2064\ufeff]")
-_UNICODE_DOTS = re.compile("[\u3002\uff0e\uff61\ufe52\u2024]")
 _DISCORD_TOKEN = re.compile(r"<(?:@[!&]?\d+|#\d+|a?:\w+:\d+|t:-?\d+(?::\w)?|/[\w -]+:\d+)>")
 
 # Candidates in normalised text: a dot before a letter, an "@", a scheme's ":/".
@@ -117,16 +117,32 @@ _CANDIDATE_DOT = re.compile(r"\.(?=[^\W\d_])|\.\d{1,3}[/:]").finditer
 _WHITESPACE_AT = re.compile(r"\s").search
 
 _SCHEME_URL = re.compile(r"\b(?:https?|ftps?|sftp|wss?):[/\\]{1,3}[^\s<>\"'`|]+", re.IGNORECASE)
+# The longest scheme before a ":" ("https", "sftp"): a scheme URL starts at most this far
+# before the token's first colon, so the search for one can start there.
+_LONGEST_SCHEME = 5
 _LABEL = r"[^\W_](?:[\w-]{0,61}[^\W_])?"
 _HOST = rf"(?:{_LABEL}\.)+[^\W\d_][\w-]{{0,62}}"
 _EMAIL = re.compile(rf"(?<![\w.+%-])([\w.+%-]{{1,64}})@({_HOST})(?![\w-])")
 _HOST_TOKEN = re.compile(rf"[(\[{{<\"']*({_HOST})(?![\w@-])")
 _LOCAL_PART = re.compile(r"[\w.+%-]{1,64}")
-_BARE = re.compile(rf"(?<![\w@.%-])({_HOST})(?![\w@-])((?::\d{{1,5}})?(?:[/?#][^\s<>\"'`|]*)?)")
+# A bare host starts where the character before it (if any) is none of [\w@.%-]. Written
+# with a lookbehind, the pattern would be tried at every position of the token; instead the
+# first form matches at the token's start and the second consumes the separator before the
+# host, so the regex engine skips to separators with a fast character-set test. Either way
+# group 1 is the host and group 2 its port and path.
+_BARE_TAIL = rf"({_HOST})(?![\w@-])((?::\d{{1,5}})?(?:[/?#][^\s<>\"'`|]*)?)"
+_BARE_AT_START = re.compile(_BARE_TAIL).match
+_BARE_AFTER_SEPARATOR = re.compile(rf"[^\w@.%-]{_BARE_TAIL}").finditer
 _IPV4_WITH_PATH = re.compile(
     r"(?<![\w.])((?:\d{1,3}\.){3}\d{1,3})((?::\d{1,5})(?:[/?#][^\s<>\"'`|]*)?|[/?#][^\s<>\"'`|]*)"
 )
+# Every IPv4 address has a digit on both sides of a dot; a token without one needs no IPv4
+# pass (this pattern starts with its literal, so the check is a fast scan).
+_DIGIT_DOT_DIGIT = re.compile(r"\.(?<=\d\.)(?=\d)").search
+_PATH_START = re.compile(r"[/?#]").search
 _TRAILING = ".,;:!?'\"*_~"
+# What _trim may remove: the trailing punctuation and closing brackets.
+_TRIMMABLE = frozenset(_TRAILING + ")]")
 
 
 def may_contain_link(text: str) -> bool:
@@ -161,19 +177,26 @@ def normalize(text: str) -> tuple[str, bool]:
             text = unicodedata.normalize("NFKC", text)
         if _ZERO_WIDTH.search(text):
             text = _ZERO_WIDTH.sub("", text)
-        if _UNICODE_DOTS.search(text):
-            text = _UNICODE_DOTS.sub(".", text)
+        # Of the Unicode full stops only the ideographic one survives NFKC (the full-width,
+        # half-width and small ones and the one-dot leader fold to "." or to it).
+        if "\u3002" in text:
+            text = text.replace("\u3002", ".")
     obfuscated = False
     if ("[" in text or "(" in text or "{" in text) and _BRACKET_TOKEN.search(text):
         # "example [dot] com", "jane(at)gmail": the bracketed word and the spaces around it go.
         text = _AROUND_JOIN.sub("", _BRACKET_TOKEN.sub(_bracket_join, text))
         obfuscated = True
-    if ("xx" in text or "XX" in text or "Xx" in text or "xX" in text or "**" in text or ":]" in text) and (
-        _HXXP.search(text)
-    ):
+    # "hxxp", "h**p" and "[:]" mark a defanged scheme. A one-character test ("x" in text)
+    # costs a sixth of a two-character one, so each pair is only looked for when its
+    # first character is there.
+    if (
+        (("x" in text or "X" in text) and ("xx" in text or "XX" in text or "Xx" in text or "xX" in text))
+        or ("*" in text and "**" in text)
+        or ("]" in text and ":]" in text)
+    ) and _HXXP.search(text):
         text = _HXXP.sub(lambda m: "http" + m.group(1) + ":", text)
         obfuscated = True
-    if "dot" in text or "DOT" in text or "Dot" in text or " ." in text:
+    if "dot" in text or ("D" in text and ("DOT" in text or "Dot" in text)) or " ." in text:
         joined = _SPELLED_DOT.sub(_join_spelled_dot, text)
         if " at " in joined or " AT " in joined or "[at]" in joined or "(at)" in joined:
             joined = _SPELLED_NAME_DOT.sub(".", joined)
@@ -202,29 +225,52 @@ def _scan_one(raw: str, links: dict[str, FoundLink], emails: dict[str, None]) ->
         text = _DISCORD_TOKEN.sub(" ", text)
     # Links and addresses hold no whitespace once de-obfuscated: find the few places that
     # could start one (a dot before a letter, an "@", a scheme's ":/") and read only the
-    # whitespace-free token around each.
+    # whitespace-free token around each. The one-character tests spare the searches for
+    # markers the text does not have.
     positions = [match.start() for match in _CANDIDATE_DOT(text)]
-    for marker in ("@", ":/", ":\\"):
-        at = text.find(marker)
-        while at != -1:
-            positions.append(at)
-            at = text.find(marker, at + 1)
+    unsorted = False
+    if "@" in text:
+        positions.extend(_find_all(text, "@"))
+        unsorted = True
+    if ":" in text:
+        for marker in (":/", ":\\"):
+            found = _find_all(text, marker)
+            if found:
+                positions.extend(found)
+                unsorted = True
     if not positions:
         return
-    positions.sort()
+    if unsorted:
+        positions.sort()
+    # A token starts after the last space, newline, tab or carriage return before it; most
+    # texts have only spaces, and then one search finds it.
+    line_breaks = "\n" in text or "\t" in text or "\r" in text
     token_end = -1
     for position in positions:
         if position < token_end:
             continue  # already read as part of the previous token
-        start = 1 + max(
-            text.rfind(" ", 0, position),
-            text.rfind("\n", 0, position),
-            text.rfind("\t", 0, position),
-            text.rfind("\r", 0, position),
-        )
+        if line_breaks:
+            start = 1 + max(
+                text.rfind(" ", 0, position),
+                text.rfind("\n", 0, position),
+                text.rfind("\t", 0, position),
+                text.rfind("\r", 0, position),
+            )
+        else:
+            start = 1 + text.rfind(" ", 0, position)
         space = _WHITESPACE_AT(text, position)
         token_end = space.start() if space is not None else len(text)
         _scan_token(text, start, token_end, obfuscated, links, emails)
+
+
+def _find_all(text: str, marker: str) -> list[int]:
+    """Every position of the marker in the text."""
+    found = []
+    at = text.find(marker)
+    while at != -1:
+        found.append(at)
+        at = text.find(marker, at + 1)
+    return found
 
 
 def _scan_token(
@@ -232,7 +278,7 @@ def _scan_token(
 ) -> None:
     token = rest = text[start:end]
     if ":" in token:
-        match = _SCHEME_URL.search(token)
+        match = _SCHEME_URL.search(token, max(0, token.find(":") - _LONGEST_SCHEME))
         if match is not None:
             url = _trim(match.group(0))
             found = _parse_scheme_url(url)
@@ -261,16 +307,27 @@ def _scan_token(
                 emails.setdefault(f"{local}@{domain}", None)
                 return
 
-    for match in _BARE.finditer(rest):
-        found = _judge_bare(match.group(1), _trim(match.group(2)), obfuscated)
-        if found is not None:
-            links.setdefault(found.url, found)
-    if rest[:1].isdigit() or "/" in rest:
+    first = _BARE_AT_START(rest)
+    if first is not None:
+        _add_bare(first, obfuscated, links)
+    for match in _BARE_AFTER_SEPARATOR(rest, 0 if first is None else first.end()):
+        _add_bare(match, obfuscated, links)
+    if (rest[:1].isdigit() or "/" in rest) and _DIGIT_DOT_DIGIT(rest) is not None:
         for match in _IPV4_WITH_PATH.finditer(rest):
             host, tail = match.group(1), _trim(match.group(2))
             if is_ip(host):
                 url = host + tail
                 links.setdefault(url, FoundLink(url, host, tail))
+
+
+def _add_bare(match: re.Match[str], obfuscated: bool, links: dict[str, FoundLink]) -> None:
+    tail = _trim(match.group(2))
+    judged = _judge_bare(match.group(1), bool(tail), obfuscated)
+    if judged is not None:
+        candidate, host = judged
+        url = candidate + tail
+        if url not in links:
+            links[url] = FoundLink(url, host, tail)
 
 
 def _blank(text: str, start: int, end: int) -> str:
@@ -279,6 +336,8 @@ def _blank(text: str, start: int, end: int) -> str:
 
 def _trim(url: str) -> str:
     """Drop punctuation that ends a sentence or closes a bracket the URL did not open."""
+    if not url or url[-1] not in _TRIMMABLE:
+        return url  # the usual case, settled by one test
     while url:
         last = url[-1]
         if (
@@ -294,15 +353,23 @@ def _trim(url: str) -> str:
 
 def _parse_scheme_url(url: str) -> FoundLink | None:
     # Browsers read "\" as "/" in web URLs: "https://a.net\@b.com" goes to a.net.
-    cleaned = url.replace("\\", "/")
-    _, _, rest = cleaned.partition(":")
-    rest = rest.lstrip("/")
-    cut = len(rest)
-    for sep in "/?#":
-        pos = rest.find(sep)
-        if pos != -1 and pos < cut:
-            cut = pos
-    authority, path = rest[:cut], rest[cut:]
+    cleaned = url.replace("\\", "/") if "\\" in url else url
+    rest = cleaned[cleaned.find(":") + 1 :].lstrip("/")
+    cut = _PATH_START(rest)
+    if cut is None:
+        host = _authority_host(rest)
+        path = ""
+    else:
+        host = _authority_host(rest[: cut.start()])
+        path = rest[cut.start() :]
+    if not host:
+        return None
+    return FoundLink(url, host, path)
+
+
+@lru_cache(maxsize=8192)
+def _authority_host(authority: str) -> str:
+    """The canonical host of a URL's authority (cached: a server sees the same sites again and again)."""
     if "@" in authority:
         # Everything before the last "@" is userinfo: the browser goes to what follows.
         authority = authority.rsplit("@", 1)[1]
@@ -310,10 +377,7 @@ def _parse_scheme_url(url: str) -> FoundLink | None:
         host = authority[: authority.find("]") + 1] if "]" in authority else authority
     else:
         host = authority.rsplit(":", 1)[0] if authority.count(":") == 1 else authority
-    host = canonical_host(host)
-    if not host:
-        return None
-    return FoundLink(url, host, path)
+    return canonical_host(host)
 
 
 def _has_more_labels(labels: list[str]) -> bool:
@@ -321,7 +385,13 @@ def _has_more_labels(labels: list[str]) -> bool:
     return len(labels) > 2 and all(len(label) > 1 for label in labels[:-1])
 
 
-def _judge_bare(candidate: str, rest: str, obfuscated: bool) -> FoundLink | None:
+@lru_cache(maxsize=8192)
+def _judge_bare(candidate: str, has_tail: bool, obfuscated: bool) -> tuple[str, str] | None:
+    """A bare host as written and its canonical form, or None when it reads as chat.
+
+    Cached: the answer depends only on the host as written and two flags, and the same
+    sites come up again and again.
+    """
     labels = candidate.split(".")
     # "e.g.yoga", "i.e.com": leading single letters are an abbreviation, not a host.
     if len(labels) > 2 and len(labels[0]) == 1 and len(labels[1]) == 1:
@@ -331,12 +401,12 @@ def _judge_bare(candidate: str, rest: str, obfuscated: bool) -> FoundLink | None
             return None
         candidate = ".".join(labels)
     tld = labels[-1]
-    if not rest and len(labels) == 2 and len(labels[0]) == 1 and labels[0].isupper() and tld[:1].isupper():
+    if not has_tail and len(labels) == 2 and len(labels[0]) == 1 and labels[0].isupper() and tld[:1].isupper():
         return None  # "B.Sc", "M.Sc": a degree, not a domain
     host = canonical_host(candidate)
     if not registrable_domain(host):
         return None
-    if not (obfuscated or rest or labels[0].lower().startswith("www")):
+    if not (obfuscated or has_tail or labels[0].lower().startswith("www")):
         tld_lower = tld.lower()
         # A capital after the dot starts a sentence ("surgery.It", "L5-S1.My", "frustrating.PT
         # helped"), unless the whole name is in capitals ("WEBMD.COM") or the suffix is
@@ -345,4 +415,4 @@ def _judge_bare(candidate: str, rest: str, obfuscated: bool) -> FoundLink | None
             return None
         if tld_lower in AMBIGUOUS_TLDS and not _has_more_labels(labels):
             return None
-    return FoundLink(candidate + rest, host, rest)
+    return candidate, host
