@@ -1,0 +1,205 @@
+"""Channel messages: send (JSON or multipart), read, edit, delete, bulk-delete, reactions."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+import discord
+
+from .. import payloads
+from ..api import ApiError, Call, Router, UploadedFile, missing_access, missing_permissions
+from ..world import DM, THREAD_TYPES, Channel, StoredMessage, snowflake_time
+
+if TYPE_CHECKING:
+    from ..server import LocalDiscord
+
+router = Router()
+P = discord.Permissions
+
+
+def require_view(local: LocalDiscord, ch: Channel) -> None:
+    """Missing Access unless the bot can see the channel."""
+    if not local.world.bot_can(ch, P(view_channel=True)):
+        raise missing_access()
+
+
+def require_send(local: LocalDiscord, ch: Channel, *, with_files: bool = False) -> None:
+    """Raise what Discord answers when the bot may not post in this channel."""
+    world = local.world
+    if ch.type == DM:
+        recipient = world.user(ch.recipient_id or 0)
+        if recipient.dms_closed or recipient.bot:
+            raise ApiError(403, 50007, "Cannot send messages to this user")
+        return
+    if ch.type not in (0, 5, *THREAD_TYPES):
+        raise ApiError(400, 50008, "Cannot send messages in a non-text channel")
+    require_view(local, ch)
+    send = P(send_messages_in_threads=True) if ch.is_thread else P(send_messages=True)
+    if not world.bot_can(ch, send) or (with_files and not world.bot_can(ch, P(attach_files=True))):
+        raise missing_permissions()
+
+
+def check_reference(local: LocalDiscord, ch: Channel, body: Mapping[str, Any]) -> None:
+    """A reply to an unknown message fails unless fail_if_not_exists is false."""
+    ref = body.get("message_reference") or {}
+    if not ref.get("message_id") or ref.get("fail_if_not_exists") is False:
+        return
+    if int(ref["message_id"]) not in local.world.messages.get(int(ref.get("channel_id") or ch.id), {}):
+        raise ApiError(400, 50035, "Invalid Form Body")
+
+
+def require_content(body: Mapping[str, Any], files: list[UploadedFile]) -> None:
+    """Discord refuses a message with nothing in it."""
+    if not (body.get("content") or body.get("embeds") or files or body.get("components") or body.get("sticker_ids")):
+        raise ApiError(400, 50006, "Cannot send an empty message")
+
+
+def apply_edit(local: LocalDiscord, stored: StoredMessage, body: Mapping[str, Any], files: list[UploadedFile]) -> None:
+    """Apply an edit-message body: content, embeds, components, flags, and which attachments stay."""
+    data = stored.payload
+    for key in ("content", "components", "flags"):
+        if key in body:
+            data[key] = body[key] if body[key] is not None else ("" if key == "content" else [])
+    if "content" in body:
+        data.update(payloads.mentions(local.world, data["content"]))
+    if "embeds" in body:
+        data["embeds"] = [{"type": "rich", **e} for e in body["embeds"] or []]
+    if "attachments" in body or files:
+        keep = {str(a.get("id")) for a in body.get("attachments") or []}
+        kept = [a for a in data["attachments"] if a["id"] in keep]
+        data["attachments"] = kept + local.store_uploads(stored.channel_id, body, files)
+    if "allowed_mentions" in body:
+        stored.allowed_mentions = body["allowed_mentions"]
+    data["edited_timestamp"] = snowflake_time(local.world.next_id())
+
+
+@router.route("POST", "/channels/{channel_id}/messages")
+async def create_message(local: LocalDiscord, call: Call) -> Any:
+    """The bot posts a message, with files when multipart."""
+    world = local.world
+    ch = world.channel(call.id("channel_id"))
+    require_send(local, ch, with_files=bool(call.files))
+    require_content(call.body, call.files)
+    check_reference(local, ch, call.body)
+    attachments = local.store_uploads(ch.id, call.body, call.files)
+    stored = payloads.message(world, ch, payloads.user(world.bot), call.body, attachments)
+    await local.post_message(stored)
+    return payloads.rendered(world, stored)
+
+
+@router.route("GET", "/channels/{channel_id}/messages")
+async def list_messages(local: LocalDiscord, call: Call) -> Any:
+    """Channel history, newest first, honouring limit/before/after/around."""
+    world = local.world
+    ch = world.channel(call.id("channel_id"))
+    require_view(local, ch)
+    if not world.bot_can(ch, P(read_message_history=True)):
+        return []
+    query = call.request.query
+    limit = min(int(query.get("limit") or 50), 100)
+    found = list(world.messages.get(ch.id, {}).values())
+    if "before" in query:
+        found = [m for m in found if m.id < int(query["before"])][-limit:]
+    elif "after" in query:
+        found = [m for m in found if m.id > int(query["after"])][:limit]
+    elif "around" in query:
+        pivot = int(query["around"])
+        older = [m for m in found if m.id <= pivot][-((limit + 1) // 2) :]
+        found = older + [m for m in found if m.id > pivot][: limit - len(older)]
+    else:
+        found = found[-limit:]
+    return [payloads.rendered(world, m) for m in reversed(found)]
+
+
+@router.route("GET", "/channels/{channel_id}/messages/{message_id}")
+async def get_message(local: LocalDiscord, call: Call) -> Any:
+    """One message."""
+    ch = local.world.channel(call.id("channel_id"))
+    require_view(local, ch)
+    return payloads.rendered(local.world, local.world.message(ch.id, call.id("message_id")))
+
+
+@router.route("PATCH", "/channels/{channel_id}/messages/{message_id}")
+async def edit_message(local: LocalDiscord, call: Call) -> Any:
+    """The bot edits one of its own messages."""
+    world = local.world
+    stored = world.message(call.id("channel_id"), call.id("message_id"))
+    if stored.author_id != world.bot.id:
+        raise ApiError(403, 50005, "Cannot edit a message authored by another user")
+    apply_edit(local, stored, call.body, call.files)
+    await local.echo("MESSAGE_UPDATE", local.message_event(stored))
+    return payloads.rendered(world, stored)
+
+
+@router.route("DELETE", "/channels/{channel_id}/messages/{message_id}")
+async def delete_message(local: LocalDiscord, call: Call) -> Any:
+    """Delete a message: someone else's needs Manage Messages (and is impossible in DMs)."""
+    world = local.world
+    ch = world.channel(call.id("channel_id"))
+    stored = world.message(ch.id, call.id("message_id"))
+    if stored.author_id != world.bot.id:
+        if ch.type == DM:
+            raise ApiError(403, 50003, "Cannot execute action on a DM channel")
+        require_view(local, ch)
+        if not world.bot_can(ch, P(manage_messages=True)):
+            raise missing_permissions()
+    world.drop_message(ch.id, stored.id)
+    await local.echo("MESSAGE_DELETE", payloads.deleted(stored.payload))
+    return None
+
+
+@router.route("POST", "/channels/{channel_id}/messages/bulk-delete")
+async def bulk_delete(local: LocalDiscord, call: Call) -> Any:
+    """Delete 2 to 100 messages at once (needs Manage Messages)."""
+    world = local.world
+    ch = world.channel(call.id("channel_id"))
+    require_view(local, ch)
+    if not world.bot_can(ch, P(manage_messages=True)):
+        raise missing_permissions()
+    ids = [int(m) for m in call.body.get("messages") or []]
+    if not 2 <= len(ids) <= 100:
+        raise ApiError(400, 50016, "You must provide at least 2 and fewer than 100 messages to delete")
+    present = [m for m in ids if m in world.messages.get(ch.id, {})]
+    for message_id in present:
+        world.drop_message(ch.id, message_id)
+    event: dict[str, Any] = {"ids": [str(m) for m in present], "channel_id": str(ch.id)}
+    if ch.guild_id is not None:
+        event["guild_id"] = str(ch.guild_id)
+    await local.echo("MESSAGE_DELETE_BULK", event)
+    return None
+
+
+@router.route("PUT", "/channels/{channel_id}/messages/{message_id}/reactions/{emoji}/@me")
+async def add_reaction(local: LocalDiscord, call: Call) -> Any:
+    """The bot reacts."""
+    world = local.world
+    ch = world.channel(call.id("channel_id"))
+    stored = world.message(ch.id, call.id("message_id"))
+    require_view(local, ch)
+    if not world.bot_can(ch, P(add_reactions=True, read_message_history=True)):
+        raise missing_permissions()
+    users = world.reactions.setdefault(stored.id, {}).setdefault(call.params["emoji"], [])
+    if world.bot.id not in users:
+        users.append(world.bot.id)
+        event = payloads.reaction_event(world, stored, world.bot.id, call.params["emoji"], added=True)
+        await local.echo("MESSAGE_REACTION_ADD", event)
+    return None
+
+
+@router.route("DELETE", "/channels/{channel_id}/messages/{message_id}/reactions/{emoji}/@me")
+@router.route("DELETE", "/channels/{channel_id}/messages/{message_id}/reactions/{emoji}/{user_id}")
+async def remove_reaction(local: LocalDiscord, call: Call) -> Any:
+    """Remove the bot's reaction, or (with Manage Messages) someone else's."""
+    world = local.world
+    ch = world.channel(call.id("channel_id"))
+    stored = world.message(ch.id, call.id("message_id"))
+    user_id = call.id("user_id") if "user_id" in call.params else world.bot.id
+    if user_id != world.bot.id and not world.bot_can(ch, P(manage_messages=True)):
+        raise missing_permissions()
+    users = world.reactions.get(stored.id, {}).get(call.params["emoji"], [])
+    if user_id in users:
+        users.remove(user_id)
+        event = payloads.reaction_event(world, stored, user_id, call.params["emoji"], added=False)
+        await local.echo("MESSAGE_REACTION_REMOVE", event)
+    return None
