@@ -17,13 +17,19 @@ from bot.rules.model import (
     Reason,
     Verdict,
 )
-from bot.rules.scan import LINK_HINT, FoundLink, scan
+from bot.rules.scan import LINK_HINT, FoundLink, find_links
 
 _link_hint = LINK_HINT.search
 _INVITE_DOMAINS = frozenset({"discord.gg", "discord.com", "discordapp.com", "discord.me"})
 _ALLOW = Verdict(Action.ALLOW)
 _HOLD_NEW_MEMBER = Verdict(Action.HOLD, (Reason.NEW_MEMBER,))
 _LISTED_CACHE_SIZE = 8192
+# Host classes are cached per pair of (internal, allowed) domain sets; a bot serves a few
+# policies, one per guild, so a handful of pairs is the steady state.
+_POLICY_CACHE_SIZE = 64
+# Links and verdicts are named tuples; building one through tuple.__new__ skips the named
+# tuple's Python-level __new__ and costs about half as much.
+_new_tuple = tuple.__new__
 _ACTIONS = (Action.ALLOW, Action.HOLD, Action.BLOCK)
 _SEVERITY = {action: action.severity for action in Action}
 # Reasons are gathered as bits and turned into their fixed order once, at the end.
@@ -43,11 +49,12 @@ def _reasons(bits: int) -> tuple[Reason, ...]:
 class Engine:
     """Judges messages against a policy, using the shipped domain lists."""
 
-    __slots__ = ("_listed", "_lists")
+    __slots__ = ("_host_classes", "_listed", "_lists")
 
     def __init__(self, lists: DomainLists) -> None:
         self._lists = lists
         self._listed: dict[str, LinkClass | None] = {}
+        self._host_classes: dict[tuple[frozenset[str], frozenset[str]], dict[str, tuple[str, LinkClass | None]]] = {}
 
     @property
     def lists(self) -> DomainLists:
@@ -81,31 +88,68 @@ class Engine:
             and not author.is_moderator
             and not author.trusted
         )
-        found = scan(message.text, message.embed_urls, text_precheck=text_precheck)
-        if not found.links and not found.emails:
+        found, found_emails = find_links(message.text, message.embed_urls, text_precheck=text_precheck)
+        if not found and not found_emails:
             return _HOLD_NEW_MEMBER if new_member else _ALLOW
-        links = tuple(self._classify(item, policy, message.guild_id) for item in found.links)
-        emails = found.emails
-        if author.is_moderator:
-            return Verdict(Action.ALLOW, (), links, emails)
-
+        # Classify each link and gather its reason in the same pass (a moderator's verdict
+        # lists the links but ignores the reasons).
+        host_classes = self._host_classes_for(policy)
+        guild_id = message.guild_id
+        actions = policy.link_actions
+        preapproved = author.links_preapproved
         severity = 1 if new_member else 0
         reasons = _NEW_MEMBER_BIT if new_member else 0
-        actions = policy.link_actions
-        for link in links:
-            link_class = link.link_class
-            if link_class is LinkClass.EXTERNAL and author.links_preapproved:
+        links = []
+        for url, (host, path) in found.items():
+            known = host_classes.get(host)
+            if known is None:
+                known = host_classes[host] = self._host_class(host, policy)
+            domain, link_class = known
+            if link_class is None:
+                # A Discord domain: the path says whether it is an invite or a jump link.
+                link_class = self._link_class(host, domain, path, policy, guild_id)
+            links.append(_new_tuple(Link, (url, host, domain, link_class)))
+            if link_class is LinkClass.EXTERNAL and preapproved:
                 continue
             link_action = actions[link_class]
             if link_action is not Action.ALLOW:
                 reasons |= _CLASS_BITS[link_class]
                 severity = max(severity, _SEVERITY[link_action])
+        emails = tuple(found_emails)
+        if author.is_moderator:
+            return _new_tuple(Verdict, (Action.ALLOW, (), tuple(links), emails))
         if emails:
             emails = tuple(e for e in emails if not matches_any(e.rpartition("@")[2], policy.internal_domains))
             if emails and policy.email_action is not Action.ALLOW:
                 reasons |= _EMAIL_BIT
                 severity = max(severity, _SEVERITY[policy.email_action])
-        return Verdict(_ACTIONS[severity], _reasons(reasons), links, emails)
+        return _new_tuple(Verdict, (_ACTIONS[severity], _reasons(reasons), tuple(links), emails))
+
+    def _host_classes_for(self, policy: Policy) -> dict[str, tuple[str, LinkClass | None]]:
+        """The cache of host -> (domain, class) for the policy's internal and allowed domains.
+
+        A host's class depends on the host, the shipped lists and those two sets only (Discord
+        domains aside, whose path decides), so it is worked out once per host and policy.
+        """
+        key = (policy.internal_domains, policy.allowed_domains)
+        try:
+            classes = self._host_classes.get(key)
+        except TypeError:  # mutable sets in a hand-built Policy: nothing safe to key on
+            return {}
+        if classes is None:
+            if len(self._host_classes) >= _POLICY_CACHE_SIZE:
+                self._host_classes.clear()
+            classes = self._host_classes[key] = {}
+        elif len(classes) >= _LISTED_CACHE_SIZE:
+            classes.clear()
+        return classes
+
+    def _host_class(self, host: str, policy: Policy) -> tuple[str, LinkClass | None]:
+        """A host's registrable domain and class; the class is None for Discord's domains."""
+        domain = registrable_domain(host) or host
+        if domain in _INVITE_DOMAINS:
+            return domain, None
+        return domain, self._link_class(host, domain, "", policy, None)
 
     def classify_host(self, host: str, path: str, policy: Policy, guild_id: int | None = None) -> Link:
         """The class of a link to this canonical host and path under the policy."""

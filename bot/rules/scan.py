@@ -156,8 +156,25 @@ def scan(text: str, embed_urls: tuple[str, ...] = (), *, text_precheck: bool | N
     ``text_precheck`` is the pre-check's answer for ``text`` when the caller already has it,
     so the check is not run twice.
     """
-    links: dict[str, FoundLink] = {}
-    emails: dict[str, None] = {}
+    links, emails = find_links(text, embed_urls, text_precheck=text_precheck)
+    if not links and not emails:
+        return EMPTY
+    return ScanResult(tuple(FoundLink(url, host, path) for url, (host, path) in links.items()), tuple(emails))
+
+
+# Found links as url -> (host, path), in order of appearance; email addresses as the keys of
+# a dict (ordered and deduplicated). Plain tuples: a named tuple costs several times more to
+# build, and the engine turns each link into a Link anyway.
+Links = dict[str, tuple[str, str]]
+Emails = dict[str, None]
+
+
+def find_links(
+    text: str, embed_urls: tuple[str, ...] = (), *, text_precheck: bool | None = None
+) -> tuple[Links, Emails]:
+    """What scan() finds, as plain values: links as url -> (host, path), and email addresses."""
+    links: Links = {}
+    emails: Emails = {}
     if text_precheck is None:
         text_precheck = _LINK_HINT(text) is not None
     if text_precheck:
@@ -165,9 +182,7 @@ def scan(text: str, embed_urls: tuple[str, ...] = (), *, text_precheck: bool | N
     for source in embed_urls:
         if _LINK_HINT(source) is not None:
             _scan_one(source, links, emails)
-    if not links and not emails:
-        return EMPTY
-    return ScanResult(tuple(links.values()), tuple(emails))
+    return links, emails
 
 
 def normalize(text: str) -> tuple[str, bool]:
@@ -219,7 +234,7 @@ def _join_spelled_dot(match: re.Match[str]) -> str:
     return "."
 
 
-def _scan_one(raw: str, links: dict[str, FoundLink], emails: dict[str, None]) -> None:
+def _scan_one(raw: str, links: Links, emails: Emails) -> None:
     text, obfuscated = normalize(raw)
     if "<" in text:
         text = _DISCORD_TOKEN.sub(" ", text)
@@ -273,17 +288,15 @@ def _find_all(text: str, marker: str) -> list[int]:
     return found
 
 
-def _scan_token(
-    text: str, start: int, end: int, obfuscated: bool, links: dict[str, FoundLink], emails: dict[str, None]
-) -> None:
+def _scan_token(text: str, start: int, end: int, obfuscated: bool, links: Links, emails: Emails) -> None:
     token = rest = text[start:end]
     if ":" in token:
         match = _SCHEME_URL.search(token, max(0, token.find(":") - _LONGEST_SCHEME))
         if match is not None:
             url = _trim(match.group(0))
             found = _parse_scheme_url(url)
-            if found is not None:
-                links.setdefault(found.url, found)
+            if found is not None and url not in links:
+                links[url] = found
             # "[spine-health.com](https://elsewhere.net)": the link text is read too.
             rest = token[: match.start()] + " " + token[match.start() + len(url) :]
             if "." not in rest:
@@ -317,17 +330,18 @@ def _scan_token(
             host, tail = match.group(1), _trim(match.group(2))
             if is_ip(host):
                 url = host + tail
-                links.setdefault(url, FoundLink(url, host, tail))
+                if url not in links:
+                    links[url] = (host, tail)
 
 
-def _add_bare(match: re.Match[str], obfuscated: bool, links: dict[str, FoundLink]) -> None:
+def _add_bare(match: re.Match[str], obfuscated: bool, links: Links) -> None:
     tail = _trim(match.group(2))
     judged = _judge_bare(match.group(1), bool(tail), obfuscated)
     if judged is not None:
         candidate, host = judged
         url = candidate + tail
         if url not in links:
-            links[url] = FoundLink(url, host, tail)
+            links[url] = (host, tail)
 
 
 def _blank(text: str, start: int, end: int) -> str:
@@ -351,7 +365,8 @@ def _trim(url: str) -> str:
     return url
 
 
-def _parse_scheme_url(url: str) -> FoundLink | None:
+def _parse_scheme_url(url: str) -> tuple[str, str] | None:
+    """The canonical host and the path of a URL with a scheme, or None when it has no host."""
     # Browsers read "\" as "/" in web URLs: "https://a.net\@b.com" goes to a.net.
     cleaned = url.replace("\\", "/") if "\\" in url else url
     rest = cleaned[cleaned.find(":") + 1 :].lstrip("/")
@@ -364,7 +379,7 @@ def _parse_scheme_url(url: str) -> FoundLink | None:
         path = rest[cut.start() :]
     if not host:
         return None
-    return FoundLink(url, host, path)
+    return host, path
 
 
 @lru_cache(maxsize=8192)
