@@ -104,6 +104,11 @@ class ForumBridge(commands.Bot):
             self._reconciled = True
             await self.gate.reconcile()
 
+    async def close(self) -> None:
+        """Let holds and decisions in flight finish (their steps are recorded), then disconnect."""
+        await self.gate.drain(timeout=10.0)
+        await super().close()
+
     async def on_error(self, event_method: str, /, *args: Any, **kwargs: Any) -> None:
         """Log a listener's failure with its event; the bot keeps running."""
         # discord.py calls this from inside its except block, so the traceback is current.

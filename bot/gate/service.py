@@ -8,9 +8,12 @@ twice.
 
 from __future__ import annotations
 
+import asyncio
+import functools
 import logging
 from collections import OrderedDict
-from typing import Any
+from collections.abc import Callable, Coroutine
+from typing import Any, Concatenate, ParamSpec, TypeVar
 
 import discord
 
@@ -39,6 +42,29 @@ _ALLOWED_CLASSES = frozenset({LinkClass.INTERNAL, LinkClass.ALLOWED})
 _NOTICE_MENTIONS = discord.AllowedMentions(everyone=False, roles=False, users=True)
 
 
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def _tracked(
+    method: Callable[Concatenate[Gate, P], Coroutine[Any, Any, R]],
+) -> Callable[Concatenate[Gate, P], Coroutine[Any, Any, R]]:
+    """Count the call as work in flight, so a shutdown can let it finish (see Gate.drain)."""
+
+    @functools.wraps(method)
+    async def wrapper(self: Gate, *args: P.args, **kwargs: P.kwargs) -> R:
+        self._busy += 1
+        self._idle.clear()
+        try:
+            return await method(self, *args, **kwargs)
+        finally:
+            self._busy -= 1
+            if not self._busy:
+                self._idle.set()
+
+    return wrapper
+
+
 def _flaggable(verdict: Verdict) -> frozenset[str]:
     """What in a message a moderator might have to judge: outside links and addresses."""
     keys = {f"{link.link_class}:{link.domain}" for link in verdict.links if link.link_class not in _ALLOWED_CLASSES}
@@ -56,6 +82,18 @@ class Gate:
         self.publisher = Publisher(client)
         # What each allowed message already carried, so an edit is judged only on what it adds.
         self._allowed_flaggables: OrderedDict[int, frozenset[str]] = OrderedDict()
+        self._busy = 0
+        self._idle = asyncio.Event()
+        self._idle.set()
+
+    async def drain(self, timeout: float) -> bool:  # noqa: ASYNC109 - a shutdown bounds its wait
+        """Wait until no hold or decision is half done; False if some still were after timeout."""
+        try:
+            await asyncio.wait_for(self._idle.wait(), timeout)
+        except TimeoutError:
+            log.warning("shutting down with %d holds or decisions still in flight", self._busy)
+            return False
+        return True
 
     @property
     def store(self) -> Store:
@@ -152,6 +190,7 @@ class Gate:
 
     # --- holding ------------------------------------------------------------------------
 
+    @_tracked
     async def hold(
         self, message: discord.Message, verdict: Verdict, *, starter_of: discord.Thread | None, edited: bool
     ) -> HeldItem:
@@ -307,6 +346,7 @@ class Gate:
         settings = await self.community.settings(interaction.guild_id)
         return is_moderator(interaction.user, settings)
 
+    @_tracked
     async def decide_from_interaction(
         self, interaction: discord.Interaction[Any], item_id: int, decision: Decision, *, reason: str | None = None
     ) -> None:
@@ -365,6 +405,7 @@ class Gate:
         else:
             await self.decide(item.id, Decision.REJECT, member, reason=words.GENERIC_REJECT_REASON)
 
+    @_tracked
     async def decide(
         self, item_id: int, decision: Decision, moderator: discord.Member, *, reason: str | None = None
     ) -> DecisionOutcome:
@@ -483,6 +524,7 @@ class Gate:
 
     # --- start-up -------------------------------------------------------------------------
 
+    @_tracked
     async def reconcile(self) -> int:
         """Finish every hold or decision a crash interrupted; returns how many items were touched."""
         touched = 0

@@ -1,0 +1,154 @@
+"""The real connection path: our bot logs in over HTTP and a websocket to a local Discord, then moderates."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import discord
+import pytest
+
+from bot.client import ForumBridge, default_intents
+from bot.community import Community
+from bot.policy import PolicyBundle
+from bot.store import Store
+from tests.localdiscord import FORUM, PUBLIC_THREAD, LocalDiscord, running
+from tests.localdiscord import payloads as local_payloads
+from tests.localdiscord.fixtures import local_discord
+
+__all__ = ["local_discord"]
+
+MANAGE = discord.Permissions(
+    view_channel=True,
+    send_messages=True,
+    send_messages_in_threads=True,
+    read_message_history=True,
+    embed_links=True,
+    attach_files=True,
+    add_reactions=True,
+    manage_messages=True,
+    manage_webhooks=True,
+    manage_threads=True,
+)
+
+
+@dataclass
+class Community_:
+    """The guild as the local Discord holds it."""
+
+    local: LocalDiscord
+    guild: int
+    general: int
+    modqueue: int
+    forum: int
+    mods: int
+    mod: int
+    newbie: int
+    post: int
+
+
+@pytest.fixture
+def place(local_discord: LocalDiscord) -> Community_:
+    """A guild with a private moderator channel, a forum post by a new member, a moderator and a new member."""
+    local = local_discord
+    guild = local.add_guild("Spine & Arthritis Community", bot_permissions=MANAGE.value)
+    mods = local.add_role(guild, "Moderators", discord.Permissions(manage_messages=True))
+    general = local.add_channel(guild, "back-surgery-and-neck-surgery")
+    everyone = guild  # @everyone's role id is the guild id
+    modqueue = local.add_channel(
+        guild,
+        "mod-queue",
+        permission_overwrites={
+            everyone: discord.PermissionOverwrite(view_channel=False),
+            mods: discord.PermissionOverwrite(view_channel=True),
+            local.bot_user_id: discord.PermissionOverwrite(view_channel=True),
+        },
+    )
+    forum = local.add_channel(guild, "introductions", type=FORUM)
+    mod = local.add_member(guild, local.add_user("maria_mod", global_name="Maria"), roles=[mods])
+    newbie = local.add_member(guild, local.add_user("newbie", global_name="Nora New"))
+    post = local.add_channel(guild, "Newly diagnosed with RA", type=PUBLIC_THREAD, parent=forum, owner=newbie)
+    return Community_(local, guild, general, modqueue, forum, mods, mod, newbie, post)
+
+
+@pytest.fixture
+async def bot(place: Community_, tmp_path: Path, shipped: PolicyBundle) -> AsyncIterator[ForumBridge]:
+    """Our bot, connected to the local Discord, with the moderator channel configured."""
+    store = await Store.open(tmp_path / "bridge.db")
+    community = Community(store, shipped)
+    await community.set_moderation(place.guild, channel_id=place.modqueue, role_id=place.mods)
+    client = ForumBridge(community=community, guild_ready_timeout=0.01)
+    try:
+        async with running(client, place.local):
+            yield client
+    finally:
+        await store.close()
+
+
+async def test_login_identifies_with_the_intents_screening_needs(place: Community_, bot: ForumBridge) -> None:
+    [identify] = place.local.identifies
+    assert identify["intents"] == default_intents().value
+    intents = discord.Intents._from_value(identify["intents"])
+    assert intents.message_content
+    assert intents.members
+    assert intents.guild_reactions
+    guild = bot.get_guild(place.guild)
+    assert guild is not None
+    assert guild.me.guild_permissions.manage_webhooks
+
+
+async def test_a_held_message_travels_the_whole_way(place: Community_, bot: ForumBridge) -> None:
+    local = place.local
+    start = len(local.requests)
+    sent = await local.member_says(place.guild, place.general, place.newbie, "Hi all, first post here")
+    card_post = await local.wait_for_request("POST", rf"/channels/{place.modqueue}/messages$", start=start)
+    delete = local.find_requests("DELETE", rf"/channels/{place.general}/messages/{sent['id']}$")
+    assert len(delete) == 1
+    assert delete[0].at < card_post.at  # removed before the card goes up
+    assert card_post.json is not None
+    [embed] = card_post.json["embeds"]
+    assert embed["footer"]["text"].startswith("Item #")
+    [card] = [m for m in local.messages_in(place.modqueue) if m.author_id == local.bot_user_id]
+    buttons = [c["custom_id"] for row in card.payload["components"] for c in row["components"]]
+    assert buttons[0].startswith("fb:approve:")
+
+    start = len(local.requests)
+    interaction = await local.click_button(place.mod, card.id, buttons[0])
+    callback = await local.wait_for_request("POST", rf"/interactions/{interaction}/[^/]+/callback$", start=start)
+    assert callback.json == {"type": 6}  # acknowledged at once, before the work
+    execute = await local.wait_for_request("POST", r"/webhooks/\d+/[^/]+$", start=start)
+    assert execute.json is not None
+    assert execute.json["username"] == "Nora New"
+    assert execute.json["allowed_mentions"]["parse"] == ["users"]
+    # The card is updated once the repost is recorded.
+    await local.wait_for_request("PATCH", rf"/channels/{place.modqueue}/messages/{card.id}$", start=start)
+    [repost] = local.messages_in(place.general)
+    assert repost.content == "Hi all, first post here"
+    item = await bot.store.item_by_message(int(sent["id"]))
+    assert item is not None
+    assert item.repost_message_id == repost.id
+
+
+async def test_a_forum_post_is_held_whole_and_recreated_with_its_title(place: Community_, bot: ForumBridge) -> None:
+    local = place.local
+    world = local.world
+    thread = world.channel(place.post)
+    author = local_payloads.user(world.user(place.newbie))
+    # A post's starter message has the thread's own id, as on Discord.
+    starter = local_payloads.message(world, thread, author, {"content": "Where do I start?"}, [], message_id=thread.id)
+    start = len(local.requests)
+    await local.post_message(starter, dispatch=True)
+    await local.wait_for_request("POST", rf"/channels/{place.modqueue}/messages$", start=start)
+    assert local.find_requests("DELETE", rf"/channels/{place.post}$")  # the whole post went
+    [card] = [m for m in local.messages_in(place.modqueue) if m.author_id == local.bot_user_id]
+
+    start = len(local.requests)
+    await local.click_button(place.mod, card.id, f"fb:approve:{card.payload['embeds'][0]['footer']['text'][6:]}")
+    execute = await local.wait_for_request("POST", r"/webhooks/\d+/[^/]+$", start=start)
+    assert execute.json is not None
+    assert execute.json["thread_name"] == "Newly diagnosed with RA"
+    await local.wait_until(lambda: any(c.name == "Newly diagnosed with RA" for c in world.channels.values()))
+    recreated = [c for c in world.channels.values() if c.parent_id == place.forum and c.id != place.post]
+    assert [c.name for c in recreated] == ["Newly diagnosed with RA"]
+    assert [m.content for m in local.messages_in(recreated[0].id)] == ["Where do I start?"]
