@@ -52,15 +52,15 @@ def _tracked(
     """Count the call as work in flight, so a shutdown can let it finish (see Gate.drain)."""
 
     @functools.wraps(method)
-    async def wrapper(self: Gate, *args: P.args, **kwargs: P.kwargs) -> R:
-        self._busy += 1
-        self._idle.clear()
+    async def wrapper(gate: Gate, /, *args: P.args, **kwargs: P.kwargs) -> R:
+        gate._busy += 1
+        gate._idle.clear()
         try:
-            return await method(self, *args, **kwargs)
+            return await method(gate, *args, **kwargs)
         finally:
-            self._busy -= 1
-            if not self._busy:
-                self._idle.set()
+            gate._busy -= 1
+            if not gate._busy:
+                gate._idle.set()
 
     return wrapper
 
