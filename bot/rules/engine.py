@@ -30,6 +30,9 @@ _POLICY_CACHE_SIZE = 64
 # Links and verdicts are named tuples; building one through tuple.__new__ skips the named
 # tuple's Python-level __new__ and costs about half as much.
 _new_tuple = tuple.__new__
+# Enum members, read once: on Python 3.11 each LinkClass.X costs a descriptor call.
+_EXTERNAL = LinkClass.EXTERNAL
+_ALLOW_ACTION = Action.ALLOW
 _ACTIONS = (Action.ALLOW, Action.HOLD, Action.BLOCK)
 _SEVERITY = {action: action.severity for action in Action}
 # Reasons are gathered as bits and turned into their fixed order once, at the end.
@@ -109,15 +112,17 @@ class Engine:
                 # A Discord domain: the path says whether it is an invite or a jump link.
                 link_class = self._link_class(host, domain, path, policy, guild_id)
             links.append(_new_tuple(Link, (url, host, domain, link_class)))
-            if link_class is LinkClass.EXTERNAL and preapproved:
+            if link_class is _EXTERNAL and preapproved:
                 continue
             link_action = actions[link_class]
-            if link_action is not Action.ALLOW:
+            if link_action is not _ALLOW_ACTION:
                 reasons |= _CLASS_BITS[link_class]
-                severity = max(severity, _SEVERITY[link_action])
+                link_severity = _SEVERITY[link_action]
+                if link_severity > severity:  # noqa: PLR1730 (a max() call costs several times more)
+                    severity = link_severity
         emails = tuple(found_emails)
         if author.is_moderator:
-            return _new_tuple(Verdict, (Action.ALLOW, (), tuple(links), emails))
+            return _new_tuple(Verdict, (_ALLOW_ACTION, (), tuple(links), emails))
         if emails:
             emails = tuple(e for e in emails if not matches_any(e.rpartition("@")[2], policy.internal_domains))
             if emails and policy.email_action is not Action.ALLOW:

@@ -112,9 +112,10 @@ _SPELLED_NAME_DOT = re.compile(r"(?<=\w)\s+dot\s+(?=\w+\s+(?:at|\[at\]|\(at\))\s
 _ZERO_WIDTH = re.compile("[\u00ad\u034f\u180e\u200b-\u200f\u2060-\u2064\ufeff]")
 _DISCORD_TOKEN = re.compile(r"<(?:@[!&]?\d+|#\d+|a?:\w+:\d+|t:-?\d+(?::\w)?|/[\w -]+:\d+)>")
 
-# Candidates in normalised text: a dot before a letter, an "@", a scheme's ":/".
-_CANDIDATE_DOT = re.compile(r"\.(?=[^\W\d_])|\.\d{1,3}[/:]").finditer
-_WHITESPACE_AT = re.compile(r"\s").search
+# Candidates in normalised text (a dot before a letter or an IPv4 address's last part, an
+# "@", a scheme's ":/"), each with the rest of its token: the match ends at the first
+# whitespace after the candidate.
+_NEXT_CANDIDATE = re.compile(r"(?:\.(?=[^\W\d_])|\.\d{1,3}[/:]|@|:[/\\])\S*").search
 
 _SCHEME_URL = re.compile(r"\b(?:https?|ftps?|sftp|wss?):[/\\]{1,3}[^\s<>\"'`|]+", re.IGNORECASE)
 # The longest scheme before a ":" ("https", "sftp"): a scheme URL starts at most this far
@@ -240,30 +241,15 @@ def _scan_one(raw: str, links: Links, emails: Emails) -> None:
         text = _DISCORD_TOKEN.sub(" ", text)
     # Links and addresses hold no whitespace once de-obfuscated: find the few places that
     # could start one (a dot before a letter, an "@", a scheme's ":/") and read only the
-    # whitespace-free token around each. The one-character tests spare the searches for
-    # markers the text does not have.
-    positions = [match.start() for match in _CANDIDATE_DOT(text)]
-    unsorted = False
-    if "@" in text:
-        positions.extend(_find_all(text, "@"))
-        unsorted = True
-    if ":" in text:
-        for marker in (":/", ":\\"):
-            found = _find_all(text, marker)
-            if found:
-                positions.extend(found)
-                unsorted = True
-    if not positions:
-        return
-    if unsorted:
-        positions.sort()
+    # whitespace-free token around each. One search finds the next such place and, through
+    # the "\S*" after it, where its token ends; the next search starts there, so the
+    # candidates inside a token are never visited.
     # A token starts after the last space, newline, tab or carriage return before it; most
     # texts have only spaces, and then one search finds it.
     line_breaks = "\n" in text or "\t" in text or "\r" in text
-    token_end = -1
-    for position in positions:
-        if position < token_end:
-            continue  # already read as part of the previous token
+    token_end = 0
+    while (candidate := _NEXT_CANDIDATE(text, token_end)) is not None:
+        position, token_end = candidate.span()
         if line_breaks:
             start = 1 + max(
                 text.rfind(" ", 0, position),
@@ -273,19 +259,7 @@ def _scan_one(raw: str, links: Links, emails: Emails) -> None:
             )
         else:
             start = 1 + text.rfind(" ", 0, position)
-        space = _WHITESPACE_AT(text, position)
-        token_end = space.start() if space is not None else len(text)
         _scan_token(text, start, token_end, obfuscated, links, emails)
-
-
-def _find_all(text: str, marker: str) -> list[int]:
-    """Every position of the marker in the text."""
-    found = []
-    at = text.find(marker)
-    while at != -1:
-        found.append(at)
-        at = text.find(marker, at + 1)
-    return found
 
 
 def _scan_token(text: str, start: int, end: int, obfuscated: bool, links: Links, emails: Emails) -> None:
