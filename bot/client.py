@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 import sys
 from collections.abc import Sequence
@@ -13,6 +14,7 @@ from discord.ext import commands
 
 from bot.community import Community
 from bot.gate import Gate
+from bot.pacer import GlobalPacer
 from bot.rules import Engine, warm
 from bot.store import Store
 
@@ -66,14 +68,17 @@ class ForumBridge(commands.Bot):
         community: Community,
         extensions: Sequence[str] = EXTENSIONS,
         intents: discord.Intents | None = None,
+        pacer: GlobalPacer | None = None,
         **options: Any,
     ) -> None:
+        self.pacer = pacer or GlobalPacer()
         super().__init__(
             command_prefix=commands.when_mentioned,
             intents=intents or default_intents(),
             allowed_mentions=discord.AllowedMentions(everyone=False, roles=False, users=True, replied_user=False),
             help_command=None,
             tree_cls=ForumBridgeTree,
+            http_trace=self.pacer.trace_config(),
             **options,
         )
         self.community = community
@@ -102,6 +107,10 @@ class ForumBridge(commands.Bot):
         log.info("ready as %s (id %s) in %d guilds", user, user.id if user else "?", len(self.guilds))
         if not self._reconciled:
             self._reconciled = True
+            # The caches just filled with every guild, channel and member: move them out of the
+            # collector's sight, or each full collection walks them all and stalls the loop.
+            gc.collect()
+            gc.freeze()
             await self.gate.reconcile()
 
     async def close(self) -> None:
