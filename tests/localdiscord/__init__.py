@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from .api import ApiError, Call, RecordedRequest, Reply, UploadedFile
 from .harness import check_discord_hooks, pointed_at, running
+from .ratelimits import RateLimits, RouteLimit
 from .server import LocalDiscord
 from .world import CATEGORY, DM, FORUM, PRIVATE_THREAD, PUBLIC_THREAD, TEXT, Interaction, StoredMessage, World
 
@@ -17,6 +18,8 @@ __all__ = [
     "ApiError",
     "Call",
     "Interaction",
+    "RateLimits",
+    "RouteLimit",
     "LocalDiscord",
     "RecordedRequest",
     "Reply",

@@ -60,6 +60,7 @@ class RecordedRequest:
     status: int | None = None  # set once answered
     answered_at: float | None = None
     injected: bool = False  # answered by fail_next rather than by a route
+    rate_limited: str | None = None  # "global" or "route" when answered 429 by the rate limits
 
     def param(self, name: str) -> str | None:
         """A query parameter, or None."""

@@ -20,6 +20,7 @@ from .api import ApiError, Call, RecordedRequest, Reply, Router, UploadedFile
 from .builders import Builders
 from .events import Events
 from .gateway import Gateway
+from .ratelimits import RateLimits
 from .routes import ROUTER
 from .world import StoredMessage, World
 
@@ -60,8 +61,10 @@ class LocalDiscord(Builders, Events):
         bot_name: str = "Forum Bridge",
         heartbeat_interval_ms: int = 41_250,
         echo_events: bool = True,
+        rate_limits: RateLimits | None = None,
     ) -> None:
         self.token = token
+        self.rate_limits = rate_limits  # None: no limits (the default for behaviour tests)
         self.world = World(bot_name)
         self.gateway = Gateway(self, heartbeat_interval_ms)
         self.router = Router(list(ROUTER.routes))  # a copy, so a test may add routes of its own
@@ -164,11 +167,17 @@ class LocalDiscord(Builders, Events):
         if failure is not None:
             rec.injected = True
             return _json(failure.status, failure.body, failure.headers)
-        # Rate limits belong here: find the route's bucket (and the global one) and answer 429 with a JSON
-        # `retry_after`, Retry-After / X-RateLimit-* headers and a `Via` header (discord.py reads a 429
-        # without Via as a Cloudflare ban and raises instead of waiting).
         if not is_api:
             return self._cdn(rec)
+        limit_headers: dict[str, str] = {}
+        if self.rate_limits is not None:
+            verdict = self.rate_limits.check(
+                rec.method, rec.path, bot_authorized=request.headers.get("Authorization") == f"Bot {self.token}"
+            )
+            if not verdict.allowed:
+                rec.rate_limited = verdict.scope
+                return _json(429, verdict.body, verdict.headers)
+            limit_headers = verdict.headers
         if found is None:
             self.unknown_routes.append(rec)
             return _json(404, NOT_FOUND)
@@ -177,10 +186,10 @@ class LocalDiscord(Builders, Events):
             return _json(401, {"message": "401: Unauthorized", "code": 0})
         result = await spec.handler(self, Call(rec, params))
         if result is None:
-            return web.Response(status=204)
+            return web.Response(status=204, headers=limit_headers)
         if isinstance(result, Reply):
-            return _json(result.status, result.body)
-        return _json(200, result)
+            return _json(result.status, result.body, limit_headers)
+        return _json(200, result, limit_headers)
 
     def _cdn(self, rec: RecordedRequest) -> web.Response:
         found = _CDN.match(rec.path)
