@@ -134,6 +134,7 @@ _LOCAL_PART = re.compile(r"[\w.+%-]{1,64}")
 _BARE_TAIL = rf"({_HOST})(?![\w@-])((?::\d{{1,5}})?(?:[/?#][^\s<>\"'`|]*)?)"
 _BARE_AT_START = re.compile(_BARE_TAIL).match
 _BARE_AFTER_SEPARATOR = re.compile(rf"[^\w@.%-]{_BARE_TAIL}").finditer
+_SHORTEST_HOST_AFTER_SEPARATOR = len(",a.b")
 _IPV4_WITH_PATH = re.compile(
     r"(?<![\w.])((?:\d{1,3}\.){3}\d{1,3})((?::\d{1,5})(?:[/?#][^\s<>\"'`|]*)?|[/?#][^\s<>\"'`|]*)"
 )
@@ -282,7 +283,12 @@ def _scan_token(text: str, start: int, end: int, obfuscated: bool, links: Links,
             if local and registrable_domain(domain):
                 emails.setdefault(f"{local}@{domain}", None)
                 rest = _blank(rest, match.start(), match.end())
-    elif start >= 5 and text[start - 4 : start - 1].lower() == " at" and text[start - 1].isspace():
+    elif (
+        start >= 5
+        and text[start - 2] in "tT"  # one index settles most tokens before the slice and lower()
+        and text[start - 4 : start - 1].lower() == " at"
+        and text[start - 1].isspace()
+    ):
         # "jane at gmail.com": an address when the name or the domain says so.
         words = text[: start - 4].rsplit(None, 1)
         local = words[-1] if words else ""
@@ -295,10 +301,15 @@ def _scan_token(text: str, start: int, end: int, obfuscated: bool, links: Links,
                 return
 
     first = _BARE_AT_START(rest)
+    resume = 0
     if first is not None:
         _add_bare(first, obfuscated, links)
-    for match in _BARE_AFTER_SEPARATOR(rest, 0 if first is None else first.end()):
-        _add_bare(match, obfuscated, links)
+        resume = first.end()
+    # Another host needs a separator and at least "a.b" after it; a link that takes the whole
+    # token (the usual case) leaves no room, and the search is skipped.
+    if len(rest) - resume >= _SHORTEST_HOST_AFTER_SEPARATOR:
+        for match in _BARE_AFTER_SEPARATOR(rest, resume):
+            _add_bare(match, obfuscated, links)
     if (rest[:1].isdigit() or "/" in rest) and _DIGIT_DOT_DIGIT(rest) is not None:
         for match in _IPV4_WITH_PATH.finditer(rest):
             host, tail = match.group(1), _trim(match.group(2))
