@@ -32,6 +32,21 @@ def gate_of(interaction: discord.Interaction[Any]) -> Gate:
     return gate
 
 
+async def moderators_only(interaction: discord.Interaction[Any], what: str, item_id: int) -> bool:
+    """True for a moderator; anyone else is refused privately, and the refusal is logged."""
+    if await gate_of(interaction).is_moderator_interaction(interaction):
+        return True
+    log.info(
+        "refused %s on item %s by non-moderator %s in guild %s",
+        what,
+        item_id,
+        interaction.user.id,
+        interaction.guild_id,
+    )
+    await interaction.response.send_message(NOT_A_MODERATOR, ephemeral=True)
+    return False
+
+
 class _DecisionButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"fb:base:(?P<item>\d+)"):
     """A button that decides one held item (each subclass has its own custom_id template)."""
 
@@ -53,17 +68,7 @@ class _DecisionButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r
 
     async def interaction_check(self, interaction: discord.Interaction[Any], /) -> bool:
         """Refuse anyone who is not a moderator, on every click."""
-        if await gate_of(interaction).is_moderator_interaction(interaction):
-            return True
-        log.info(
-            "refused %s click on item %s by non-moderator %s in guild %s",
-            self.prefix,
-            self.item_id,
-            interaction.user.id,
-            interaction.guild_id,
-        )
-        await interaction.response.send_message(NOT_A_MODERATOR, ephemeral=True)
-        return False
+        return await moderators_only(interaction, self.prefix, self.item_id)
 
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
         """Decide the item."""
@@ -148,10 +153,7 @@ class RejectReasonSelect(discord.ui.DynamicItem[discord.ui.Select[Any]], templat
 
     async def interaction_check(self, interaction: discord.Interaction[Any], /) -> bool:
         """Moderators only."""
-        if await gate_of(interaction).is_moderator_interaction(interaction):
-            return True
-        await interaction.response.send_message(NOT_A_MODERATOR, ephemeral=True)
-        return False
+        return await moderators_only(interaction, "reject reason", self.item_id)
 
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
         """Reject with the chosen reason."""
@@ -193,10 +195,7 @@ class RejectReasonModal(discord.ui.Modal, title="Reject with a reason"):
 
     async def interaction_check(self, interaction: discord.Interaction[Any], /) -> bool:
         """Moderators only, checked again on submit."""
-        if await gate_of(interaction).is_moderator_interaction(interaction):
-            return True
-        await interaction.response.send_message(NOT_A_MODERATOR, ephemeral=True)
-        return False
+        return await moderators_only(interaction, "reject form", self.item_id)
 
     async def on_submit(self, interaction: discord.Interaction[Any], /) -> None:
         """Reject with the moderator's words."""
