@@ -120,7 +120,7 @@ class Engine:
                 link_severity = _SEVERITY[link_action]
                 if link_severity > severity:  # noqa: PLR1730 (a max() call costs several times more)
                     severity = link_severity
-        emails = tuple(found_emails)
+        emails = tuple(found_emails) if found_emails else ()
         if author.is_moderator:
             return _new_tuple(Verdict, (_ALLOW_ACTION, (), tuple(links), emails))
         if emails:
