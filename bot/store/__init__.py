@@ -20,6 +20,8 @@ from typing import Any
 
 import aiosqlite
 
+from bot.mirror.model import ChannelKind, ForumCategory, MirrorRecord, MirrorState
+from bot.mirror.source import tree_from_json, tree_to_json
 from bot.models import (
     DECISION_STATE,
     OPEN_STATES,
@@ -514,6 +516,81 @@ class Store:
             (guild_id, limit),
         )
         return [dict(row) for row in rows]
+
+    # --- forum mirror -------------------------------------------------------------------
+
+    async def mirror_records(self, guild_id: int) -> list[MirrorRecord]:
+        """Every forum category the mirror has placed in a guild, archived ones included."""
+        rows = await self._all(
+            "SELECT forum_category_id, channel_id, kind, archived FROM mirror_channels WHERE guild_id = ?"
+            " ORDER BY forum_category_id",
+            (guild_id,),
+        )
+        return [
+            MirrorRecord(row["forum_category_id"], row["channel_id"], ChannelKind(row["kind"]), bool(row["archived"]))
+            for row in rows
+        ]
+
+    async def put_mirror_record(self, guild_id: int, record: MirrorRecord) -> None:
+        """Record (or replace) which channel stands for a forum category."""
+        async with self._transaction() as db:
+            await db.execute(
+                "INSERT INTO mirror_channels (guild_id, forum_category_id, channel_id, kind, archived, updated_at)"
+                " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (guild_id, forum_category_id) DO UPDATE SET"
+                " channel_id = excluded.channel_id, kind = excluded.kind, archived = excluded.archived,"
+                " updated_at = excluded.updated_at",
+                (guild_id, record.forum_id, record.channel_id, record.kind.value, int(record.archived), _now_text()),
+            )
+
+    async def mirror_state(self, guild_id: int) -> MirrorState:
+        """A guild's archive category and last sync (empty when the mirror never ran there)."""
+        row = await self._one("SELECT * FROM mirror_state WHERE guild_id = ?", (guild_id,))
+        if row is None:
+            return MirrorState(guild_id)
+        return MirrorState(
+            guild_id=guild_id,
+            archive_category_id=row["archive_category_id"],
+            last_sync_at=_time(row["last_sync_at"]),
+            last_source=row["last_source"],
+            last_summary=row["last_summary"],
+            last_tree=tree_from_json(row["last_tree"]) if row["last_tree"] else None,
+        )
+
+    async def set_mirror_archive_category(self, guild_id: int, channel_id: int) -> None:
+        """Record the Discord category archived channels go to."""
+        async with self._transaction() as db:
+            await db.execute(
+                "INSERT INTO mirror_state (guild_id, archive_category_id, updated_at) VALUES (?, ?, ?)"
+                " ON CONFLICT (guild_id) DO UPDATE SET archive_category_id = excluded.archive_category_id,"
+                " updated_at = excluded.updated_at",
+                (guild_id, channel_id, _now_text()),
+            )
+
+    async def record_mirror_sync(
+        self,
+        guild_id: int,
+        *,
+        source: str,
+        summary: str,
+        tree: Sequence[ForumCategory],
+        at: datetime | None = None,
+    ) -> None:
+        """Record an apply: when, from where, what it did, and the tree it worked from."""
+        now = _now_text(at)
+        async with self._transaction() as db:
+            await db.execute(
+                "INSERT INTO mirror_state (guild_id, last_sync_at, last_source, last_summary, last_tree, updated_at)"
+                " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (guild_id) DO UPDATE SET"
+                " last_sync_at = excluded.last_sync_at, last_source = excluded.last_source,"
+                " last_summary = excluded.last_summary, last_tree = excluded.last_tree,"
+                " updated_at = excluded.updated_at",
+                (guild_id, now, source, summary, tree_to_json(tree), now),
+            )
+
+    async def mirrored_guilds(self) -> list[int]:
+        """Guilds where the mirror has been applied at least once (the periodic re-sync visits these)."""
+        rows = await self._all("SELECT guild_id FROM mirror_state WHERE last_sync_at IS NOT NULL ORDER BY guild_id")
+        return [row["guild_id"] for row in rows]
 
 
 def _link_json(link: StoredLink) -> dict[str, str]:
