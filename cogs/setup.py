@@ -1,0 +1,48 @@
+"""`/setup`: the private moderator channel and role, for admins."""
+
+from __future__ import annotations
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.client import ForumBridge
+from bot.guild_setup import run_setup, setup_text
+
+
+class Setup(commands.Cog):
+    """The /setup command; the work is in bot.guild_setup."""
+
+    def __init__(self, bot: ForumBridge) -> None:
+        self.bot = bot
+
+    @app_commands.command(name="setup", description="Create or adopt the private moderator channel and set the role")
+    @app_commands.describe(
+        role="the moderator role (members with it see the moderator channel and decide held messages)",
+        channel="an existing channel to use as the moderator channel (default: #mod-queue, made if missing)",
+    )
+    @app_commands.guild_only()
+    @app_commands.default_permissions(manage_guild=True)
+    @app_commands.checks.has_permissions(manage_guild=True)
+    async def setup_command(
+        self,
+        interaction: discord.Interaction[ForumBridge],
+        role: discord.Role | None = None,
+        channel: discord.TextChannel | None = None,
+    ) -> None:
+        """Set up moderation in this server and say what is still missing."""
+        guild = interaction.guild
+        assert guild is not None  # guild_only
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        if role is not None and role.is_default():
+            await interaction.followup.send("@everyone cannot be the moderator role; pick a role.", ephemeral=True)
+            return
+        result = await run_setup(guild, self.bot.community, role=role, channel=channel, actor_id=interaction.user.id)
+        await interaction.followup.send(
+            setup_text(result), ephemeral=True, allowed_mentions=discord.AllowedMentions.none()
+        )
+
+
+async def setup(bot: ForumBridge) -> None:
+    """Load the cog."""
+    await bot.add_cog(Setup(bot))
