@@ -16,12 +16,13 @@ from bot.community import Community
 from bot.gate import Gate
 from bot.pacer import GlobalPacer
 from bot.rules import Engine, warm
+from bot.settings import MirrorSettings
 from bot.store import Store
 
 log = logging.getLogger(__name__)
 
 # Loaded in this order by setup_hook; a failure stops start-up instead of running half a bot.
-EXTENSIONS: tuple[str, ...] = ("cogs.screening", "cogs.moderation")
+EXTENSIONS: tuple[str, ...] = ("cogs.screening", "cogs.moderation", "cogs.setup", "cogs.mirror")
 
 
 def default_intents() -> discord.Intents:
@@ -69,9 +70,11 @@ class ForumBridge(commands.Bot):
         extensions: Sequence[str] = EXTENSIONS,
         intents: discord.Intents | None = None,
         pacer: GlobalPacer | None = None,
+        mirror: MirrorSettings | None = None,
         **options: Any,
     ) -> None:
         self.pacer = pacer or GlobalPacer()
+        self.mirror_settings = mirror or MirrorSettings()
         super().__init__(
             command_prefix=commands.when_mentioned,
             intents=intents or default_intents(),
