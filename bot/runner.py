@@ -60,7 +60,7 @@ async def _run(settings: Settings, bundle: PolicyBundle) -> int:
         default_moderator_role_id=settings.moderator_role_id,
     )
     try:
-        async with ForumBridge(community=community) as bot:
+        async with ForumBridge(community=community, mirror=settings.mirror) as bot:
             await bot.start(settings.token)
     except discord.LoginFailure:
         print("error: Discord refused the token in DISCORD_TOKEN; reset it in the developer portal", file=sys.stderr)
