@@ -124,10 +124,14 @@ class Engine:
         if author.is_moderator:
             return _new_tuple(Verdict, (_ALLOW_ACTION, (), tuple(links), emails))
         if emails:
-            emails = tuple(e for e in emails if not matches_any(e.rpartition("@")[2], policy.internal_domains))
-            if emails and policy.email_action is not Action.ALLOW:
+            internal = policy.internal_domains
+            emails = tuple(e for e in emails if not matches_any(e.rpartition("@")[2], internal))
+            email_action = policy.email_action
+            if emails and email_action is not _ALLOW_ACTION:
                 reasons |= _EMAIL_BIT
-                severity = max(severity, _SEVERITY[policy.email_action])
+                email_severity = _SEVERITY[email_action]
+                if email_severity > severity:  # noqa: PLR1730 (a max() call costs several times more)
+                    severity = email_severity
         return _new_tuple(Verdict, (_ACTIONS[severity], _reasons(reasons), tuple(links), emails))
 
     def _host_classes_for(self, policy: Policy) -> dict[str, tuple[str, LinkClass | None]]:

@@ -105,7 +105,6 @@ _LINK_HINT = LINK_HINT.search
 
 _HXXP = re.compile(r"\bh(?:xx|XX|\*\*|tt|TT)p(s?)\s*(?:\[:\]|\(:\)|:)\s*(?=[/\\])", re.IGNORECASE)
 _BRACKET_TOKEN = re.compile(r"[\[({]\s*(?:(\.|dot)|(@|at))\s*[\])}]", re.IGNORECASE)
-_AROUND_JOIN = re.compile(r"\s*\x00\s*")
 _SPELLED_DOT = re.compile(rf"\s+(?:dot\s+|\.\s*)(?=(?:{SPELLED_TLDS})\b)", re.IGNORECASE)
 # "jane dot doe at gmail": a dotted name before a spelled-out "at".
 _SPELLED_NAME_DOT = re.compile(r"(?<=\w)\s+dot\s+(?=\w+\s+(?:at|\[at\]|\(at\))\s)", re.IGNORECASE)
@@ -129,14 +128,22 @@ _HOST = rf"(?:{_LABEL}\.)+[^\W\d_][\w-]{{0,62}}"
 _EMAIL = re.compile(rf"(?<![\w.+%-])([\w.+%-]{{1,64}})@({_HOST})(?![\w-])")
 _HOST_TOKEN = re.compile(rf"[(\[{{<\"']*({_HOST})(?![\w@-])")
 _LOCAL_PART = re.compile(r"[\w.+%-]{1,64}")
-# A bare host starts where the character before it (if any) is none of [\w@.%-]. Written
-# with a lookbehind, the pattern would be tried at every position of the token; instead the
-# first form matches at the token's start and the second consumes the separator before the
-# host, so the regex engine skips to separators with a fast character-set test. Either way
-# group 1 is the host and group 2 its port and path.
-_BARE_TAIL = rf"({_HOST})(?![\w@-])((?::\d{{1,5}})?(?:[/?#][^\s<>\"'`|]*)?)"
-_BARE_AT_START = re.compile(_BARE_TAIL).match
-_BARE_AFTER_SEPARATOR = re.compile(rf"[^\w@.%-]{_BARE_TAIL}").finditer
+# A name with a dot, "_", "+" or a digit ("jane.doe", "jane42") reads as an address's name.
+_ADDRESS_LIKE_NAME = re.compile(r"[._+0-9]").search
+# A bare host starts where the character before it (if any) is none of [\w@.%-]; it is
+# followed by an optional port and path. Written with a lookbehind, the pattern would be
+# tried at every position of the token. Instead:
+# - at the token's start, the host is read from the run of host characters there. How much
+#   of the run the host pattern takes depends only on the run and on whether an "@" follows
+#   it, so that is worked out once per run (_host_length, cached) rather than by a
+#   backtracking regex on every token; the port and path are matched after it;
+# - after that, the pattern consumes the separator before a host (group 1 the host, group 2
+#   its port and path), so the regex engine skips to separators with a character-set test.
+_PORT_AND_PATH = r"(?::\d{1,5})?(?:[/?#][^\s<>\"'`|]*)?"
+_HOST_RUN = re.compile(r"[\w.-]*").match
+_HOST_IN_RUN = re.compile(rf"{_HOST}(?![\w@-])").match
+_PORT_AND_PATH_AT = re.compile(_PORT_AND_PATH).match
+_BARE_AFTER_SEPARATOR = re.compile(rf"[^\w@.%-]({_HOST})(?![\w@-])({_PORT_AND_PATH})").finditer
 _SHORTEST_HOST_AFTER_SEPARATOR = len(",a.b")
 _IPV4_WITH_PATH = re.compile(
     r"(?<![\w.])((?:\d{1,3}\.){3}\d{1,3})((?::\d{1,5})(?:[/?#][^\s<>\"'`|]*)?|[/?#][^\s<>\"'`|]*)"
@@ -203,7 +210,7 @@ def normalize(text: str) -> tuple[str, bool]:
     obfuscated = False
     if ("[" in text or "(" in text or "{" in text) and _BRACKET_TOKEN.search(text):
         # "example [dot] com", "jane(at)gmail": the bracketed word and the spaces around it go.
-        text = _AROUND_JOIN.sub("", _BRACKET_TOKEN.sub(_bracket_join, text))
+        text = _join_at_markers(_BRACKET_TOKEN.sub(_bracket_join, text))
         obfuscated = True
     # "hxxp", "h**p" and "[:]" mark a defanged scheme. A one-character test ("x" in text)
     # costs a sixth of a two-character one, so each pair is only looked for when its
@@ -226,6 +233,17 @@ def normalize(text: str) -> tuple[str, bool]:
 
 def _bracket_join(match: re.Match[str]) -> str:
     return "\x00.\x00" if match.group(1) else "\x00@\x00"
+
+
+def _join_at_markers(text: str) -> str:
+    """Drop each NUL marker and the whitespace on both sides of it.
+
+    Split and strip: a regex for this would start with optional whitespace, and the regex
+    engine would try it at every position of the text.
+    """
+    parts = text.split("\x00")
+    inner = [part.strip() for part in parts[1:-1]]
+    return "".join([parts[0].rstrip(), *inner, parts[-1].lstrip()])
 
 
 def _join_spelled_dot(match: re.Match[str]) -> str:
@@ -298,21 +316,29 @@ def _scan_token(text: str, start: int, end: int, obfuscated: bool, links: Links,
         match = _HOST_TOKEN.match(rest)
         if match is not None and _LOCAL_PART.fullmatch(local):
             domain = canonical_host(match.group(1))
-            strong = obfuscated or domain in EMAIL_PROVIDERS or any(c in local for c in "._+0123456789")
+            strong = obfuscated or domain in EMAIL_PROVIDERS or _ADDRESS_LIKE_NAME(local) is not None
             if strong and registrable_domain(domain):
                 emails.setdefault(f"{local}@{domain}", None)
                 return
 
-    first = _BARE_AT_START(rest)
+    # (Both patterns can match the empty string, so they always match.)
+    run = _HOST_RUN(rest)
+    run_end = run.end() if run else 0
     resume = 0
-    if first is not None:
-        _add_bare(first, obfuscated, links)
-        resume = first.end()
-    # Another host needs a separator and at least "a.b" after it; a link that takes the whole
-    # token (the usual case) leaves no room, and the search is skipped.
+    if run_end:
+        host_end = _host_length(rest[:run_end], rest[run_end : run_end + 1] == "@")
+        if host_end:
+            port_and_path = _PORT_AND_PATH_AT(rest, host_end)
+            resume = port_and_path.end() if port_and_path else host_end
+            _add_bare(rest[:host_end], rest[host_end:resume], obfuscated, links)
+    # Another host needs a separator and at least "a.b" after it. The run holds no separator,
+    # so the search starts after both the run and what the first host took; a link that
+    # takes the whole token (the usual case) or a run that is the whole token ("i.e.")
+    # leaves no room, and the search is skipped.
+    resume = max(resume, run_end)
     if len(rest) - resume >= _SHORTEST_HOST_AFTER_SEPARATOR:
         for match in _BARE_AFTER_SEPARATOR(rest, resume):
-            _add_bare(match, obfuscated, links)
+            _add_bare(match.group(1), match.group(2), obfuscated, links)
     # An IPv4 address has three dots, with a digit on both sides of each.
     if (rest[:1].isdigit() or "/" in rest) and rest.count(".") >= 3 and _DIGIT_DOT_DIGIT(rest) is not None:
         for match in _IPV4_WITH_PATH.finditer(rest):
@@ -323,9 +349,16 @@ def _scan_token(text: str, start: int, end: int, obfuscated: bool, links: Links,
                     links[url] = (host, tail)
 
 
-def _add_bare(match: re.Match[str], obfuscated: bool, links: Links) -> None:
-    tail = _trim(match.group(2))
-    judged = _judge_bare(match.group(1), bool(tail), obfuscated)
+@lru_cache(maxsize=8192)
+def _host_length(run: str, before_at: bool) -> int:
+    """How many characters of a run of host characters the host pattern takes (0 for none)."""
+    match = _HOST_IN_RUN(run + "@" if before_at else run)
+    return 0 if match is None else match.end()
+
+
+def _add_bare(written: str, port_and_path: str, obfuscated: bool, links: Links) -> None:
+    tail = _trim(port_and_path)
+    judged = _judge_bare(written, bool(tail), obfuscated)
     if judged is not None:
         candidate, host = judged
         url = candidate + tail

@@ -46,6 +46,14 @@ EDGES: list[tuple[str, list[tuple[str, str]], list[str]]] = [
     ("Go to e.g.yoga.com", [("yoga.com", "yoga.com")], []),
     ("B.Sc", [], []),
     ("B.Sc/x", [("B.Sc/x", "b.sc")], []),
+    # a bracketed dot takes the spaces around it, and around any NUL already in the text
+    ("ex \x00 ample [.] com", [("example.com", "example.com")], []),
+    ("see example [.] com [.] au", [("example.com.au", "example.com.au")], []),
+    # " at " before a host: an address only when the name or the domain says so
+    ("join us at gofundme.com/f/x", [("gofundme.com/f/x", "gofundme.com")], []),
+    ("write to jane42 at company.org", [], ["jane42@company.org"]),
+    ("write to jane_d at company.org", [], ["jane_d@company.org"]),
+    ("write to jane at company.org", [("company.org", "company.org")], []),
     # trailing punctuation and brackets
     ("example.com.", [("example.com", "example.com")], []),
     ("example.com)", [("example.com", "example.com")], []),
