@@ -1,0 +1,129 @@
+"""Running the demo: the real bot over a fresh temporary database, in SimCord, no token, no network."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import signal
+import sys
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any, TextIO
+
+import simcord
+
+from bot.client import ForumBridge
+from bot.community import Community
+from bot.demo.forum import FORUM_FILE, load_categories
+from bot.demo.interactive import serve
+from bot.demo.scene import Scene
+from bot.demo.transcript import BOT_NAME, Transcript
+from bot.demo.world import DemoWorld, build_world, watch
+from bot.models import ItemState
+from bot.policy import load_policy_file
+from bot.store import Store
+
+EXIT_USAGE = 2
+_MAX_GROUPS = 10
+_MAX_PER_GROUP = 8
+
+
+async def play(
+    out: TextIO,
+    *,
+    interactive: bool = False,
+    port: int = 0,
+    stop: asyncio.Event | None = None,
+    forum_file: Path = FORUM_FILE,
+) -> int:
+    """Play the scene (then serve the moderator channel if interactive); return the exit status."""
+    source = load_categories(forum_file)
+    bundle = load_policy_file()
+    with tempfile.TemporaryDirectory(prefix="forum-bridge-demo-") as folder:
+        store = await Store.open(Path(folder) / "demo.db")
+        transcript = Transcript(out, store)
+        try:
+            # The same factory, cogs and policy as `make run`; only Discord is simulated.
+            bot = ForumBridge(community=Community(store, bundle))
+            async with simcord.run(bot, check_errors=False) as env:
+                world = await build_world(env, bot, source)
+                introduce(world, transcript)
+                watch(world, transcript)
+                waiting = await Scene(world, transcript).play()
+                if interactive:
+                    with _stop_on_signals(stop or asyncio.Event()) as stopping:
+                        await serve(world, transcript, port=port, stop=stopping, waiting=waiting)
+                    transcript.heading("The demo has ended.")
+                else:
+                    await conclude(world, transcript, waiting)
+                errors = env.errors
+        except simcord.SetupError as exc:
+            # A busy --port, or the preview's packages missing: say so, no traceback.
+            print(f"error: {exc}", file=sys.stderr)
+            return EXIT_USAGE
+        finally:
+            await store.close()
+    for error in errors:
+        print(f"error: the bot failed during the demo: {error!r}", file=sys.stderr)
+    return 1 if errors else 0
+
+
+def introduce(world: DemoWorld, transcript: Transcript) -> None:
+    """Say what the demo is and what the simulated server holds."""
+    say = transcript.say
+    say(f"{BOT_NAME} demo: the real bot, unmodified, in a simulated Discord (SimCord). No token, no network.")
+    say("It uses a fresh database in a temporary folder, deleted at the end.")
+    say("")
+    say(f'Server "{world.guild.name}", its channels made from {world.source.description}:')
+    groups = world.forum.groups
+    for heading, channels in groups[:_MAX_GROUPS]:
+        names = " ".join(f"#{channel.name}" for channel in channels[:_MAX_PER_GROUP])
+        more = f" and {len(channels) - _MAX_PER_GROUP} more" if len(channels) > _MAX_PER_GROUP else ""
+        transcript.block(f"  {heading or 'No category'}: ", f"{names}{more}")
+    if len(groups) > _MAX_GROUPS:
+        say(f"  … and {len(groups) - _MAX_GROUPS} more categories")
+    say(f"  Private: #{world.mod_channel.name} (only the {world.moderators.name} role and the bot can see it)")
+    name = world.name
+    say(
+        f"People: {name(world.maria)} (moderator) · {name(world.ruth)} and {name(world.tom)} (established members)"
+        f" · {name(world.nora)} (new member: nothing approved yet)"
+    )
+    say(f"The scene is played in #{world.scene_channel.name}; {name(world.maria)} reads #{world.mod_channel.name}.")
+
+
+async def conclude(world: DemoWorld, transcript: Transcript, waiting: list[int]) -> None:
+    """Say what is left for a moderator, and how to decide it in a browser."""
+    transcript.heading("The end")
+    pending: list[str] = []
+    blocked: list[str] = []
+    for item_id in waiting:
+        item = await world.bot.store.item(item_id)
+        if item is not None:
+            (blocked if item.state is ItemState.BLOCKED else pending).append(f"#{item_id}")
+    if pending:
+        transcript.say(f"Waiting for a moderator: card {', card '.join(pending)}.")
+    if blocked:
+        transcript.say(f"Removed, and can still be restored: card {', card '.join(blocked)}.")
+    transcript.say("Decide them yourself in a browser: make demo ARGS=--interactive")
+
+
+@contextlib.contextmanager
+def _stop_on_signals(stop: asyncio.Event) -> Iterator[asyncio.Event]:
+    """Ctrl-C (or SIGTERM) sets `stop`, so the demo shuts down in order instead of being interrupted."""
+    loop = asyncio.get_running_loop()
+    installed: list[tuple[signal.Signals, Any]] = []
+    for number in (signal.SIGINT, signal.SIGTERM):
+        previous = signal.getsignal(number)
+        try:
+            loop.add_signal_handler(number, stop.set)
+        except (NotImplementedError, RuntimeError, ValueError):
+            continue  # not the main thread, or Windows: Ctrl-C interrupts as usual
+        installed.append((number, previous))
+    try:
+        yield stop
+    finally:
+        for number, previous in installed:
+            loop.remove_signal_handler(number)
+            # Hand Ctrl-C back to asyncio.run, which interrupts the rest of the shutdown cleanly.
+            signal.signal(number, previous)
