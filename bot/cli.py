@@ -42,7 +42,28 @@ def build_parser() -> argparse.ArgumentParser:
         "--assume-established", action="store_true", help="treat every author as established (nobody is new)"
     )
     backtest.add_argument("--json", action="store_true", help="one JSON object per message on stdout, nothing else")
+
+    demo = commands.add_parser(
+        "demo",
+        help="watch the bot work in a simulated Discord: no token, no network (needs the demo extra)",
+        description="Run the real bot in a simulated Discord (SimCord) and play a short scene, printing what "
+        "each channel and DM shows.",
+    )
+    demo.add_argument(
+        "--interactive",
+        action="store_true",
+        help="after the scene, serve the moderator channel as a local web page where you decide held messages",
+    )
+    demo.add_argument(
+        "--port", type=_port, default=0, metavar="N", help="with --interactive: the local port (default: a free one)"
+    )
     return parser
+
+
+def _port(text: str) -> int:
+    if not text.isdigit() or not 0 <= int(text) <= 65535:
+        raise argparse.ArgumentTypeError(f"not a port number: {text!r}")
+    return int(text)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -63,4 +84,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         logging.basicConfig(level=logging.WARNING, stream=sys.stderr, format="%(levelname)s %(message)s")
         return run_backtest(args.export, args.policy, assume_established=args.assume_established, as_json=args.json)
+    if args.command == "demo":
+        from bot.demo import run_demo
+
+        return run_demo(interactive=args.interactive, port=args.port)
     raise AssertionError(f"unhandled command {args.command}")  # argparse rejects unknown ones first
