@@ -16,6 +16,10 @@ $(VENV)/.test-installed: pyproject.toml $(VENV)/.run-installed
 	$(PY) -m pip install --quiet -e '.[test,dev]'
 	touch $@
 
+$(VENV)/.demo-installed: pyproject.toml $(VENV)/.run-installed
+	$(PY) -m pip install --quiet -e '.[demo]'
+	touch $@
+
 run: $(VENV)/.run-installed
 	$(PY) -m bot run
 
@@ -24,6 +28,10 @@ test: $(VENV)/.test-installed
 	$(VENV)/bin/ruff format --check bot cogs tests bench
 	$(VENV)/bin/mypy
 	$(VENV)/bin/pytest
+
+# The bot in a simulated Discord, no token needed; ARGS=--interactive opens the moderator channel in a browser.
+demo: $(VENV)/.demo-installed
+	$(PY) -m bot demo $(ARGS)
 
 bench: $(VENV)/.test-installed
 	$(PY) bench/engine.py
