@@ -125,5 +125,6 @@ def _stop_on_signals(stop: asyncio.Event) -> Iterator[asyncio.Event]:
     finally:
         for number, previous in installed:
             loop.remove_signal_handler(number)
-            # Hand Ctrl-C back to asyncio.run, which interrupts the rest of the shutdown cleanly.
-            signal.signal(number, previous)
+            if previous is not None:  # None: a handler Python did not install, nothing to restore
+                # Hand Ctrl-C back to asyncio.run, which interrupts the rest of the shutdown cleanly.
+                signal.signal(number, previous)
