@@ -150,7 +150,9 @@ _IPV4_WITH_PATH = re.compile(
 )
 # Led by its literal, so the check is a fast scan.
 _DIGIT_DOT_DIGIT = re.compile(r"\.(?<=\d\.)(?=\d)").search
-_PATH_START = re.compile(r"[/?#]").search
+# In a URL: the scheme and its colon, the slashes after it, then the authority (group 1),
+# which runs to the first "/", "?" or "#" (where the path starts).
+_AUTHORITY = re.compile(r"[^:]*:/*([^/?#]*)").match
 _TRAILING = ".,;:!?'\"*_~"
 # What _trim may remove: the trailing punctuation and closing brackets.
 _TRIMMABLE = frozenset(_TRAILING + ")]")
@@ -214,9 +216,11 @@ def normalize(text: str) -> tuple[str, bool]:
         obfuscated = True
     # "hxxp", "h**p" and "[:]" mark a defanged scheme. A one-character test ("x" in text)
     # costs a sixth of a two-character one, so each pair is only looked for when its
-    # first character is there.
+    # characters are there ("x" is common in chat, "X" is not).
+    has_x, has_capital_x = "x" in text, "X" in text
     if (
-        (("x" in text or "X" in text) and ("xx" in text or "XX" in text or "Xx" in text or "xX" in text))
+        (has_x and "xx" in text)
+        or (has_capital_x and ("XX" in text or (has_x and ("Xx" in text or "xX" in text))))
         or ("*" in text and "**" in text)
         or ("]" in text and ":]" in text)
     ) and _HXXP.search(text):
@@ -391,17 +395,13 @@ def _parse_scheme_url(url: str) -> tuple[str, str] | None:
     """The canonical host and the path of a URL with a scheme, or None when it has no host."""
     # Browsers read "\" as "/" in web URLs: "https://a.net\@b.com" goes to a.net.
     cleaned = url.replace("\\", "/") if "\\" in url else url
-    rest = cleaned[cleaned.find(":") + 1 :].lstrip("/")
-    cut = _PATH_START(rest)
-    if cut is None:
-        host = _authority_host(rest)
-        path = ""
-    else:
-        host = _authority_host(rest[: cut.start()])
-        path = rest[cut.start() :]
+    authority = _AUTHORITY(cleaned)
+    if authority is None:
+        return None
+    host = _authority_host(authority.group(1))
     if not host:
         return None
-    return host, path
+    return host, cleaned[authority.end() :]
 
 
 @lru_cache(maxsize=8192)
