@@ -36,7 +36,7 @@ def _parent(names: Mapping[int, str], forum_id: int | None) -> str:
 
 
 def plural(count: int, noun: str) -> str:
-    """"1 change", "2 changes"."""
+    """ "1 change", "2 changes"."""
     if count == 1:
         return f"{count} {noun}"
     return f"{count} {noun[:-1]}ies" if noun.endswith("y") else f"{count} {noun}s"
