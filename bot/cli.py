@@ -57,6 +57,27 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument(
         "--port", type=_port, default=0, metavar="N", help="with --interactive: the local port (default: a free one)"
     )
+
+    mirror = commands.add_parser(
+        "mirror",
+        help="the forum mirror: what the forum's categories become in Discord",
+        description="The forum mirror. In Discord, admins use /mirror preview, /mirror apply and /mirror status.",
+    )
+    mirror_commands = mirror.add_subparsers(dest="mirror_command", metavar="ACTION", required=True)
+    preview = mirror_commands.add_parser(
+        "preview",
+        help="print the Discord categories and channels the forum calls for (touches nothing in Discord)",
+        description="Read the forum's categories from the file or the forum's API and print the Discord "
+        "categories and channels they become. Flags override the FORUM_BRIDGE_MIRROR_* settings.",
+    )
+    preview.add_argument(
+        "--source", choices=("file", "vanilla"), help="where to read the categories (default: the setting, else file)"
+    )
+    preview.add_argument("--file", type=Path, metavar="FILE", help="the forum file (default: data/forum.toml)")
+    preview.add_argument("--base-url", metavar="URL", help="the Vanilla forum's address, for --source vanilla")
+    preview.add_argument(
+        "--channels", choices=("text", "forum"), help="make discussion categories text or forum channels"
+    )
     return parser
 
 
@@ -88,4 +109,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         from bot.demo import run_demo
 
         return run_demo(interactive=args.interactive, port=args.port)
+    if args.command == "mirror":
+        from bot.mirror.cli import run_preview
+
+        return run_preview(source=args.source, file=args.file, base_url=args.base_url, channels=args.channels)
     raise AssertionError(f"unhandled command {args.command}")  # argparse rejects unknown ones first
