@@ -1,0 +1,363 @@
+"""End to end in SimCord: /setup, /mirror preview | apply | status, renames, archives, refusals, the gate."""
+
+from __future__ import annotations
+
+import discord
+import pytest
+from discord import app_commands
+from simcord.backend.errors import BackendError
+
+from bot.mirror.model import ChannelKind, MirrorRecord
+from tests.mirror.conftest import BASE_URL, Place
+
+# The forum ids of the small forum, and the names their channels get.
+MIRRORED = {
+    1: "Back Pain and Neck Pain",
+    10: "lower-back-pain",
+    11: "neck-pain",
+    2: "Treatment",
+    20: "back-surgery-and-neck-surgery",
+    21: "injections",
+    50: "introductions",
+}
+
+
+async def apply(place: Place) -> tuple[str, list[object]]:
+    """Run /mirror apply as the admin; its reply and the channel calls it made."""
+    start = len(place.env.http_requests)
+    result = await place.admin.slash(place.general, "mirror apply")
+    assert result.ephemeral
+    return result.response.content, place.channel_calls(start)
+
+
+async def set_up(place: Place) -> discord.TextChannel:
+    """Run /setup with the moderator role; the moderator channel it made."""
+    await place.admin.slash(place.general, "setup", role=place.moderators)
+    channel = place.channel("mod-queue")
+    assert isinstance(channel, discord.TextChannel)
+    return channel
+
+
+# --- /setup -------------------------------------------------------------------------------------
+
+
+async def test_setup_creates_the_private_moderator_channel_and_stores_the_settings(place: Place) -> None:
+    result = await place.admin.slash(place.general, "setup", role=place.moderators)
+    assert result.ephemeral
+    text = result.response.content
+    channel = place.channel("mod-queue")
+    assert f"Moderator channel: {channel.mention} (created)" in text
+    assert f"Moderator role: <@&{place.moderators.id}>" in text
+    assert "Nothing is missing" in text
+    guild = place.discord_guild()
+    assert not channel.permissions_for(guild.default_role).view_channel
+    assert not channel.permissions_for(place.member_of(place.member)).view_channel
+    assert not channel.permissions_for(place.member_of(place.newbie)).view_channel
+    assert channel.permissions_for(place.member_of(place.mod)).view_channel
+    assert channel.permissions_for(guild.me).view_channel
+    settings = await place.bot.store.guild_settings(place.guild.id)
+    assert (settings.moderator_channel_id, settings.moderator_role_id) == (channel.id, place.moderators.id)
+    assert (await place.bot.community.settings(place.guild.id)).moderator_channel_id == channel.id
+    [entry] = await place.bot.store.audit_entries(place.guild.id)
+    assert (entry["action"], entry["actor_id"]) == ("setup", place.admin.id)
+
+
+async def test_a_member_cannot_see_or_post_in_the_moderator_channel(place: Place) -> None:
+    await set_up(place)
+    handle = place.guild.channels["mod-queue"]
+    with pytest.raises(BackendError, match="Missing"):
+        await place.member.send(handle, "can anyone read this?")
+    assert handle.history(viewer=place.mod) == []
+
+
+async def test_setup_again_adopts_the_channel_and_changes_nothing(place: Place) -> None:
+    first = await set_up(place)
+    start = len(place.env.http_requests)
+    result = await place.admin.slash(place.general, "setup")
+    assert "(already private)" in result.response.content
+    assert f"<@&{place.moderators.id}>" in result.response.content  # the stored role is kept
+    assert place.channel_calls(start) == []
+    assert place.channel("mod-queue").id == first.id
+
+
+async def test_setup_adopts_a_given_public_channel_and_makes_it_private(place: Place) -> None:
+    staff = place.guild.create_text_channel("staff-room")
+    await place.env.settle()
+    result = await place.admin.slash(place.general, "setup", role=place.moderators, channel=staff)
+    assert "(adopted and made private)" in result.response.content
+    channel = place.channel("staff-room")
+    assert not channel.permissions_for(place.member_of(place.member)).view_channel
+    assert channel.permissions_for(place.member_of(place.mod)).view_channel
+    settings = await place.bot.community.settings(place.guild.id)
+    assert settings.moderator_channel_id == staff.id
+    assert "mod-queue" not in [c.name for c in place.discord_guild().channels]
+
+
+async def test_setup_says_what_is_still_missing(place: Place) -> None:
+    place.take_from_bot(manage_webhooks=False, manage_threads=False)
+    await place.env.settle()
+    result = await place.admin.slash(place.general, "setup")
+    text = result.response.content
+    assert "Still missing:" in text
+    assert "a moderator role: run /setup with the role option" in text
+    assert "my Manage Webhooks permission (to publish approved messages under their author's name)" in text
+    assert "my Manage Threads permission" in text
+    assert "Manage Messages permission" not in text
+
+
+async def test_setup_without_manage_channels_says_so_and_sets_no_channel(place: Place) -> None:
+    place.take_from_bot(manage_channels=False)
+    await place.env.settle()
+    result = await place.admin.slash(place.general, "setup", role=place.moderators)
+    text = result.response.content
+    assert "Moderator channel: not set" in text
+    assert "my Manage Channels permission" in text
+    settings = await place.bot.store.guild_settings(place.guild.id)
+    assert (settings.moderator_channel_id, settings.moderator_role_id) == (None, place.moderators.id)
+
+
+async def test_everyone_cannot_be_the_moderator_role(place: Place) -> None:
+    result = await place.admin.slash(place.general, "setup", role=place.guild.default_role)
+    assert "@everyone cannot be the moderator role" in result.response.content
+    assert (await place.bot.store.guild_settings(place.guild.id)).moderator_role_id is None
+
+
+# --- refusals -------------------------------------------------------------------------------------
+
+
+async def test_members_do_not_get_the_admin_commands(place: Place) -> None:
+    offered = place.member.available_commands(place.general)
+    assert not any(name.startswith(("mirror", "setup")) for name in offered)
+    assert {"mirror preview", "mirror apply", "mirror status", "setup"} <= set(
+        place.admin.available_commands(place.general)
+    )
+
+
+@pytest.mark.parametrize("command", ["mirror apply", "mirror preview", "mirror status", "setup"])
+async def test_a_non_admin_let_in_by_a_server_override_is_still_refused(place: Place, command: str) -> None:
+    # Server admins can open a command to anyone in Integrations settings; the bot checks for itself.
+    [synced] = [c for c in await place.bot.tree.fetch_commands() if c.name == command.split(maxsplit=1)[0]]
+    place.guild.set_command_permissions(synced, {place.member: True})
+    start = len(place.env.http_requests)
+    result = await place.member.slash(place.general, command)
+    assert result.ephemeral
+    assert result.response.content == "You are missing Manage Server permission(s) to run this command."
+    [error] = place.env.errors
+    assert isinstance(error, app_commands.MissingPermissions)
+    assert place.channel_calls(start) == []
+    assert await place.bot.store.mirror_records(place.guild.id) == []
+
+
+# --- /mirror ---------------------------------------------------------------------------------------
+
+
+async def test_preview_shows_the_plan_and_changes_nothing(place: Place) -> None:
+    start = len(place.env.http_requests)
+    result = await place.admin.slash(place.general, "mirror preview")
+    assert result.ephemeral
+    text = result.response.content
+    assert f"Forum categories from {place.forum.path}: 2 categories, 5 text channels." in text
+    assert "7 changes (7 Discord calls):" in text
+    assert '1. create category "Back Pain and Neck Pain"' in text
+    assert '5. create #back-surgery-and-neck-surgery in "Treatment"' in text
+    assert "7. create #introductions at the top (no category)" in text
+    assert place.channel_calls(start) == []
+    assert await place.bot.store.mirror_records(place.guild.id) == []
+
+
+async def test_apply_makes_one_call_per_change_and_a_second_apply_none(place: Place) -> None:
+    text, calls = await apply(place)
+    assert text == "Applied 7 changes: 7 done, 0 failed."
+    assert [(c.method, c.path) for c in calls] == [("POST", f"/guilds/{place.guild.id}/channels")] * 7
+    surgery = place.channel("back-surgery-and-neck-surgery")
+    assert isinstance(surgery, discord.TextChannel)
+    assert surgery.category is not None
+    assert surgery.category.name == "Treatment"
+    assert surgery.topic == (
+        f"Preparing for surgery and recovering from it.\n{BASE_URL}/categories/back-surgery-and-neck-surgery"
+    )
+    introductions = place.channel("introductions")
+    assert introductions.category is None
+    guild = place.discord_guild()
+    assert [c.name for c in guild.categories] == ["Back Pain and Neck Pain", "Treatment"]
+    pain = place.channel("Back Pain and Neck Pain")
+    assert isinstance(pain, discord.CategoryChannel)
+    assert [c.name for c in pain.channels] == ["lower-back-pain", "neck-pain"]
+    records = await place.bot.store.mirror_records(place.guild.id)
+    assert {r.forum_id: r.channel_id for r in records} == {
+        forum_id: place.channel(name).id for forum_id, name in MIRRORED.items()
+    }
+
+    text, calls = await apply(place)
+    assert calls == []
+    assert text == "Discord already matched the forum: nothing was changed."
+
+
+async def test_a_forum_rename_renames_the_channel_in_one_call(place: Place) -> None:
+    await apply(place)
+    before = place.channel("back-surgery-and-neck-surgery")
+    place.forum.change(20, name="Spine Surgery", urlcode="spine-surgery")
+    text, calls = await apply(place)
+    assert text == "Applied 1 change: 1 done, 0 failed."
+    assert [(c.method, c.path) for c in calls] == [("PATCH", f"/channels/{before.id}")]
+    assert calls[0].json["name"] == "spine-surgery"
+    renamed = place.channel("spine-surgery")
+    assert renamed.id == before.id
+    assert isinstance(renamed, discord.TextChannel)
+    assert renamed.topic is not None
+    assert renamed.topic.endswith(f"{BASE_URL}/categories/spine-surgery")
+    assert (await apply(place))[1] == []
+
+
+async def test_a_category_gone_from_the_forum_is_archived_read_only(place: Place) -> None:
+    await set_up(place)
+    await apply(place)
+    injections = place.channel("injections")
+    place.forum.remove(21)
+    text, calls = await apply(place)
+    assert text == "Applied 2 changes: 2 done, 0 failed."
+    assert [(c.method, c.path) for c in calls] == [
+        ("POST", f"/guilds/{place.guild.id}/channels"),
+        ("PATCH", f"/channels/{injections.id}"),
+    ]
+    archived = place.channel("injections")
+    assert archived.id == injections.id  # never deleted
+    assert archived.category is not None
+    assert archived.category.name == "Archived"
+    member = place.member_of(place.member)
+    assert archived.permissions_for(member).read_messages
+    assert not archived.permissions_for(member).send_messages
+    assert not archived.permissions_for(member).create_public_threads
+    assert MirrorRecord(21, injections.id, ChannelKind.TEXT, archived=True) in await place.bot.store.mirror_records(
+        place.guild.id
+    )
+    with pytest.raises(BackendError, match="Missing"):
+        await place.member.send(place.guild.channels["injections"], "hello?")
+    assert (await apply(place))[1] == []
+
+    # Back on the forum: back in its category, writable again, in one call.
+    place.forum.add(id=21, name="Injections", urlcode="injections", parent=2)
+    text, calls = await apply(place)
+    assert [(c.method, c.path) for c in calls] == [("PATCH", f"/channels/{injections.id}")]
+    restored = place.channel("injections")
+    assert restored.category is not None
+    assert restored.category.name == "Treatment"
+    assert restored.permissions_for(member).send_messages
+
+
+async def test_a_new_members_post_in_a_mirrored_channel_is_held(place: Place) -> None:
+    modqueue = await set_up(place)
+    await apply(place)
+    surgery = place.guild.channels["back-surgery-and-neck-surgery"]
+    await place.newbie.send(surgery, "Hi, I have my fusion next week. Any tips?")
+    assert [m for m in surgery.history() if m.author.id == place.newbie.id] == []
+    cards = [m for m in place.guild.channels["mod-queue"].history() if m.embeds]
+    assert len(cards) == 1
+    assert "Any tips?" in (cards[0].embeds[0].description or "")
+    assert cards[0].channel.id == modqueue.id
+
+
+async def test_reordering_on_the_forum_is_one_call(place: Place) -> None:
+    await apply(place)
+    place.forum.change(10, order=99)  # Lower Back Pain after Neck Pain
+    _, calls = await apply(place)
+    assert [(c.method, c.path) for c in calls] == [("PATCH", f"/guilds/{place.guild.id}/channels")]
+    pain = place.channel("Back Pain and Neck Pain")
+    assert isinstance(pain, discord.CategoryChannel)
+    assert [c.name for c in pain.channels] == ["neck-pain", "lower-back-pain"]
+    assert (await apply(place))[1] == []
+
+
+async def test_a_channel_deleted_by_hand_is_recreated(place: Place) -> None:
+    await apply(place)
+    lost = place.channel("neck-pain")
+    place.env.backend.delete_channel(lost.id)
+    await place.env.settle()
+    _, calls = await apply(place)
+    assert [(c.method, c.json["name"]) for c in calls] == [("POST", "neck-pain")]
+    assert place.channel("neck-pain").id != lost.id
+
+
+async def test_existing_channels_with_the_right_names_are_adopted(place: Place) -> None:
+    place.guild.create_text_channel("introductions")
+    await place.env.settle()
+    existing = place.channel("introductions")
+    text, calls = await apply(place)
+    assert "Recorded 1 existing channel(s) without a Discord call." in text
+    assert len(calls) == 7  # six made, and the adopted one gets its topic
+    assert place.channel("introductions").id == existing.id
+
+
+async def test_an_interrupted_apply_resumes_without_duplicates(place: Place) -> None:
+    place.env.inject_error("POST", f"/guilds/{place.guild.id}/channels", status=500, times=1)
+    text, calls = await apply(place)
+    assert text.startswith("Applied 7 changes: 4 done, 3 failed.")
+    assert '✗ create category "Back Pain and Neck Pain": Discord error 500' in text
+    assert '✗ create #lower-back-pain in "Back Pain and Neck Pain": its Discord category' in text
+    assert len(calls) == 5  # the two channels whose category failed were never attempted
+    text, calls = await apply(place)
+    assert text == "Applied 3 changes: 3 done, 0 failed."
+    names = [c.name for c in place.discord_guild().channels]
+    assert sorted(names) == sorted(["general", *MIRRORED.values()])
+
+
+async def test_missing_permissions_are_reported_per_action(place: Place) -> None:
+    place.take_from_bot(manage_channels=False)
+    await place.env.settle()
+    text, calls = await apply(place)
+    assert text.startswith("Applied 7 changes: 0 done, 7 failed.")
+    assert '✗ create category "Treatment": missing permission: I need Manage Channels' in text
+    assert len(calls) == 3  # the categories and the top-level channel tried; the channels inside them skipped
+
+
+async def test_an_unreadable_source_changes_nothing(place: Place) -> None:
+    await apply(place)
+    place.forum.path.write_text("[[category]\n", encoding="utf-8")
+    text, calls = await apply(place)
+    assert text.startswith("I could not read the forum's categories, so nothing was changed:")
+    assert f"{place.forum.path}: not valid TOML" in text
+    assert calls == []
+
+
+async def test_status_shows_the_mapping_the_last_sync_and_drift(place: Place) -> None:
+    result = await place.admin.slash(place.general, "mirror status")
+    assert "has not been mirrored here yet" in result.response.content
+    await apply(place)
+    text = (await place.admin.slash(place.general, "mirror status")).response.content
+    assert "Mirrored: 7 forum categories → channels, 0 archived." in text
+    assert f"from {place.forum.path}: 7 changes: 7 done, 0 failed" in text
+    assert "Drift: none" in text
+    # Someone renames a channel by hand: status shows what the next apply would undo.
+    place.env.backend.edit_channel(place.channel("neck-pain").id, {"name": "neck-stuff"})
+    await place.env.settle()
+    start = len(place.env.http_requests)
+    text = (await place.admin.slash(place.general, "mirror status")).response.content
+    assert "Drift: 1 change(s) since the last sync" in text
+    assert "• #neck-stuff: rename to #neck-pain" in text
+    assert place.channel_calls(start) == []
+
+
+async def test_a_long_plan_comes_whole_as_a_file(place: Place) -> None:
+    for n in range(60):
+        place.forum.add(id=1000 + n, name=f"Support group {n}", urlcode=f"support-group-{n}", parent=2)
+    result = await place.admin.slash(place.general, "mirror preview")
+    response = result.response
+    assert len(response.content) <= 2000
+    assert response.content.endswith("… (the full text is attached)")
+    [attachment] = response.attachments
+    assert attachment.filename == "mirror-plan.txt"
+
+
+async def test_forum_channels_when_configured(place: Place) -> None:
+    from dataclasses import replace
+
+    cog = place.bot.get_cog("Mirror")
+    assert cog is not None
+    service = cog.service  # type: ignore[attr-defined]
+    forum_settings = replace(service.settings, channel_type="forum")
+    from bot.mirror.service import MirrorService
+
+    cog.service = MirrorService(place.bot, place.bot.community, forum_settings)  # type: ignore[attr-defined]
+    await apply(place)
+    assert isinstance(place.channel("back-surgery-and-neck-surgery"), discord.ForumChannel)
+    assert (await apply(place))[1] == []

@@ -1,0 +1,66 @@
+"""The store's mirror section: the mapping and each guild's sync state, on a real SQLite file."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from bot.mirror.model import ChannelKind, MirrorRecord, MirrorState
+from bot.store import Store
+from tests.mirror.fake import cat, heading
+
+GUILD = 900
+
+
+@pytest.fixture
+async def store(tmp_path: Path) -> AsyncIterator[Store]:
+    """A real SQLite database in the test's folder."""
+    opened = await Store.open(tmp_path / "bridge.db")
+    yield opened
+    await opened.close()
+
+
+async def test_records_are_written_replaced_and_kept_per_guild(store: Store) -> None:
+    assert await store.mirror_records(GUILD) == []
+    await store.put_mirror_record(GUILD, MirrorRecord(20, 5001, ChannelKind.TEXT))
+    await store.put_mirror_record(GUILD, MirrorRecord(2, 5000, ChannelKind.CATEGORY))
+    await store.put_mirror_record(GUILD + 1, MirrorRecord(20, 6001, ChannelKind.FORUM))
+    await store.put_mirror_record(GUILD, MirrorRecord(20, 5002, ChannelKind.TEXT, archived=True))
+    assert await store.mirror_records(GUILD) == [
+        MirrorRecord(2, 5000, ChannelKind.CATEGORY),
+        MirrorRecord(20, 5002, ChannelKind.TEXT, archived=True),
+    ]
+    assert await store.mirror_records(GUILD + 1) == [MirrorRecord(20, 6001, ChannelKind.FORUM)]
+
+
+async def test_sync_state_and_the_last_tree(tmp_path: Path) -> None:
+    store = await Store.open(tmp_path / "bridge.db")
+    try:
+        await _record_a_sync(store)
+    finally:
+        await store.close()
+    # It all survives a restart.
+    again = await Store.open(tmp_path / "bridge.db")
+    try:
+        assert (await again.mirror_state(GUILD)).last_tree == TREE
+        assert await again.mirrored_guilds() == [GUILD]
+    finally:
+        await again.close()
+
+
+TREE = (heading(1, "Treatment"), cat(20, "Back Surgery and Neck Surgery", parent=1))
+
+
+async def _record_a_sync(store: Store) -> None:
+    assert await store.mirror_state(GUILD) == MirrorState(GUILD)
+    assert await store.mirrored_guilds() == []
+    await store.set_mirror_archive_category(GUILD, 7000)
+    assert await store.mirrored_guilds() == []  # an archive alone is not a sync
+    at = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
+    await store.record_mirror_sync(GUILD, source="data/forum.toml", summary="2 changes", tree=TREE, at=at)
+    state = await store.mirror_state(GUILD)
+    assert state == MirrorState(GUILD, 7000, at, "data/forum.toml", "2 changes", TREE)
+    assert await store.mirrored_guilds() == [GUILD]
