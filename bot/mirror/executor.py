@@ -163,7 +163,7 @@ class MirrorExecutor:
             self._archive_id = item.channel_id
         elif isinstance(item, Retire):
             await self._store.put_mirror_record(
-                guild_id, MirrorRecord(item.forum_id, item.channel_id, ChannelKind.TEXT, archived=True)
+                guild_id, MirrorRecord(item.forum_id, item.channel_id, item.kind, archived=True)
             )
 
     async def _apply(self, action: Action) -> str:

@@ -248,6 +248,7 @@ class Retire:
 
     forum_id: int
     channel_id: int
+    kind: ChannelKind
 
 
 Bookkeeping = Adopt | AdoptArchive | Retire
@@ -429,7 +430,7 @@ def plan_mirror(
     for record in leaving:
         current = channels.get(record.channel_id)
         if current is None:
-            bookkeeping.append(Retire(record.forum_id, record.channel_id))
+            bookkeeping.append(Retire(record.forum_id, record.channel_id, record.kind))
         else:
             archives.append(Archive(record.forum_id, current.id, current.kind, current.name))
 

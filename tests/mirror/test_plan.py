@@ -422,7 +422,7 @@ def test_a_gone_category_whose_channel_was_deleted_is_only_forgotten() -> None:
     del guild.channels[guild.records[21].channel_id]
     plan = guild.plan([c for c in FORUM_TREE if c.id != 21])
     assert plan.actions == ()
-    assert plan.bookkeeping == (Retire(21, guild.records[21].channel_id),)
+    assert plan.bookkeeping == (Retire(21, guild.records[21].channel_id, TEXT),)
 
 
 def test_an_empty_source_archives_nothing() -> None:
