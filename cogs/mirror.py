@@ -30,7 +30,11 @@ async def _reply(interaction: discord.Interaction[ForumBridge], text: str, *, fi
     """A private follow-up; text too long for one message comes whole as an attached file."""
     shown, cut = fit(text)
     file = discord.File(io.BytesIO(text.encode("utf-8")), filename=filename) if cut else discord.utils.MISSING
-    await interaction.followup.send(shown, file=file, ephemeral=True)
+    try:
+        await interaction.followup.send(shown, file=file, ephemeral=True)
+    except discord.NotFound:
+        # An apply of hundreds of channels can outlast the interaction's 15 minutes: keep the report.
+        log.warning("guild=%s: the reply to /mirror expired; it said:\n%s", interaction.guild_id, text)
 
 
 class Mirror(commands.Cog):
