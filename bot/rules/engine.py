@@ -52,12 +52,16 @@ def _reasons(bits: int) -> tuple[Reason, ...]:
 class Engine:
     """Judges messages against a policy, using the shipped domain lists."""
 
-    __slots__ = ("_host_classes", "_listed", "_lists")
+    __slots__ = ("_host_classes", "_last_host_classes", "_listed", "_lists")
 
     def __init__(self, lists: DomainLists) -> None:
         self._lists = lists
         self._listed: dict[str, LinkClass | None] = {}
         self._host_classes: dict[tuple[frozenset[str], frozenset[str]], dict[str, tuple[str, LinkClass | None]]] = {}
+        # The sets and cache used last: consecutive messages mostly share a policy, and two
+        # identity tests are cheaper than hashing the pair. (The tuple holds the sets, so
+        # their identities cannot be reused by other objects while it is here.)
+        self._last_host_classes: tuple[object, object, dict[str, tuple[str, LinkClass | None]]] = (None, None, {})
 
     @property
     def lists(self) -> DomainLists:
@@ -96,7 +100,9 @@ class Engine:
             return _HOLD_NEW_MEMBER if new_member else _ALLOW
         # Classify each link and gather its reason in the same pass (a moderator's verdict
         # lists the links but ignores the reasons).
-        host_classes = self._host_classes_for(policy)
+        last_internal, last_allowed, host_classes = self._last_host_classes
+        if policy.internal_domains is not last_internal or policy.allowed_domains is not last_allowed:
+            host_classes = self._host_classes_for(policy)
         guild_id = message.guild_id
         actions = policy.link_actions
         preapproved = author.links_preapproved
@@ -151,6 +157,7 @@ class Engine:
             classes = self._host_classes[key] = {}
         elif len(classes) >= _LISTED_CACHE_SIZE:
             classes.clear()
+        self._last_host_classes = (*key, classes)
         return classes
 
     def _host_class(self, host: str, policy: Policy) -> tuple[str, LinkClass | None]:
