@@ -91,3 +91,15 @@ def test_file_problems_name_the_file(tmp_path: Path) -> None:
 def test_a_tree_survives_the_store_as_json() -> None:
     categories = load_forum_file(DEFAULT_FORUM_FILE).categories
     assert tree_from_json(tree_to_json(categories)) == categories
+
+
+def test_the_readme_example_is_a_valid_forum_file() -> None:
+    import tomllib
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    example = readme.split("```toml\n", 1)[1].split("```", 1)[0]
+    categories = parse_forum_document(tomllib.loads(example))
+    assert [(c.id, c.parent_id, c.display_as) for c in categories] == [
+        (2, None, DisplayAs.HEADING),
+        (20, 2, DisplayAs.DISCUSSIONS),
+    ]
