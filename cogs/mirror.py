@@ -67,7 +67,12 @@ class Mirror(commands.Cog):
             self._resync.cancel()
 
     async def _sync_all(self) -> None:
-        synced = await self.service.sync_all()
+        try:
+            synced = await self.service.sync_all()
+        except Exception:
+            # An error escaping a tasks.loop ends the loop for good; the next round may succeed.
+            log.exception("periodic mirror sync failed; trying again next round")
+            return
         log.info("periodic mirror sync: %d guilds", synced)
 
     @mirror.command(name="preview", description="Show what /mirror apply would change, without changing anything")

@@ -474,7 +474,29 @@ def plan_mirror(
             updates.append(update)
 
     actions: list[Action] = [*create_archive, *new_categories, *archives, *updates, *new_channels, *reorders]
+    made = len(create_archive) + len(new_categories) + len(new_channels)
+    warnings.extend(_guild_limit_warnings(guild, archive_id, archives, made))
     return Plan(tuple(bookkeeping), tuple(actions), tuple(warnings), desired)
+
+
+def _guild_limit_warnings(
+    guild: GuildView, archive_id: int | None, archives: Sequence[Archive], made: int
+) -> list[str]:
+    """Discord's limits, counted against this guild: what an apply would run into."""
+    warnings = []
+    total = len(guild.channels) + made
+    if made and total > GUILD_CHANNEL_LIMIT:
+        warnings.append(
+            f"the server would have {total} channels; Discord allows {GUILD_CHANNEL_LIMIT}, so some creations will fail"
+        )
+    moving = sum(1 for archive in archives if archive.kind is not ChannelKind.CATEGORY)
+    archived = sum(1 for c in guild.channels if archive_id is not None and c.parent_id == archive_id)
+    if moving and archived + moving > CATEGORY_CHANNEL_LIMIT:
+        warnings.append(
+            f"the archive would hold {archived + moving} channels; Discord allows {CATEGORY_CHANNEL_LIMIT} in a"
+            " category, so some archive moves will fail (move a few archived channels elsewhere by hand)"
+        )
+    return warnings
 
 
 def _update(

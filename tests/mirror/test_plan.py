@@ -550,3 +550,20 @@ def test_records_that_point_at_a_channel_of_the_wrong_kind_are_archived_once() -
     guild.records[10] = MirrorRecord(10, voice.id, TEXT, archived=True)
     plan = guild.plan([cat(10, "Lower Back Pain")])
     assert kinds(plan) == ["Create"]  # already archived: not again
+
+
+def test_the_servers_own_limits_are_warned_about() -> None:
+    guild = FakeGuild()
+    for n in range(495):
+        guild.add(f"chat-{n}")
+    plan = guild.plan(FORUM_TREE)
+    assert any("the server would have 502 channels; Discord allows 500" in w for w in plan.warnings)
+    assert not any("server would have" in w for w in FakeGuild().plan(FORUM_TREE).warnings)
+
+    many = FakeGuild()
+    big = [heading(1, "H"), heading(2, "I")] + [cat(100 + n, f"C{n}", parent=1 + n % 2) for n in range(60)]
+    many.sync(big)
+    many.sync(big[:22])  # 40 archived: they fit
+    assert not any("archive would hold" in w for w in many.plan(big[:22]).warnings)
+    plan = many.plan(big[:2])  # 20 more would not
+    assert any("the archive would hold 60 channels; Discord allows 50" in w for w in plan.warnings)
