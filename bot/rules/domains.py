@@ -43,6 +43,8 @@ def warm() -> None:
     registrable_domain("example.com")
 
 
+# Cached: hosts recur, and an internationalised one costs tens of microseconds to encode.
+@lru_cache(maxsize=8192)
 def canonical_host(raw: str) -> str:
     """Lowercase ASCII (punycode) form of a host as a reader would reach it."""
     host = unquote(raw) if "%" in raw else raw

@@ -112,6 +112,8 @@ class Engine:
         for url, (host, path) in found.items():
             known = host_classes.get(host)
             if known is None:
+                if len(host_classes) >= _LISTED_CACHE_SIZE:
+                    host_classes.clear()  # bounded: a long-running bot sees many hosts
                 known = host_classes[host] = self._host_class(host, policy)
             domain, link_class = known
             if link_class is None:
@@ -155,8 +157,6 @@ class Engine:
             if len(self._host_classes) >= _POLICY_CACHE_SIZE:
                 self._host_classes.clear()
             classes = self._host_classes[key] = {}
-        elif len(classes) >= _LISTED_CACHE_SIZE:
-            classes.clear()
         self._last_host_classes = (*key, classes)
         return classes
 

@@ -6,6 +6,7 @@ from typing import cast
 
 from bot.policy import PolicyBundle
 from bot.rules import Action, AuthorFacts, Engine, LinkClass, MessageFacts, Policy, Reason
+from bot.rules import engine as engine_module
 
 ESTABLISHED = AuthorFacts(user_id=1, approved_posts=5)
 GUILD = 4242
@@ -56,3 +57,13 @@ def test_mutable_sets_in_a_hand_built_policy_still_work(shipped: PolicyBundle) -
         assert [link.link_class for link in verdict.links] == [LinkClass.ALLOWED, LinkClass.MEDICAL]
         assert verdict.action is Action.BLOCK
         assert verdict.reasons == (Reason.MEDICAL_SITE,)
+
+
+def test_host_cache_stays_bounded(shipped: PolicyBundle) -> None:
+    # A long-running bot with one policy sees an unbounded stream of hosts; the per-policy
+    # cache must not grow with it. (Reads the engine's private cache: a leak shows nowhere else.)
+    engine = Engine(shipped.lists)
+    policy = Policy()
+    for number in range(engine_module._LISTED_CACHE_SIZE + 50):
+        assert _classes(engine, f"see site{number}.example.net", policy) == [LinkClass.EXTERNAL]
+    assert all(len(classes) <= engine_module._LISTED_CACHE_SIZE for classes in engine._host_classes.values())
