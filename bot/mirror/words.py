@@ -127,20 +127,21 @@ def fit(text: str, limit: int = MESSAGE_LIMIT, *, more: str = "the full text is 
 
 
 def report_text(plan: Plan, report: ApplyReport) -> str:
-    """What an apply did: counts, then each failure and why."""
+    """What an apply did: counts, then every action in order, done (✓) or not (✗, with why)."""
     names = category_names(plan.desired)
     results = report.results
-    failed = report.failed
     if not results and not plan.bookkeeping:
         return "Discord already matched the forum: nothing was changed."
-    lines = [
-        f"Applied {len(results)} change{'s' if len(results) != 1 else ''}: {report.done} done, {len(failed)} failed."
-    ]
-    if plan.bookkeeping:
-        lines.append(f"Recorded {len(plan.bookkeeping)} existing channel(s) without a Discord call.")
-    for result in failed:
-        lines.append(f"✗ {describe(result.action, names)}: {result.detail}")
+    failed = report.failed
+    lines = [f"Applied {plural(len(results), 'change')}: {report.done} done, {len(failed)} failed."]
     lines.extend(f"⚠️ {warning}" for warning in plan.warnings)
+    for result in results:
+        mark = "✓" if result.ok else "✗"
+        why = "" if result.ok else f": {result.detail}"
+        lines.append(f"{mark} {describe(result.action, names)}{why}")
+    if plan.bookkeeping:
+        lines.append(f"Recorded {plural(len(plan.bookkeeping), 'existing channel')} without a Discord call:")
+        lines.extend(f"• {describe_bookkeeping(item)}" for item in plan.bookkeeping)
     return "\n".join(lines)
 
 
@@ -158,13 +159,12 @@ def status_text(
     drift: Plan | None,
     now: datetime,
 ) -> str:
-    """The mapping, the last sync and any drift since."""
-    active = [r for r in records if not r.archived]
-    archived = len(records) - len(active)
-    missing = [r for r in active if r.channel_id not in present]
+    """The last sync, the drift since, then the mapping: each forum category and its channel."""
     if not records and state.last_sync_at is None:
         return "The forum has not been mirrored here yet. `/mirror preview` shows what `/mirror apply` would do."
-    lines = [f"Mirrored: {len(active)} forum categories → channels, {archived} archived."]
+    active = [r for r in records if not r.archived]
+    missing = [r for r in active if r.channel_id not in present]
+    lines = [f"Mirrored: {len(active)} forum categories → channels, {len(records) - len(active)} archived."]
     if state.last_sync_at is not None:
         ago = _ago(now - state.last_sync_at)
         lines.append(f"Last sync: {ago} ago from {state.last_source}: {state.last_summary}.")
@@ -179,9 +179,14 @@ def status_text(
     else:
         names = category_names(drift.desired)
         lines.append(f"Drift: {drift.changes} change(s) since the last sync; `/mirror apply` would:")
-        lines.extend(f"• {describe(action, names)}" for action in drift.actions[:15])
-        if drift.changes > 15:
-            lines.append(f"• … and {drift.changes - 15} more")
+        lines.extend(f"• {describe(action, names)}" for action in drift.actions)
+    forum_names = {category.id: category.name for category in state.last_tree or ()}
+    lines.append("Mapping (forum category → channel):")
+    for record in records:
+        name = forum_names.get(record.forum_id, "gone from the forum")
+        where = "deleted by hand" if record.channel_id not in present else f"<#{record.channel_id}>"
+        archived = " (archived)" if record.archived else ""
+        lines.append(f"• {record.forum_id} «{name}» → {where}{archived}")
     return "\n".join(lines)
 
 

@@ -167,7 +167,16 @@ async def test_preview_shows_the_plan_and_changes_nothing(place: Place) -> None:
 
 async def test_apply_makes_one_call_per_change_and_a_second_apply_none(place: Place) -> None:
     text, calls = await apply(place)
-    assert text == "Applied 7 changes: 7 done, 0 failed."
+    assert text.splitlines() == [
+        "Applied 7 changes: 7 done, 0 failed.",
+        '✓ create category "Back Pain and Neck Pain"',
+        '✓ create category "Treatment"',
+        '✓ create #lower-back-pain in "Back Pain and Neck Pain"',
+        '✓ create #neck-pain in "Back Pain and Neck Pain"',
+        '✓ create #back-surgery-and-neck-surgery in "Treatment"',
+        '✓ create #injections in "Treatment"',
+        "✓ create #introductions at the top (no category)",
+    ]
     assert [(c.method, c.path) for c in calls] == [("POST", f"/guilds/{place.guild.id}/channels")] * 7
     surgery = place.channel("back-surgery-and-neck-surgery")
     assert isinstance(surgery, discord.TextChannel)
@@ -198,7 +207,10 @@ async def test_a_forum_rename_renames_the_channel_in_one_call(place: Place) -> N
     before = place.channel("back-surgery-and-neck-surgery")
     place.forum.change(20, name="Spine Surgery", urlcode="spine-surgery")
     text, calls = await apply(place)
-    assert text == "Applied 1 change: 1 done, 0 failed."
+    assert text.splitlines() == [
+        "Applied 1 change: 1 done, 0 failed.",
+        "✓ #back-surgery-and-neck-surgery: rename to #spine-surgery, set topic",
+    ]
     assert [(c.method, c.path) for c in calls] == [("PATCH", f"/channels/{before.id}")]
     assert calls[0].json["name"] == "spine-surgery"
     renamed = place.channel("spine-surgery")
@@ -215,7 +227,11 @@ async def test_a_category_gone_from_the_forum_is_archived_read_only(place: Place
     injections = place.channel("injections")
     place.forum.remove(21)
     text, calls = await apply(place)
-    assert text == "Applied 2 changes: 2 done, 0 failed."
+    assert text.splitlines() == [
+        "Applied 2 changes: 2 done, 0 failed.",
+        '✓ create category "Archived" for archived channels',
+        "✓ archive #injections: move to the archive, read-only for members",
+    ]
     assert [(c.method, c.path) for c in calls] == [
         ("POST", f"/guilds/{place.guild.id}/channels"),
         ("PATCH", f"/channels/{injections.id}"),
@@ -283,7 +299,10 @@ async def test_existing_channels_with_the_right_names_are_adopted(place: Place) 
     await place.env.settle()
     existing = place.channel("introductions")
     text, calls = await apply(place)
-    assert "Recorded 1 existing channel(s) without a Discord call." in text
+    assert text.splitlines()[-2:] == [
+        "Recorded 1 existing channel without a Discord call:",
+        "• adopt the existing #introductions (no change on Discord)",
+    ]
     assert len(calls) == 7  # six made, and the adopted one gets its topic
     assert place.channel("introductions").id == existing.id
 
@@ -296,7 +315,7 @@ async def test_an_interrupted_apply_resumes_without_duplicates(place: Place) -> 
     assert '✗ create #lower-back-pain in "Back Pain and Neck Pain": its Discord category' in text
     assert len(calls) == 5  # the two channels whose category failed were never attempted
     text, calls = await apply(place)
-    assert text == "Applied 3 changes: 3 done, 0 failed."
+    assert text.splitlines()[0] == "Applied 3 changes: 3 done, 0 failed."
     names = [c.name for c in place.discord_guild().channels]
     assert sorted(names) == sorted(["general", *MIRRORED.values()])
 
@@ -327,6 +346,8 @@ async def test_status_shows_the_mapping_the_last_sync_and_drift(place: Place) ->
     assert "Mirrored: 7 forum categories → channels, 0 archived." in text
     assert f"from {place.forum.path}: 7 changes: 7 done, 0 failed" in text
     assert "Drift: none" in text
+    surgery = place.channel("back-surgery-and-neck-surgery")
+    assert f"• 20 «Back Surgery and Neck Surgery» → {surgery.mention}" in text.splitlines()
     # Someone renames a channel by hand: status shows what the next apply would undo.
     place.env.backend.edit_channel(place.channel("neck-pain").id, {"name": "neck-stuff"})
     await place.env.settle()
@@ -335,6 +356,13 @@ async def test_status_shows_the_mapping_the_last_sync_and_drift(place: Place) ->
     assert "Drift: 1 change(s) since the last sync" in text
     assert "• #neck-stuff: rename to #neck-pain" in text
     assert place.channel_calls(start) == []
+    # And one deleted by hand, then the forum drops a category: the mapping says so.
+    place.env.backend.delete_channel(surgery.id)
+    place.forum.remove(21)
+    await apply(place)
+    text = (await place.admin.slash(place.general, "mirror status")).response.content
+    assert "• 20 «Back Surgery and Neck Surgery» → <#" in text  # recreated by that apply
+    assert f"• 21 «gone from the forum» → {place.channel('injections').mention} (archived)" in text
 
 
 async def test_a_long_plan_comes_whole_as_a_file(place: Place) -> None:

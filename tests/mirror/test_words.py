@@ -64,10 +64,12 @@ def test_plans_and_reports_read_as_sentences() -> None:
         "• adopt the existing #surgery (no change on Discord)",
     ]
     report = ApplyReport((ActionResult(plan.actions[0], False, "missing permission: I need Manage Channels"),))
-    assert report_text(plan, report).splitlines()[:3] == [
+    assert report_text(plan, report).splitlines() == [
         "Applied 1 change: 0 done, 1 failed.",
-        "Recorded 1 existing channel(s) without a Discord call.",
+        "⚠️ odd parent",
         '✗ create category "Archived" for archived channels: missing permission: I need Manage Channels',
+        "Recorded 1 existing channel without a Discord call:",
+        "• adopt the existing #surgery (no change on Discord)",
     ]
     assert plan_text(Plan((), ()), "x").endswith("Discord already matches the forum: nothing to change.")
 
