@@ -327,7 +327,7 @@ async def breakdown_run(
         counter.inner = original_screen
     n = len(events)
     wall_us = wall / n * 1e6
-    # received_message also covers the few non-message frames (heartbeat ACKs); divide by frames seen.
+    # Per-call means: received_message also saw the odd heartbeat ACK, which barely moves its mean.
     figures = {
         "gateway_frame_us": send.typical_us(),
         "discord_receive_us": receive.mean_us(),
