@@ -73,7 +73,7 @@ class ForumBridge(commands.Bot):
         mirror: MirrorSettings | None = None,
         **options: Any,
     ) -> None:
-        self.pacer = pacer or GlobalPacer()
+        self.pacer = pacer or GlobalPacer(is_dm_channel=self._is_dm_channel)
         self.mirror_settings = mirror or MirrorSettings()
         super().__init__(
             command_prefix=commands.when_mentioned,
@@ -89,6 +89,9 @@ class ForumBridge(commands.Bot):
         self.gate = Gate(self, community, self.engine)
         self._extensions = tuple(extensions)
         self._reconciled = False
+
+    def _is_dm_channel(self, channel_id: int) -> bool:
+        return isinstance(self.get_channel(channel_id), discord.DMChannel)
 
     @property
     def store(self) -> Store:

@@ -7,10 +7,12 @@ stale: a write updates the store, then replaces the cached value.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections import OrderedDict
+from collections.abc import Awaitable, Callable, Hashable
 from dataclasses import replace
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from bot.models import GuildSettings, MemberRecord
 from bot.policy import PolicyBundle, PolicyError, merge_overrides, parse_policy
@@ -20,6 +22,7 @@ from bot.store import Store
 log = logging.getLogger(__name__)
 
 MEMBER_CACHE_SIZE = 100_000
+T = TypeVar("T")
 
 
 class Community:
@@ -40,26 +43,60 @@ class Community:
         self._settings: dict[int, GuildSettings] = {}
         self._policies: dict[int, Policy] = {}
         self._members: OrderedDict[tuple[int, int], MemberRecord] = OrderedDict()
+        self._loading: dict[Hashable, asyncio.Future[Any]] = {}
+        self._epochs: dict[Hashable, int] = {}
 
     # --- reads (cached) ---------------------------------------------------------------
+
+    async def _load_once(self, key: Hashable, load: Callable[[], Awaitable[T]]) -> T:
+        """Run one load per key however many callers miss the cache at once (a burst after start-up)."""
+        pending = self._loading.get(key)
+        if pending is None:
+            pending = asyncio.ensure_future(load())
+            self._loading[key] = pending
+
+            def forget(done: asyncio.Future[Any], key: Hashable = key) -> None:
+                if self._loading.get(key) is done:
+                    del self._loading[key]
+
+            pending.add_done_callback(forget)
+        return cast(T, await asyncio.shield(pending))
+
+    def _invalidate(self, key: Hashable) -> None:
+        # A load already under way read the old value: it must not land in the cache.
+        self._epochs[key] = self._epochs.get(key, 0) + 1
+        self._loading.pop(key, None)
 
     async def settings(self, guild_id: int) -> GuildSettings:
         """The guild's settings, falling back to the configured defaults."""
         cached = self._settings.get(guild_id)
-        if cached is None:
+        if cached is not None:
+            return cached
+        key = ("settings", guild_id)
+        epoch = self._epochs.get(key, 0)
+
+        async def load() -> GuildSettings:
             stored = await self.store.guild_settings(guild_id)
-            cached = replace(
+            loaded = replace(
                 stored,
                 moderator_channel_id=stored.moderator_channel_id or self._default_channel,
                 moderator_role_id=stored.moderator_role_id or self._default_role,
             )
-            self._settings[guild_id] = cached
-        return cached
+            if self._epochs.get(key, 0) == epoch:
+                self._settings[guild_id] = loaded
+            return loaded
+
+        return await self._load_once(key, load)
 
     async def policy(self, guild_id: int) -> Policy:
         """The guild's policy: shipped defaults, its overrides and its allowed domains."""
         cached = self._policies.get(guild_id)
-        if cached is None:
+        if cached is not None:
+            return cached
+        key = ("policy", guild_id)
+        epoch = self._epochs.get(key, 0)
+
+        async def load() -> Policy:
             overrides = await self.store.policy_overrides(guild_id)
             try:
                 policy, _ = parse_policy(merge_overrides(self.bundle.raw, overrides))
@@ -69,20 +106,29 @@ class Community:
                 log.error("guild %s: stored policy overrides are invalid (%s); using the defaults", guild_id, exc)
                 policy = self.bundle.policy
             allowed = await self.store.allowed_domains(guild_id)
-            cached = replace(policy, allowed_domains=policy.allowed_domains | allowed)
-            self._policies[guild_id] = cached
-        return cached
+            loaded = replace(policy, allowed_domains=policy.allowed_domains | allowed)
+            if self._epochs.get(key, 0) == epoch:
+                self._policies[guild_id] = loaded
+            return loaded
+
+        return await self._load_once(key, load)
 
     async def member(self, guild_id: int, user_id: int) -> MemberRecord:
         """A member's record, from the cache when possible."""
-        key = (guild_id, user_id)
-        cached = self._members.get(key)
-        if cached is None:
-            cached = await self.store.member(guild_id, user_id)
-            self._remember(cached)
-        else:
-            self._members.move_to_end(key)
-        return cached
+        cached = self._members.get((guild_id, user_id))
+        if cached is not None:
+            self._members.move_to_end((guild_id, user_id))
+            return cached
+        key = ("member", guild_id, user_id)
+        epoch = self._epochs.get(key, 0)
+
+        async def load() -> MemberRecord:
+            loaded = await self.store.member(guild_id, user_id)
+            if self._epochs.get(key, 0) == epoch:
+                self._remember(loaded)
+            return loaded
+
+        return await self._load_once(key, load)
 
     def _remember(self, record: MemberRecord) -> None:
         self._members[(record.guild_id, record.user_id)] = record
@@ -98,40 +144,47 @@ class Community:
         """Record the moderator channel and/or role."""
         await self.store.set_moderation(guild_id, channel_id=channel_id, role_id=role_id)
         self._settings.pop(guild_id, None)
+        self._invalidate(("settings", guild_id))
         return await self.settings(guild_id)
 
     async def set_channel_screened(self, guild_id: int, channel_id: int, screened: bool) -> None:
         """Screen or stop screening a channel."""
         await self.store.set_channel_screened(guild_id, channel_id, screened)
         self._settings.pop(guild_id, None)
+        self._invalidate(("settings", guild_id))
 
     async def set_policy_overrides(self, guild_id: int, overrides: dict[str, Any]) -> Policy:
         """Validate and store a guild's policy changes; raise PolicyError if invalid."""
         parse_policy(merge_overrides(self.bundle.raw, overrides))
         await self.store.set_policy_overrides(guild_id, overrides)
         self._policies.pop(guild_id, None)
+        self._invalidate(("policy", guild_id))
         return await self.policy(guild_id)
 
     async def allow_domains(self, guild_id: int, domains: list[str], added_by: int | None) -> frozenset[str]:
         """Add domains to the guild's allowed list; return those that were new."""
         added = await self.store.allow_domains(guild_id, domains, added_by)
         self._policies.pop(guild_id, None)
+        self._invalidate(("policy", guild_id))
         return added
 
     async def disallow_domain(self, guild_id: int, domain: str) -> bool:
         """Remove a domain from the guild's allowed list."""
         removed = await self.store.disallow_domain(guild_id, domain)
         self._policies.pop(guild_id, None)
+        self._invalidate(("policy", guild_id))
         return removed
 
     async def update_member(self, guild_id: int, user_id: int, **changes: Any) -> MemberRecord:
         """Change a member's counts or flags (see Store.update_member)."""
         record = await self.store.update_member(guild_id, user_id, **changes)
+        self._invalidate(("member", guild_id, user_id))
         self._remember(record)
         return record
 
     async def refresh_member(self, guild_id: int, user_id: int) -> MemberRecord:
         """Re-read a member after the store changed it (a decision, a hold)."""
         record = await self.store.member(guild_id, user_id)
+        self._invalidate(("member", guild_id, user_id))
         self._remember(record)
         return record

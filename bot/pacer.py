@@ -19,7 +19,6 @@ import heapq
 import itertools
 import logging
 import time
-from collections import deque
 from collections.abc import Awaitable, Callable
 from types import SimpleNamespace
 from typing import Any
@@ -29,15 +28,16 @@ import yarl
 
 log = logging.getLogger(__name__)
 
-DEFAULT_RATE = 45  # of Discord's 50 per second, leaving room for what we do not see
-DEFAULT_WINDOW = 1.0
+DEFAULT_RATE = 45.0  # requests a second, of Discord's 50
+DEFAULT_BURST = 5  # so that no one second ever sees more than rate + burst = 50
 
 URGENT = 0  # removing a held message
-NORMAL = 1  # everything else
+NORMAL = 1  # cards, reposts, everything else
+LOW = 2  # telling authors in DMs: it can wait until a wave is over
 
 
-def request_priority(method: str, url: yarl.URL) -> int | None:
-    """URGENT or NORMAL for a request on the global budget; None for one outside it."""
+def request_priority(method: str, url: yarl.URL, is_dm_channel: Callable[[int], bool] = lambda _: False) -> int | None:
+    """URGENT, NORMAL or LOW for a request on the global budget; None for one outside it."""
     path = url.path
     if "/api/" not in path:
         return None  # the CDN (attachments) and the gateway are not on the REST budget
@@ -47,42 +47,52 @@ def request_priority(method: str, url: yarl.URL) -> int | None:
         return URGENT
     if method == "POST" and path.endswith("/messages/bulk-delete"):
         return URGENT
+    if method == "POST" and path.endswith("/users/@me/channels"):
+        return LOW  # opening a DM
+    if method == "POST" and path.endswith("/messages"):
+        channel = path.rsplit("/", 2)[-2]
+        if channel.isdigit() and is_dm_channel(int(channel)):
+            return LOW
     return NORMAL
 
 
 class GlobalPacer:
-    """At most `rate` requests in any `window` seconds, the waiting ones in priority order."""
+    """A token bucket: `rate` requests a second with bursts of `burst`; waiting requests by priority."""
 
     def __init__(
         self,
-        rate: int = DEFAULT_RATE,
-        window: float = DEFAULT_WINDOW,
+        rate: float = DEFAULT_RATE,
+        burst: int = DEFAULT_BURST,
         *,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
+        is_dm_channel: Callable[[int], bool] = lambda _: False,
     ) -> None:
-        if rate < 1 or window <= 0:
-            raise ValueError("rate must be at least 1 and window positive")
+        if rate <= 0 or burst < 1:
+            raise ValueError("rate must be positive and burst at least 1")
         self.rate = rate
-        self.window = window
+        self.burst = burst
         self._clock = clock
         self._sleep = sleep
-        self._sent: deque[float] = deque()
+        self._is_dm_channel = is_dm_channel
+        self._tokens = float(burst)
+        self._updated = clock()
         self._waiting: list[tuple[int, int, asyncio.Future[None]]] = []
         self._order = itertools.count()
         self._pump: asyncio.Task[None] | None = None
         self.waited = 0  # requests that had to wait: a figure for benchmarks and logs
 
-    def _room(self, now: float) -> bool:
-        while self._sent and self._sent[0] <= now - self.window:
-            self._sent.popleft()
-        return len(self._sent) < self.rate
+    def _refill(self, now: float) -> None:
+        # A hair of tolerance: sleeping exactly until the next token must find it there,
+        # whatever floating point makes of (1 - tokens) / rate * rate.
+        self._tokens = min(float(self.burst), self._tokens + (now - self._updated) * self.rate + 1e-9)
+        self._updated = now
 
     async def acquire(self, priority: int = NORMAL) -> None:
         """Wait, if need be, until one more request fits in the budget."""
-        now = self._clock()
-        if not self._waiting and self._room(now):
-            self._sent.append(now)
+        self._refill(self._clock())
+        if not self._waiting and self._tokens >= 1:
+            self._tokens -= 1
             return
         future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         heapq.heappush(self._waiting, (priority, next(self._order), future))
@@ -92,15 +102,16 @@ class GlobalPacer:
         await future
 
     async def _release(self) -> None:
+        # One request every 1/rate seconds once the burst is spent: evenly spaced, never in clumps.
         while self._waiting:
-            now = self._clock()
-            if self._room(now):
+            self._refill(self._clock())
+            if self._tokens >= 1:
                 _, _, future = heapq.heappop(self._waiting)
                 if not future.done():  # a cancelled request gives its place up
-                    self._sent.append(now)
+                    self._tokens -= 1
                     future.set_result(None)
                 continue
-            await self._sleep(self._sent[0] + self.window - now)
+            await self._sleep((1 - self._tokens) / self.rate)
 
     def trace_config(self) -> aiohttp.TraceConfig:
         """An aiohttp trace config that paces every request a session makes."""
@@ -109,7 +120,7 @@ class GlobalPacer:
         async def on_request_start(
             session: aiohttp.ClientSession, context: SimpleNamespace, params: aiohttp.TraceRequestStartParams
         ) -> None:
-            priority = request_priority(params.method, params.url)
+            priority = request_priority(params.method, params.url, self._is_dm_channel)
             if priority is not None:
                 await self.acquire(priority)
 

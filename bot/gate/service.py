@@ -259,7 +259,7 @@ class Gate:
         channel = guild.get_channel(settings.moderator_channel_id)
         return channel if isinstance(channel, discord.TextChannel) else None
 
-    async def _post_card(self, item: HeldItem) -> HeldItem:
+    async def _post_card(self, item: HeldItem, *, may_exist: bool = False) -> HeldItem:
         settings = await self.community.settings(item.guild_id)
         channel = self._moderator_channel(settings)
         if channel is None:
@@ -267,7 +267,8 @@ class Gate:
                 "guild=%s item=%s held, but no moderator channel is set: it waits in the queue", item.guild_id, item.id
             )
             return item
-        existing = await self._find_card(channel, item)
+        # Only an interrupted hold can have a card already; a fresh one saves the REST call.
+        existing = await self._find_card(channel, item) if may_exist else None
         if existing is None:
             author, record = await self._author_info(item)
             files = card_files(await self.store.attachments(item.id))
@@ -545,7 +546,7 @@ class Gate:
                 starter_of = thread if isinstance(thread, discord.Thread) else None
                 item = await self._remove_original(item, self._partial_original(item), starter_of)
             if item.card_message_id is None:
-                item = await self._post_card(item)
+                item = await self._post_card(item, may_exist=True)
             return
         await self.finish(item)
 

@@ -55,7 +55,7 @@ async def test_the_pacer_keeps_a_burst_inside_the_global_budget(
     local, _, channels = limited
     store = await Store.open(tmp_path / "bridge.db")
     # An unpaced bot has a budget so large it never waits: what discord.py alone would do.
-    pacer = GlobalPacer(18, 1.0) if paced else GlobalPacer(10_000, 1.0)
+    pacer = GlobalPacer(16, 3) if paced else GlobalPacer(10_000, 10_000)
     bot = ForumBridge(community=Community(store, shipped), pacer=pacer, guild_ready_timeout=0.01)
     try:
         async with running(bot, local):
