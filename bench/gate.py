@@ -530,7 +530,7 @@ async def bench(args: argparse.Namespace) -> dict[str, Any]:
                     # Nothing clean may have been held: a check that the clean runs measured the allow path.
                     out["clean_held_items"] = len(await store.open_items(place.guild))
                     result = await hold_run(local, store, counter, place.mod_channel, hold_posts, args.rate, args.drain)
-                    out["pacer_budget_per_s"] = bot.pacer.rate / bot.pacer.window
+                    out["pacer_budget_per_s"] = bot.pacer.rate
                     out["pacer_waited"] = bot.pacer.waited
             finally:
                 await store.close()
