@@ -35,6 +35,8 @@ demo: $(VENV)/.demo-installed
 
 bench: $(VENV)/.test-installed
 	$(PY) bench/engine.py
+	$(PY) bench/gate.py
+	$(PY) bench/mirror.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
