@@ -53,13 +53,14 @@ def test_errors_go_to_stderr_with_status_2(tmp_path: Path) -> None:
 
 class _Forum(BaseHTTPRequestHandler):
     def do_GET(self) -> None:
+        # Recorded before answering: once the client has its answer, the test may look at once.
+        type(self).seen.append((self.path, self.headers.get("Authorization")))  # type: ignore[attr-defined]
         body = json.dumps(CATEGORIES).encode()
         self.send_response(200)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         self.wfile.write(body)
-        type(self).seen.append((self.path, self.headers.get("Authorization")))  # type: ignore[attr-defined]
 
     def log_message(self, format: str, *args: object) -> None:
         pass
