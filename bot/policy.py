@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from bot.rules import Action, DomainListError, DomainLists, LinkClass, Policy, canonical_host, registrable_domain
+from bot.tomlfile import read_toml
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 DEFAULT_POLICY_FILE = DATA_DIR / "policy.toml"
@@ -36,14 +36,7 @@ class PolicyBundle:
 
 def load_policy_file(path: Path = DEFAULT_POLICY_FILE) -> PolicyBundle:
     """Load and validate a policy file and its lists; raise PolicyError naming the problem."""
-    try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise PolicyError(f"{path}: no such file") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise PolicyError(f"{path}: cannot read it ({exc})") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise PolicyError(f"{path}: not valid TOML ({exc})") from None
+    raw = read_toml(path, PolicyError)
     try:
         policy, lists_paths = parse_policy(raw)
         lists = load_lists(path.parent / lists_paths[0], path.parent / lists_paths[1])

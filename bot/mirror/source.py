@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import json
-import tomllib
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from bot.mirror.model import DisplayAs, ForumCategory, ForumTree
+from bot.tomlfile import read_toml
 
 _FORUM_KEYS = frozenset({"name", "base_url"})
 _CATEGORY_KEYS = frozenset({"id", "name", "urlcode", "description", "url", "parent", "display_as", "order"})
@@ -20,14 +20,7 @@ class ForumSourceError(RuntimeError):
 
 def load_forum_file(path: Path) -> ForumTree:
     """Read and check a forum.toml; raise ForumSourceError naming the file and the problem."""
-    try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ForumSourceError(f"{path}: no such file") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ForumSourceError(f"{path}: cannot read it ({exc})") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ForumSourceError(f"{path}: not valid TOML ({exc})") from None
+    raw = read_toml(path, ForumSourceError)
     try:
         categories = parse_forum_document(raw)
     except ForumSourceError as exc:
