@@ -6,6 +6,7 @@ import asyncio
 import logging
 import sys
 
+import aiohttp
 import discord
 
 from bot.client import ForumBridge
@@ -16,6 +17,7 @@ from bot.store import Store, StoreError
 
 log = logging.getLogger("bot")
 EXIT_CONFIG = 2
+EXIT_UNREACHABLE = 1
 
 
 def _configure() -> tuple[Settings, int]:
@@ -71,6 +73,9 @@ async def _run(settings: Settings, bundle: PolicyBundle) -> int:
             file=sys.stderr,
         )
         return EXIT_CONFIG
+    except (aiohttp.ClientError, OSError) as exc:
+        print(f"error: cannot reach Discord ({exc}); check the network and try again", file=sys.stderr)
+        return EXIT_UNREACHABLE
     finally:
         await store.close()
     return 0

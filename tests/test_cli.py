@@ -88,3 +88,26 @@ def test_bad_dotenv_lines_are_named(tmp_path: Path, text: str, error: str) -> No
 def test_bad_id_setting_is_refused() -> None:
     with pytest.raises(SettingsError, match="FORUM_BRIDGE_MOD_CHANNEL_ID must be a Discord ID"):
         Settings.from_env(environ={"FORUM_BRIDGE_MOD_CHANNEL_ID": "general"}, dotenv=None)
+
+
+async def test_run_without_a_reachable_discord_says_so(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import socket
+
+    import discord.http
+
+    from bot.policy import load_policy_file
+    from bot.runner import EXIT_UNREACHABLE, _run
+
+    with socket.socket() as probe:  # a loopback port nobody listens on: the connection is refused at once
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    monkeypatch.setattr(discord.http.Route, "BASE", f"http://127.0.0.1:{port}/api/v10")
+    settings = Settings(token="abc.def.ghi", database=tmp_path / "bridge.db")
+    status = await _run(settings, load_policy_file())
+    assert status == EXIT_UNREACHABLE
+    err = capsys.readouterr().err
+    assert err.startswith("error: cannot reach Discord")
+    assert "abc.def.ghi" not in err  # the token is never printed
+    assert (tmp_path / "bridge.db").exists()
