@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import discord
@@ -15,14 +13,6 @@ from bot.client import ForumBridge
 from bot.community import Community
 from bot.policy import PolicyBundle
 from bot.store import Store
-
-
-@pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[Store]:
-    """A real SQLite database in the test's folder."""
-    opened = await Store.open(tmp_path / "bridge.db")
-    yield opened
-    await opened.close()
 
 
 @pytest.fixture

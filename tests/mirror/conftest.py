@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -65,14 +64,6 @@ class ForumFile:
         """Add a category."""
         self.categories.append(fields)
         self.write()
-
-
-@pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[Store]:
-    """A real SQLite database in the test's folder."""
-    opened = await Store.open(tmp_path / "bridge.db")
-    yield opened
-    await opened.close()
 
 
 @pytest.fixture

@@ -2,25 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
-
-import pytest
 
 from bot.mirror.model import ChannelKind, MirrorRecord, MirrorState
 from bot.store import Store
 from tests.mirror.fake import cat, heading
 
 GUILD = 900
-
-
-@pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[Store]:
-    """A real SQLite database in the test's folder."""
-    opened = await Store.open(tmp_path / "bridge.db")
-    yield opened
-    await opened.close()
 
 
 async def test_records_are_written_replaced_and_kept_per_guild(store: Store) -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -15,13 +14,6 @@ from bot.rules import Action, LinkClass, Reason
 from bot.store import Store, StoreError, _migrations
 
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[Store]:
-    opened = await Store.open(tmp_path / "bridge.db")
-    yield opened
-    await opened.close()
 
 
 def held(message_id: int = 100, *, action: Action = Action.HOLD, author_id: int = 7, **changes: object) -> NewHeldItem:

@@ -3,22 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
-
-import pytest
 
 from bot.community import Community
 from bot.policy import PolicyBundle
 from bot.store import Store
-
-
-@pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[Store]:
-    opened = await Store.open(tmp_path / "bridge.db")
-    yield opened
-    await opened.close()
 
 
 async def test_a_burst_of_misses_loads_once(store: Store, shipped: PolicyBundle, monkeypatch: Any) -> None:
