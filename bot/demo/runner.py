@@ -15,13 +15,13 @@ import simcord
 
 from bot.client import ForumBridge
 from bot.community import Community
-from bot.demo.forum import FORUM_FILE, load_categories
 from bot.demo.interactive import serve
 from bot.demo.scene import Scene
 from bot.demo.transcript import BOT_NAME, Transcript
-from bot.demo.world import DemoWorld, build_world, watch
+from bot.demo.world import DemoSetupError, DemoWorld, build_world, watch
 from bot.models import ItemState
-from bot.policy import load_policy_file
+from bot.policy import DATA_DIR, load_policy_file
+from bot.settings import DEFAULT_FORUM_FILE, MirrorSettings
 from bot.store import Store
 
 EXIT_USAGE = 2
@@ -35,19 +35,20 @@ async def play(
     interactive: bool = False,
     port: int = 0,
     stop: asyncio.Event | None = None,
-    forum_file: Path = FORUM_FILE,
+    forum_file: Path = DEFAULT_FORUM_FILE,
 ) -> int:
     """Play the scene (then serve the moderator channel if interactive); return the exit status."""
-    source = load_categories(forum_file)
     bundle = load_policy_file()
     with tempfile.TemporaryDirectory(prefix="forum-bridge-demo-") as folder:
         store = await Store.open(Path(folder) / "demo.db")
         transcript = Transcript(out, store)
         try:
-            # The same factory, cogs and policy as `make run`; only Discord is simulated.
-            bot = ForumBridge(community=Community(store, bundle))
+            # The same factory, cogs and policy as `make run`; only Discord is simulated, and the
+            # mirror reads the forum file (never the forum's API: the demo stays off the network).
+            bot = ForumBridge(community=Community(store, bundle), mirror=MirrorSettings(file=forum_file))
             async with simcord.run(bot, check_errors=False) as env:
-                world = await build_world(env, bot, source)
+                welcome(transcript)
+                world = await build_world(env, bot, transcript, source=shown_path(forum_file))
                 introduce(world, transcript)
                 watch(world, transcript)
                 waiting = await Scene(world, transcript).play()
@@ -62,6 +63,10 @@ async def play(
             # A busy --port, or the preview's packages missing: say so, no traceback.
             print(f"error: {exc}", file=sys.stderr)
             return EXIT_USAGE
+        except DemoSetupError as exc:
+            # An unreadable forum file, most likely: the bot's own words say what is wrong with it.
+            print(f"error: the demo cannot play: {exc}", file=sys.stderr)
+            return 1
         finally:
             await store.close()
     for error in errors:
@@ -69,14 +74,24 @@ async def play(
     return 1 if errors else 0
 
 
-def introduce(world: DemoWorld, transcript: Transcript) -> None:
-    """Say what the demo is and what the simulated server holds."""
+def shown_path(path: Path) -> str:
+    """The forum file as the transcript names it: data/forum.toml for the shipped one."""
+    return f"data/{path.name}" if path.parent == DATA_DIR else str(path)
+
+
+def welcome(transcript: Transcript) -> None:
+    """Say what the demo is."""
     say = transcript.say
     say(f"{BOT_NAME} demo: the real bot, unmodified, in a simulated Discord (SimCord). No token, no network.")
     say("It uses a fresh database in a temporary folder, deleted at the end.")
+
+
+def introduce(world: DemoWorld, transcript: Transcript) -> None:
+    """Say what the server holds now that it is set up, and who is in it."""
+    say = transcript.say
     say("")
-    say(f'Server "{world.guild.name}", its channels made from {world.source.description}:')
-    groups = world.forum.groups
+    say(f'The server "{world.guild.name}" now:')
+    groups = world.groups
     for heading, channels in groups[:_MAX_GROUPS]:
         names = " ".join(f"#{channel.name}" for channel in channels[:_MAX_PER_GROUP])
         more = f" and {len(channels) - _MAX_PER_GROUP} more" if len(channels) > _MAX_PER_GROUP else ""
@@ -85,9 +100,10 @@ def introduce(world: DemoWorld, transcript: Transcript) -> None:
         say(f"  … and {len(groups) - _MAX_GROUPS} more categories")
     say(f"  Private: #{world.mod_channel.name} (only the {world.moderators.name} role and the bot can see it)")
     name = world.name
-    say(
-        f"People: {name(world.maria)} (moderator) · {name(world.ruth)} and {name(world.tom)} (established members)"
-        f" · {name(world.nora)} (new member: nothing approved yet)"
+    transcript.block(
+        "People: ",
+        f"{name(world.ada)} (admin) · {name(world.maria)} (moderator) · {name(world.ruth)} and {name(world.tom)}"
+        f" (established members) · {name(world.nora)} (new member: nothing approved yet)",
     )
     say(f"The scene is played in #{world.scene_channel.name}; {name(world.maria)} reads #{world.mod_channel.name}.")
 

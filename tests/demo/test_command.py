@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import socket
-from pathlib import Path
 
 import pytest
 
@@ -39,11 +38,11 @@ def test_without_simcord_it_says_how_to_install_it(
     assert "make demo" in captured.err
 
 
-async def test_a_busy_port_is_said_without_a_traceback(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+async def test_a_busy_port_is_said_without_a_traceback(capsys: pytest.CaptureFixture[str]) -> None:
     with socket.socket() as busy:
         busy.bind(("127.0.0.1", 0))
         busy.listen()
         port = busy.getsockname()[1]
-        status = await play(io.StringIO(), interactive=True, port=port, forum_file=tmp_path / "forum.toml")
+        status = await play(io.StringIO(), interactive=True, port=port)
     assert status == 2
     assert f"error: preview could not bind port {port}" in capsys.readouterr().err

@@ -155,7 +155,7 @@ def test_a_person_approves_a_card_in_the_page_and_the_terminal_shows_the_repost(
                 assert b"<title>SimCord Preview</title>" in response.read()
 
             page = PreviewPage(url.group(0))
-            assert page.state["channel"]["name"] == "moderators"
+            assert page.state["channel"]["name"] == "mod-queue"
             assert page.state["viewers"][0]["name"] == "Maria"
             waiting = {number: card for number, card in page.cards().items() if "Approve" in labels(card)}
             number, card = min(waiting.items())
@@ -163,7 +163,7 @@ def test_a_person_approves_a_card_in_the_page_and_the_terminal_shows_the_repost(
             result = page.click(card, "Approve")
             assert (result["settlement"], result["diagnostics"]) == ("settled", [])
 
-            decided = demo.wait_for(rf"^#moderators  ✔ Maria approved #{number} → reposted in (#\S+) as {author}$")
+            decided = demo.wait_for(rf"^#mod-queue  ✔ Maria approved #{number} → reposted in (#\S+) as {author}$")
             demo.wait_for(rf"^{re.escape(decided.group(1))}  {author} \(repost\): ")
             demo.wait_for(rf"^DM → {author}: Good news: a moderator approved your message")
             page.refresh()

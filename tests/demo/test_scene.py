@@ -1,24 +1,25 @@
-"""The scripted scene, end to end: the real bot in SimCord, its transcript's key lines."""
+"""The scripted scene, end to end: the real bot in SimCord, set up by its own commands; the transcript's key lines."""
 
 from __future__ import annotations
 
 import io
+import re
 from pathlib import Path
 
 import pytest
 
-from bot.demo.forum import FORUM_FILE
 from bot.demo.runner import play
 from bot.gate.words import COMMON_REJECT_REASONS
+from bot.mirror.model import ChannelKind
+from bot.mirror.plan import MirrorOptions, desired_tree
+from bot.mirror.source import load_forum_file
+from bot.settings import DEFAULT_FORUM_FILE
 
 MAYO = "https://www.mayoclinic.org/tests-procedures/spinal-fusion/about/pac-20384523"
 EMAIL_REASON = "Please keep your email address to yourself: anyone can read it here."
 
 
-@pytest.fixture(scope="module")
-def no_forum_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A forum file that does not exist: the built-in category list is used."""
-    return tmp_path_factory.mktemp("demo") / "forum.toml"
+SCENE = "#back-surgery-and-neck-surgery"
 
 
 async def transcript_of(forum_file: Path) -> list[str]:
@@ -45,52 +46,65 @@ def after(lines: list[str], first: str, then: str) -> bool:
     return any(then in line for line in lines[start + 1 :])
 
 
-async def test_the_scene_tells_the_whole_story(no_forum_file: Path) -> None:
-    lines = await transcript_of(no_forum_file)
-    text = "\n".join(lines)
-    assert "the built-in category list (" in text
+def mirrored_channels(forum_file: Path) -> int:
+    """How many channels the mirror makes for a forum file (categories not counted)."""
+    desired = desired_tree(load_forum_file(forum_file).categories, MirrorOptions())
+    return sum(channel.kind is not ChannelKind.CATEGORY for channel in desired.channels)
+
+
+async def test_the_admin_sets_the_server_up_with_setup_and_mirror_apply() -> None:
+    lines = await transcript_of(DEFAULT_FORUM_FILE)
+    assert "▶ Ada runs /setup role:@Moderators → #mod-queue created, role @Moderators" in lines
+    [mirror] = [line for line in lines if line.startswith("▶ Ada runs /mirror apply")]
+    assert re.fullmatch(
+        r"▶ Ada runs /mirror apply → (\d+) channels created in \d+ categories, from data/forum.toml", mirror
+    )
+    assert f"→ {mirrored_channels(DEFAULT_FORUM_FILE)} channels created" in mirror
+    # The set-up comes first, then the server as it now is, then the scene in a mirrored channel.
+    assert lines.index(mirror) < lines.index("  Private: #mod-queue (only the Moderators role and the bot can see it)")
+    assert f"The scene is played in {SCENE}; Maria reads #mod-queue." in lines
+
+
+async def test_the_scene_tells_the_whole_story() -> None:
+    lines = await transcript_of(DEFAULT_FORUM_FILE)
     # Established members talk, and their posts stay up.
-    assert stays_up(lines, "#lumbar-fusion  Ruth: Six weeks since my L4/5 fusion")
-    assert stays_up(lines, "#lumbar-fusion  Tom (reply to Ruth): Walking")
+    assert stays_up(lines, f"{SCENE}  Ruth: Six weeks since my L4/5 fusion")
+    assert stays_up(lines, f"{SCENE}  Tom (reply to Ruth): Walking")
     # The new member's first reply is held: removed, carded, and she is told.
-    assert after(lines, "#lumbar-fusion  Nora New (reply to Ruth): I'm two weeks out", "removed from #lumbar-fusion")
-    assert "      ✖ removed from #lumbar-fusion: held for a moderator (card #1)" in lines
+    assert after(lines, f"{SCENE}  Nora New (reply to Ruth): I'm two weeks out", f"removed from {SCENE}")
+    assert f"      ✖ removed from {SCENE}: held for a moderator (card #1)" in lines
     assert (
-        "#moderators  [card #1] Held for review — First post from a new member"
+        "#mod-queue  [card #1] Held for review — First post from a new member"
         "  [Approve] [Approve & trust member] [Reject]"
     ) in lines
     assert "DM → Nora New: Your message is waiting for a moderator." in lines
     # A blog link is held, a medical site blocked, an email address held.
     assert (
-        "#moderators  [card #2] Held for review — Link to movewellphysio.blog"
+        "#mod-queue  [card #2] Held for review — Link to movewellphysio.blog"
         "  [Approve] [Approve & trust member] [Approve & allow domain] [Reject]"
     ) in lines
-    assert "      ✖ removed from #lumbar-fusion: a link to a medical site (card #3)" in lines
+    assert f"      ✖ removed from {SCENE}: a link to a medical site (card #3)" in lines
     assert (
-        "#moderators  [card #3] Removed: link to a medical site — Medical site: mayoclinic.org — not permitted"
+        "#mod-queue  [card #3] Removed: link to a medical site — Medical site: mayoclinic.org — not permitted"
         "  [Restore anyway]"
     ) in lines
     assert "DM → Tom: Your message was removed." in lines
-    assert (
-        "#moderators  [card #4] Held for review — Email address  [Approve] [Approve & trust member] [Reject]" in lines
-    )
+    assert "#mod-queue  [card #4] Held for review — Email address  [Approve] [Approve & trust member] [Reject]" in lines
     # Maria approves the first reply: it comes back under Nora's name, as a reply to Ruth.
     assert "▶ Maria clicks [Approve] on card #1" in lines
-    assert "#moderators  ✔ Maria approved #1 → reposted in #lumbar-fusion as Nora New" in lines
-    assert any(line.startswith("#lumbar-fusion  Nora New (repost, reply to Ruth): I'm two weeks out") for line in lines)
+    assert f"#mod-queue  ✔ Maria approved #1 → reposted in {SCENE} as Nora New" in lines
+    assert any(line.startswith(f"{SCENE}  Nora New (repost, reply to Ruth): I'm two weeks out") for line in lines)
     assert "DM → Nora New: Good news: a moderator approved your message and it is now published." in lines
     # Approved once, she is established: her next post stays up.
-    assert stays_up(lines, "#lumbar-fusion  Nora New: Thank you both, that helps a lot. Walking it is!")
+    assert stays_up(lines, f"{SCENE}  Nora New: Thank you both, that helps a lot. Walking it is!")
     # The blog is approved and its domain allowed: the next link to it stays up.
-    assert (
-        "#moderators  ✔ Maria approved #2 and allowed movewellphysio.blog → reposted in #lumbar-fusion as Tom" in lines
-    )
-    assert any(line.startswith("#lumbar-fusion  Tom (repost): This physio's blog") for line in lines)
-    assert stays_up(lines, "#lumbar-fusion  Ruth: Their page on sleeping positions")
+    assert f"#mod-queue  ✔ Maria approved #2 and allowed movewellphysio.blog → reposted in {SCENE} as Tom" in lines
+    assert any(line.startswith(f"{SCENE}  Tom (repost): This physio's blog") for line in lines)
+    assert stays_up(lines, f"{SCENE}  Ruth: Their page on sleeping positions")
     # The email post is rejected with a reason; Tom gets the reason and his text back.
     assert EMAIL_REASON in COMMON_REJECT_REASONS
-    assert "#moderators  (only Maria sees) Forum Bridge: Why reject item #4? The author will read this reason." in lines
-    assert f'#moderators  ✖ Maria rejected #4: "{EMAIL_REASON}"' in lines
+    assert "#mod-queue  (only Maria sees) Forum Bridge: Why reject item #4? The author will read this reason." in lines
+    assert f'#mod-queue  ✖ Maria rejected #4: "{EMAIL_REASON}"' in lines
     assert after(lines, "DM → Tom: A moderator decided not to publish your message.", f"Reason: {EMAIL_REASON}")
     assert after(
         lines, f"Reason: {EMAIL_REASON}", "> Nora, I'm happy to send you my exercise sheet: tom.walker@gmail.com"
@@ -103,10 +117,7 @@ async def test_the_scene_tells_the_whole_story(no_forum_file: Path) -> None:
     assert lines[-1] == "Decide them yourself in a browser: make demo ARGS=--interactive"
 
 
-async def test_the_channels_come_from_the_forum_file_when_there_is_one(tmp_path: Path) -> None:
-    forum_file = tmp_path / "forum.toml"
-    forum_file.write_text(
-        """
+SMALL_FORUM = """
 [forum]
 name = "Spine-health"
 base_url = "https://www.spine-health.com/forum"
@@ -119,23 +130,49 @@ display_as = "heading"
 
 [[category]]
 id = 71
-name = "Back Surgery and Neck Surgery"
-urlcode = "Back-Surgery-and-Neck-Surgery"
+name = "Lumbar Fusion"
+urlcode = "Lumbar-Fusion"
 parent = 7
-description = "Surgery questions"
+description = "Before and after a fusion"
 
 [[category]]
 id = 9
 name = "Arthritis"
 urlcode = "arthritis"
-""",
-        encoding="utf-8",
-    )
+"""
+
+
+async def test_the_mirror_makes_the_channels_from_the_forum_file_and_the_scene_follows(tmp_path: Path) -> None:
+    forum_file = tmp_path / "forum.toml"
+    forum_file.write_text(SMALL_FORUM, encoding="utf-8")
     lines = await transcript_of(forum_file)
-    assert f"its channels made from {forum_file}:" in "\n".join(lines)
-    assert "  Spine Surgery: #back-surgery-and-neck-surgery" in lines
+    assert f"▶ Ada runs /mirror apply → 2 channels created in 1 category, from {forum_file}" in lines
+    assert "  Spine Surgery: #lumbar-fusion" in lines
     assert "  No category: #arthritis" in lines
-    assert "#moderators  ✔ Maria approved #1 → reposted in #back-surgery-and-neck-surgery as Nora New" in lines
+    assert "The scene is played in #lumbar-fusion; Maria reads #mod-queue." in lines
+    assert "#mod-queue  ✔ Maria approved #1 → reposted in #lumbar-fusion as Nora New" in lines
+
+
+@pytest.mark.parametrize(
+    ("content", "reason"),
+    [
+        (None, "no such file"),
+        (SMALL_FORUM.replace('urlcode = "arthritis"', 'urlcode = "arthritis"\ncolour = "red"'), "colour"),
+    ],
+)
+async def test_an_unreadable_forum_file_stops_the_demo_with_the_mirrors_reason(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], content: str | None, reason: str
+) -> None:
+    forum_file = tmp_path / "forum.toml"
+    if content is not None:
+        forum_file.write_text(content, encoding="utf-8")
+    out = io.StringIO()
+    assert await play(out, forum_file=forum_file) == 1
+    err = capsys.readouterr().err
+    assert "error: the demo cannot play: /mirror apply made no channel" in err
+    assert "I could not read the forum's categories, so nothing was changed" in err
+    assert reason in err
+    assert "── 1." not in out.getvalue()  # no scene without channels
 
 
 @pytest.fixture
@@ -147,6 +184,17 @@ def readme_excerpt() -> list[str]:
 
 
 async def test_the_readmes_excerpt_is_what_the_demo_prints(readme_excerpt: list[str]) -> None:
-    excerpt = readme_excerpt
-    lines = await transcript_of(FORUM_FILE)  # what `make demo` shows
-    assert [line for line in excerpt if line != "…" and line not in lines] == []
+    lines = await transcript_of(DEFAULT_FORUM_FILE)  # what `make demo` shows
+    # Each run of lines between "…" is printed as it stands, and the runs come in the README's order.
+    runs: list[list[str]] = [[]]
+    for line in readme_excerpt:
+        if line == "…":
+            runs.append([])
+        else:
+            runs[-1].append(line)
+    assert len([run for run in runs if run]) >= 3
+    start = 0
+    for run in filter(None, runs):
+        found = next((i for i in range(start, len(lines)) if lines[i : i + len(run)] == run), None)
+        assert found is not None, "not printed as in the README, in this order:\n" + "\n".join(run)
+        start = found + len(run)
