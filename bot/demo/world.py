@@ -83,8 +83,8 @@ async def build_world(env: Env, bot: ForumBridge, transcript: Transcript, *, sou
     await env.settle()
     admin = ada.user.global_name or ada.user.name
     transcript.heading(f"{admin}, an admin, sets the server up with the bot's slash commands")
-    mod_channel = await run_setup(guild, ada, general, moderators, transcript)
-    groups = await run_mirror_apply(bot, guild, ada, general, transcript, source=source)
+    mod_channel = await admin_runs_setup(guild, ada, general, moderators, transcript)
+    groups = await admin_runs_mirror_apply(bot, guild, ada, general, transcript, source=source)
     channels = [channel for _, members in groups for channel in members]
     return DemoWorld(
         env,
@@ -112,7 +112,7 @@ def _reply(result: InteractionResult) -> str:
     return response.content if response is not None and response.content else ""
 
 
-async def run_setup(
+async def admin_runs_setup(
     guild: GuildHandle, admin: MemberActor, where: ChannelHandle, moderators: RoleHandle, transcript: Transcript
 ) -> ChannelHandle:
     """The admin runs `/setup role:@Moderators`; the moderator channel it made or adopted."""
@@ -127,7 +127,7 @@ async def run_setup(
     return channel
 
 
-async def run_mirror_apply(
+async def admin_runs_mirror_apply(
     bot: ForumBridge,
     guild: GuildHandle,
     admin: MemberActor,
