@@ -122,7 +122,9 @@ def read_import(data: bytes, bundle: PolicyBundle, channel_ids: Collection[int])
 def _check_allowed_domains(merged: dict[str, Any], errors: list[str]) -> None:
     """Allowed domains must each be one site's registrable domain (the commands' own rule)."""
     links = merged.get("links")
-    allowed = links.get("allowed_domains") if isinstance(links, Mapping) else None
+    if not isinstance(links, Mapping):
+        return  # parse_policy reports the wrong type
+    allowed = links.get("allowed_domains")
     if not isinstance(allowed, list):
         return  # parse_policy reports the wrong type
     kept = []

@@ -13,6 +13,7 @@ import functools
 import logging
 from collections import OrderedDict
 from collections.abc import Callable, Coroutine
+from dataclasses import replace
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
 import discord
@@ -144,6 +145,8 @@ class Gate:
             old = _flaggable(self.engine.evaluate(established, message_facts(before, starter_of=starter_of), policy))
         else:
             old = self._allowed_flaggables.get(after.id, frozenset())
+        if verdict.action is Action.ALLOW and new_flaggable - old:
+            verdict = await self._spend_preapprovals(after, established, verdict, policy, starter_of)
         if verdict.action is Action.ALLOW or not (new_flaggable - old):
             if new_flaggable:
                 self._remember_allowed(after.id, new_flaggable | old)
@@ -196,7 +199,10 @@ class Gate:
             if spent:
                 log.info("guild=%s message=%s: spent link pre-approvals %s", guild.id, message.id, grants)
                 return verdict
-            facts_author = author_facts(message.author, record, facts_author.is_moderator)
+            # Judged as before, without the spent grant (an edit keeps its exemption from the new-member rule).
+            facts_author = replace(
+                author_facts(message.author, record, facts_author.is_moderator), trusted=facts_author.trusted
+            )
             verdict = self.engine.evaluate(facts_author, message_facts(message, starter_of=starter_of), policy)
         return verdict
 

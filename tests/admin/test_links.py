@@ -245,3 +245,14 @@ async def test_preapprove_refuses_moderators(server: Server) -> None:
     reply = await links(server, "admin", "preapprove", member=server.mod)
     assert reply == f"<@{server.mod.id}> is a moderator: moderators' links are never screened."
     assert await server.store.preapprovals(server.guild.id, server.mod.id, spent=True) == []
+
+
+async def test_an_edit_adding_a_preapproved_link_spends_a_use(server: Server) -> None:
+    await links(server, "mod", "preapprove", member=server.alice, domain="backblog.net", uses=1)
+    message = await server.alice.send(server.general, "Has anyone got exercises for the neck?")
+    await server.alice.edit(message, "Has anyone got exercises for the neck? I found backblog.net/neck")
+    assert message.id in server.message_ids()
+    assert server.cards() == []
+    [grant] = await server.store.preapprovals(server.guild.id, server.alice.id, spent=True)
+    assert grant.uses_left == 0
+    assert not await server.posted(server.alice, LINK)
