@@ -221,3 +221,10 @@ class Community:
         """Pre-approve a member's links (one domain or any, standing or counted); the member's new record."""
         await self.store.add_preapproval(guild_id, user_id, domain=domain, uses=uses, granted_by=granted_by)
         return await self.refresh_member(guild_id, user_id)
+
+    async def revoke_preapprovals(
+        self, guild_id: int, user_id: int, *, domain: str | None, revoked_by: int | None
+    ) -> tuple[int, MemberRecord]:
+        """End a member's pre-approvals (one domain's, or all); how many ended, and the new record."""
+        revoked = await self.store.revoke_preapprovals(guild_id, user_id, domain=domain, revoked_by=revoked_by)
+        return revoked, await self.refresh_member(guild_id, user_id)

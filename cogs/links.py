@@ -1,4 +1,4 @@
-"""`/links allow | disallow | list | check | preapprove`: which outside sites members may link to."""
+"""`/links allow | disallow | list | check | preapprove | revoke`: which outside sites members may link to."""
 
 from __future__ import annotations
 
@@ -73,6 +73,17 @@ class LinkCommands(commands.Cog):
         who = await person(interaction, member)
         work = self.service.preapprove(guild_of(interaction).id, who, domain, uses, actor_id=interaction.user.id)
         await answer(interaction, work, filename="preapprove.txt")
+
+    @links.command(name="revoke", description="End a member's link pre-approvals: one domain's, or all")
+    @app_commands.describe(member="whose pre-approvals", domain="only the pre-approval for this domain (default: all)")
+    @moderator_only()
+    async def revoke(
+        self, interaction: discord.Interaction[ForumBridge], member: discord.Member, domain: str | None = None
+    ) -> None:
+        """Revoke pre-approvals."""
+        who = await person(interaction, member)
+        work = self.service.revoke(guild_of(interaction).id, who, domain, actor_id=interaction.user.id)
+        await answer(interaction, work, filename="revoke.txt")
 
 
 async def setup(bot: ForumBridge) -> None:

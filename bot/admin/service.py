@@ -108,8 +108,9 @@ class AdminService:
             await self.community.set_policy_overrides(guild_id, overrides)
         if change.channel_id is not None and change.screened is not None:
             await self.community.set_channel_screened(guild_id, change.channel_id, change.screened)
+        screening = {} if change.channel_id is None else {"channel": change.channel_id, "screened": change.screened}
         await self.community.store.audit(
-            guild_id, "policy_set", actor_id=actor_id, detail=json.dumps(table, sort_keys=True) or None
+            guild_id, "policy_set", actor_id=actor_id, detail=json.dumps({**table, **screening}, sort_keys=True)
         )
         after = await self.community.policy(guild_id)
         unscreened = (await self.community.settings(guild_id)).unscreened_channel_ids
@@ -276,6 +277,21 @@ class AdminService:
         how = "until revoked" if uses is None else f"for their next {uses} message(s) with such links"
         active = "; ".join(words.grant_text(grant) for grant in record.preapprovals)
         return f"Pre-approved {member.mention}'s {what}, {how}.\nTheir pre-approvals now: {active}"
+
+    async def revoke(self, guild_id: int, member: Person, raw_domain: str | None, *, actor_id: int) -> str:
+        """End a member's link pre-approvals: one domain's, or all of them."""
+        domain = self._domain(raw_domain) if raw_domain is not None else None
+        revoked, record = await self.community.revoke_preapprovals(
+            guild_id, member.user_id, domain=domain, revoked_by=actor_id
+        )
+        scope = f" for {domain}" if domain else ""
+        if not revoked:
+            return f"{member.mention} had no active pre-approval{scope}: nothing changed."
+        remaining = "; ".join(words.grant_text(grant) for grant in record.preapprovals) or "none"
+        return (
+            f"Revoked {revoked} pre-approval(s){scope} for {member.mention}: their outside links are screened again."
+            f"\nTheir pre-approvals now: {remaining}"
+        )
 
     # --- /member -----------------------------------------------------------------------
 

@@ -187,6 +187,8 @@ class Gate:
         The spend is a compare-and-set in the store: when another message spent the last use
         first, the member is re-read and the message judged again without that grant.
         """
+        if not verdict.links or verdict.action is not Action.ALLOW:
+            return verdict  # the usual case (clean chat, or held anyway): nothing to spend
         guild = message.guild
         assert guild is not None  # screened messages are in a guild
         for _ in range(3):  # each retry follows a grant running out, so a few always suffice

@@ -649,6 +649,32 @@ class Store:
             return False
         return True
 
+    async def revoke_preapprovals(
+        self, guild_id: int, user_id: int, *, domain: str | None, revoked_by: int | None
+    ) -> int:
+        """End a member's active grants (for one domain, or all when None), kept spent for the record."""
+        where = "guild_id = ? AND user_id = ? AND (uses_left IS NULL OR uses_left > 0)"
+        params: tuple[Any, ...] = (guild_id, user_id)
+        if domain is not None:
+            where += " AND domain = ?"
+            params += (domain,)
+        async with self._transaction() as db:
+            cursor = await db.execute(f"UPDATE link_preapprovals SET uses_left = 0 WHERE {where}", params)
+            revoked = cursor.rowcount
+            if domain is None:
+                # The old any-domain flag on the member is a standing grant too.
+                flagged = await db.execute(
+                    "UPDATE members SET links_preapproved = 0 WHERE guild_id = ? AND user_id = ?"
+                    " AND links_preapproved = 1",
+                    (guild_id, user_id),
+                )
+                revoked += flagged.rowcount
+            await db.execute(
+                "INSERT INTO audit_log (guild_id, item_id, actor_id, action, detail, at) VALUES (?, NULL, ?, ?, ?, ?)",
+                (guild_id, revoked_by, "revoke_preapproval", f"user={user_id} domain={domain or '*'}", _now_text()),
+            )
+        return revoked
+
     async def replace_policy(
         self,
         guild_id: int,

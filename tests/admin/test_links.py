@@ -31,6 +31,7 @@ async def links(server: Server, actor_name: str, command: str, **options: object
         ("list", {}),
         ("check", {"url": "backblog.net"}),
         ("preapprove", {"member": "alice"}),
+        ("revoke", {"member": "alice"}),
     ],
 )
 async def test_a_member_is_refused_every_links_command(
@@ -256,3 +257,29 @@ async def test_an_edit_adding_a_preapproved_link_spends_a_use(server: Server) ->
     [grant] = await server.store.preapprovals(server.guild.id, server.alice.id, spent=True)
     assert grant.uses_left == 0
     assert not await server.posted(server.alice, LINK)
+
+
+async def test_revoke_ends_one_domain_or_every_preapproval(server: Server) -> None:
+    await links(server, "mod", "preapprove", member=server.alice, domain="backblog.net")
+    await links(server, "mod", "preapprove", member=server.alice, domain="stretchclub.org", uses=5)
+    assert await server.posted(server.alice, LINK)
+    reply = await links(server, "mod", "revoke", member=server.alice, domain="backblog.net")
+    assert reply.splitlines() == [
+        f"Revoked 1 pre-approval(s) for backblog.net for <@{server.alice.id}>: their outside links are screened again.",
+        "Their pre-approvals now: stretchclub.org (5 message(s) left)",
+    ]
+    assert not await server.posted(server.alice, LINK)
+    assert await server.posted(server.alice, "stretchclub.org/neck")
+    reply = await links(server, "janitor", "revoke", member=server.alice)
+    assert reply.endswith("Their pre-approvals now: none")
+    assert not await server.posted(server.alice, "stretchclub.org/neck")
+    assert await links(server, "mod", "revoke", member=server.alice) == (
+        f"<@{server.alice.id}> had no active pre-approval: nothing changed."
+    )
+    spent = await server.store.preapprovals(server.guild.id, server.alice.id, spent=True)
+    assert [grant.uses_left for grant in spent] == [0, 0]  # kept for the record
+
+
+async def test_revoke_refuses_a_bad_domain(server: Server) -> None:
+    reply = await links(server, "mod", "revoke", member=server.alice, domain="https://backblog.net")
+    assert reply.startswith("Not a domain I can use: 'https://backblog.net' is not a domain name")
