@@ -120,9 +120,7 @@ class PolicyCommands(commands.Cog):
         guild = guild_of(interaction)
         text = await self.service.policy_export(guild.id, guild.name)
         file = discord.File(io.BytesIO(text.encode("utf-8")), filename=f"policy-{guild.id}.toml")
-        await reply(
-            interaction, "This server's policy; change it and load it with /policy import.", filename="x", file=file
-        )
+        await reply(interaction, "This server's policy; change it and load it with /policy import.", file=file)
 
     @policy.command(name="import", description="Replace the policy with a TOML file's (admins); all of it or nothing")
     @app_commands.describe(file="a policy file, as /policy export writes it")
@@ -143,7 +141,7 @@ class PolicyCommands(commands.Cog):
             data = await file.read()
         except discord.HTTPException as exc:
             log.warning("guild=%s: could not download the imported policy file (%s)", guild.id, exc.status)
-            await reply(interaction, "Nothing was imported: I could not download the file; try again.", filename="x")
+            await reply(interaction, "Nothing was imported: I could not download the file; try again.")
             return
         channel_ids = {channel.id for channel in guild.channels}
         work = self.service.policy_import(guild.id, data, channel_ids, actor_id=interaction.user.id)

@@ -32,7 +32,11 @@ async def answer(interaction: discord.Interaction[ForumBridge], work: Awaitable[
 
 
 async def reply(
-    interaction: discord.Interaction[ForumBridge], text: str, *, filename: str, file: discord.File | None = None
+    interaction: discord.Interaction[ForumBridge],
+    text: str,
+    *,
+    filename: str = "reply.txt",
+    file: discord.File | None = None,
 ) -> None:
     """A private reply; text too long for one message comes whole as an attached file."""
     shown, cut = fit(text)

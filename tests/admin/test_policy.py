@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import discord
 import pytest
 from discord import app_commands
 
@@ -322,3 +323,10 @@ async def test_import_refuses_unreadable_files(server: Server, data: bytes, repl
 async def test_import_refuses_a_file_too_big(server: Server) -> None:
     reply = await import_file(server, b"#" * (256 * 1024 + 1))
     assert reply == "Nothing was imported: policy.toml is 262,145 bytes; a policy file is at most 262,144."
+
+
+async def test_every_group_is_shown_to_manage_messages_by_default(server: Server) -> None:
+    synced = {command.name: command for command in await server.bot.tree.fetch_commands()}
+    for name in ("policy", "links", "member"):
+        assert synced[name].default_member_permissions == discord.Permissions(manage_messages=True)
+        assert not synced[name].dm_permission
