@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import shutil
 from datetime import UTC, datetime
+from pathlib import Path
 from types import MappingProxyType
 
 import pytest
@@ -11,7 +13,7 @@ from hypothesis import strategies as st
 
 from bot.admin.policy_file import export_text, read_import
 from bot.models import LinkPreapproval, MemberRecord
-from bot.policy import PolicyBundle, PolicyError
+from bot.policy import DATA_DIR, PolicyBundle, PolicyError, load_policy_file
 from bot.preapprovals import covered_domains, covers_any_domain, grants_to_spend
 from bot.rules import Action, AuthorFacts, Engine, LinkClass, MessageFacts, Policy
 
@@ -102,3 +104,14 @@ def test_nothing_is_spent_when_outside_links_are_allowed_anyway(engine: Engine) 
     policy = Policy(link_actions={**Policy().link_actions, LinkClass.EXTERNAL: Action.ALLOW})
     verdict = engine.evaluate(AuthorFacts(2, approved_posts=5, links_preapproved=True), MessageFacts("x.org"), policy)
     assert grants_to_spend(record, verdict, policy) == ()
+
+
+def test_an_export_next_to_the_lists_loads_as_a_policy_file_for_backtests(
+    shipped: PolicyBundle, tmp_path: Path
+) -> None:
+    for name in ("medical_domains.txt", "shorteners.txt"):
+        shutil.copy(DATA_DIR / name, tmp_path / name)
+    policy = Policy(new_member_posts=3, allowed_domains=frozenset({"backblog.net"}))
+    path = tmp_path / "exported.toml"
+    path.write_text(export_text(policy, (111,), "Spine & Arthritis Community"), encoding="utf-8")
+    assert load_policy_file(path).policy == policy
