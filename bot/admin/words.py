@@ -30,16 +30,13 @@ def channel_list(channel_ids: Collection[int]) -> str:
 
 def policy_text(policy: Policy, unscreened: Collection[int], guild_allowed: int) -> str:
     """The policy as /policy show reads it."""
-    if policy.new_member_hold and policy.new_member_posts:
-        members = (
-            f"a new member's first {policy.new_member_posts} post(s) wait for a moderator "
-            f"(hold on, {policy.new_member_posts} approved post(s) to stop being new)"
-        )
+    if not policy.new_member_hold:
+        members = "hold off: new members' posts are not held for being new"
+    elif not policy.new_member_posts:
+        members = "hold on, but 0 approved posts are required, so no post is held for being new"
     else:
         members = (
-            "new members' posts are not held for being new (hold off)"
-            if not policy.new_member_hold
-            else ("new members' posts are not held (0 approved posts required)")
+            f"hold on: a member's posts wait for a moderator until they have {policy.new_member_posts} approved post(s)"
         )
     lines = ["**Policy for this server**", f"New members: {members}", "Links:"]
     for link_class in LinkClass:

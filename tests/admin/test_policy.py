@@ -73,7 +73,7 @@ async def test_show_reads_the_policy(server: Server, actor_name: str) -> None:
     result = await getattr(server, actor_name).slash(server.general, "policy show")
     assert result.ephemeral
     text = result.response.content
-    assert "New members: a new member's first 1 post(s) wait for a moderator" in text
+    assert "New members: hold on: a member's posts wait for a moderator until they have 1 approved post(s)" in text
     assert "• medical (medical web sites): block" in text
     assert "• external (every other outside site): hold" in text
     assert "Email addresses: hold" in text
@@ -117,6 +117,8 @@ async def test_set_link_and_email_actions_change_screening(server: Server) -> No
 async def test_set_hold_off_lets_new_members_post(server: Server) -> None:
     result = await server.admin.slash(server.general, "policy set", hold_new_members=False)
     assert result.response.content == "Policy changed:\n• new_members.hold: on → off"
+    show = await server.mod.slash(server.general, "policy show")
+    assert "New members: hold off: new members' posts are not held for being new" in show.response.content
     assert await server.posted(server.newbie, "Hi all!")
 
 
