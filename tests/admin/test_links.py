@@ -283,3 +283,19 @@ async def test_revoke_ends_one_domain_or_every_preapproval(server: Server) -> No
 async def test_revoke_refuses_a_bad_domain(server: Server) -> None:
     reply = await links(server, "mod", "revoke", member=server.alice, domain="https://backblog.net")
     assert reply.startswith("Not a domain I can use: 'https://backblog.net' is not a domain name")
+
+
+async def test_two_messages_screened_at_once_on_the_last_use_let_exactly_one_through(server: Server) -> None:
+    await links(server, "mod", "preapprove", member=server.alice, domain="backblog.net", uses=1)
+    # Post both before the gate sees either, then screen them concurrently from the same cached record.
+    await server.bot.remove_cog("Screening")
+    first = await server.alice.send(server.general, LINK + " (1)")
+    second = await server.alice.send(server.general, LINK + " (2)")
+    await server.community.member(server.guild.id, server.alice.id)
+    verdicts = await asyncio.gather(server.bot.gate.screen(first), server.bot.gate.screen(second))
+    await server.env.settle()
+    assert sorted(verdict.action.value for verdict in verdicts if verdict is not None) == ["allow", "hold"]
+    assert len(server.message_ids()) == 1
+    assert len(server.cards()) == 1
+    [grant] = await server.store.preapprovals(server.guild.id, server.alice.id, spent=True)
+    assert grant.uses_left == 0
