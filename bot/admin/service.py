@@ -109,6 +109,7 @@ class AdminService:
         if change.channel_id is not None and change.screened is not None:
             await self.community.set_channel_screened(guild_id, change.channel_id, change.screened)
         screening = {} if change.channel_id is None else {"channel": change.channel_id, "screened": change.screened}
+        log.info("guild=%s: policy set by %s: %s %s", guild_id, actor_id, sorted(table), screening or "")
         await self.community.store.audit(
             guild_id, "policy_set", actor_id=actor_id, detail=json.dumps({**table, **screening}, sort_keys=True)
         )
@@ -164,6 +165,7 @@ class AdminService:
             policy_document(before, settings.unscreened_channel_ids),
             policy_document(after, imported.unscreened_channel_ids),
         )
+        log.info("guild=%s: policy imported by %s (%d changes)", guild_id, actor_id, len(changed))
         if not changed:
             return "Imported: the file matches the current policy, so nothing changed."
         return "Imported. Changes:\n" + "\n".join(f"• {line}" for line in changed)
@@ -203,6 +205,7 @@ class AdminService:
             return f"{domain} is already allowed: everyone's links to it pass."
         await self.community.allow_domains(guild_id, [domain], actor_id)
         await self.community.store.audit(guild_id, "allow_domain", actor_id=actor_id, detail=domain)
+        log.info("guild=%s: domain %s allowed by %s", guild_id, domain, actor_id)
         return f"Allowed {domain}: everyone's links to it (and its subdomains) now pass."
 
     async def disallow(self, guild_id: int, raw_domain: str, *, actor_id: int) -> str:
@@ -210,18 +213,22 @@ class AdminService:
         domain = self._domain(raw_domain)
         listed = domain in await self.community.store.allowed_domains(guild_id)
         overrides = await self.community.store.policy_overrides(guild_id)
-        document_allowed, _ = parse_policy(merge_overrides(self.community.bundle.raw, overrides))
-        in_document = domain in document_allowed.allowed_domains
+        try:
+            document, _ = parse_policy(merge_overrides(self.community.bundle.raw, overrides))
+        except PolicyError:  # hand-edited overrides: the community runs on the shipped policy
+            document = self.community.bundle.policy
+        in_document = domain in document.allowed_domains
         if not listed and not in_document:
             return f"{domain} was not on the allowed list: nothing changed."
         if listed:
             await self.community.disallow_domain(guild_id, domain)
         if in_document:
-            remaining = sorted(document_allowed.allowed_domains - {domain})
+            remaining = sorted(document.allowed_domains - {domain})
             await self.community.set_policy_overrides(
                 guild_id, merge_overrides(overrides, {"links": {"allowed_domains": remaining}})
             )
         await self.community.store.audit(guild_id, "disallow_domain", actor_id=actor_id, detail=domain)
+        log.info("guild=%s: domain %s disallowed by %s", guild_id, domain, actor_id)
         return f"Disallowed {domain}: links to it are screened as outside links again."
 
     async def list_domains(self, guild_id: int) -> str:
@@ -273,6 +280,14 @@ class AdminService:
         record = await self.community.add_preapproval(
             guild_id, member.user_id, domain=domain, uses=uses, granted_by=actor_id
         )
+        log.info(
+            "guild=%s: links of %s pre-approved by %s (domain=%s uses=%s)",
+            guild_id,
+            member.user_id,
+            actor_id,
+            domain,
+            uses,
+        )
         what = f"links to {domain}" if domain else "links to any non-medical outside site"
         how = "until revoked" if uses is None else f"for their next {uses} message(s) with such links"
         active = "; ".join(words.grant_text(grant) for grant in record.preapprovals)
@@ -284,6 +299,7 @@ class AdminService:
         revoked, record = await self.community.revoke_preapprovals(
             guild_id, member.user_id, domain=domain, revoked_by=actor_id
         )
+        log.info("guild=%s: %d pre-approvals of %s revoked by %s", guild_id, revoked, member.user_id, actor_id)
         scope = f" for {domain}" if domain else ""
         if not revoked:
             return f"{member.mention} had no active pre-approval{scope}: nothing changed."
@@ -312,6 +328,9 @@ class AdminService:
             state = "already trusted" if trusted else "not trusted"
             return f"{member.mention} is {state}: nothing changed."
         await self.community.update_member(guild_id, member.user_id, trusted=trusted)
+        log.info(
+            "guild=%s: member %s %s by %s", guild_id, member.user_id, "trusted" if trusted else "untrusted", actor_id
+        )
         await self.community.store.audit(
             guild_id, "trust" if trusted else "untrust", actor_id=actor_id, detail=f"user={member.user_id}"
         )
