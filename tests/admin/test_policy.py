@@ -332,3 +332,12 @@ async def test_every_group_is_shown_to_manage_messages_by_default(server: Server
     for name in ("policy", "links", "member"):
         assert synced[name].default_member_permissions == discord.Permissions(manage_messages=True)
         assert not synced[name].dm_permission
+
+
+async def test_test_spends_no_preapproval(server: Server) -> None:
+    await server.mod.slash(server.general, "links preapprove", member=server.alice, domain="backblog.net", uses=1)
+    result = await server.mod.slash(server.general, "policy test", text="see backblog.net/x", member=server.alice)
+    assert "would be **allowed" in result.response.content
+    [grant] = await server.store.preapprovals(server.guild.id, server.alice.id)
+    assert grant.uses_left == 1
+    assert await server.posted(server.alice, "see backblog.net/x")  # the use is still there for a real post
