@@ -22,7 +22,16 @@ from bot.store import Store
 log = logging.getLogger(__name__)
 
 # Loaded in this order by setup_hook; a failure stops start-up instead of running half a bot.
-EXTENSIONS: tuple[str, ...] = ("cogs.screening", "cogs.moderation", "cogs.setup", "cogs.mirror")
+EXTENSIONS: tuple[str, ...] = (
+    "cogs.screening",
+    "cogs.moderation",
+    "cogs.setup",
+    "cogs.mirror",
+    # Admin and moderator commands (issue 5, part A).
+    "cogs.policy",
+    "cogs.links",
+    "cogs.members",
+)
 
 
 def default_intents() -> discord.Intents:

@@ -188,3 +188,43 @@ class Community:
         self._invalidate(("member", guild_id, user_id))
         self._remember(record)
         return record
+
+    # --- admin commands (policy import, pre-approvals) ----------------------------------
+
+    async def replace_policy(
+        self,
+        guild_id: int,
+        *,
+        overrides: dict[str, Any],
+        allowed_domains: frozenset[str],
+        unscreened_channel_ids: frozenset[int],
+        actor_id: int | None,
+    ) -> Policy:
+        """Replace the guild's whole policy (an import) in one write; raise PolicyError if invalid."""
+        parse_policy(merge_overrides(self.bundle.raw, overrides))
+        await self.store.replace_policy(
+            guild_id,
+            overrides=overrides,
+            allowed_domains=allowed_domains,
+            unscreened_channel_ids=unscreened_channel_ids,
+            actor_id=actor_id,
+        )
+        self._settings.pop(guild_id, None)
+        self._invalidate(("settings", guild_id))
+        self._policies.pop(guild_id, None)
+        self._invalidate(("policy", guild_id))
+        return await self.policy(guild_id)
+
+    async def add_preapproval(
+        self, guild_id: int, user_id: int, *, domain: str | None, uses: int | None, granted_by: int | None
+    ) -> MemberRecord:
+        """Pre-approve a member's links (one domain or any, standing or counted); the member's new record."""
+        await self.store.add_preapproval(guild_id, user_id, domain=domain, uses=uses, granted_by=granted_by)
+        return await self.refresh_member(guild_id, user_id)
+
+    async def revoke_preapprovals(
+        self, guild_id: int, user_id: int, *, domain: str | None, revoked_by: int | None
+    ) -> tuple[int, MemberRecord]:
+        """End a member's pre-approvals (one domain's, or all); how many ended, and the new record."""
+        revoked = await self.store.revoke_preapprovals(guild_id, user_id, domain=domain, revoked_by=revoked_by)
+        return revoked, await self.refresh_member(guild_id, user_id)

@@ -142,6 +142,29 @@ class HeldItem:
 
 
 @dataclass(frozen=True, slots=True)
+class LinkPreapproval:
+    """A moderator's permission for one member's links: one domain or (None) any non-medical site."""
+
+    id: int
+    guild_id: int
+    user_id: int
+    domain: str | None
+    uses_left: int | None  # None: standing; otherwise how many more messages it lets through
+    granted_by: int | None
+    granted_at: datetime
+
+    @property
+    def standing(self) -> bool:
+        """True when it has no use count."""
+        return self.uses_left is None
+
+    @property
+    def active(self) -> bool:
+        """True while it still lets links through."""
+        return self.uses_left is None or self.uses_left > 0
+
+
+@dataclass(frozen=True, slots=True)
 class MemberRecord:
     """What the community knows of a member in one guild."""
 
@@ -152,6 +175,8 @@ class MemberRecord:
     rejected_posts: int = 0
     trusted: bool = False
     links_preapproved: bool = False
+    # Active link pre-approvals (spent ones are kept in the store, not here).
+    preapprovals: tuple[LinkPreapproval, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

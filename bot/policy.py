@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -17,11 +17,18 @@ _SCHEMA: Mapping[str, frozenset[str]] = {
     "new_members": frozenset({"hold", "approved_posts_required"}),
     "links": frozenset({"internal_domains", "allowed_domains", "medical_list", "shortener_list", "actions"}),
     "emails": frozenset({"action"}),
+    # Per-guild only (an export carries it): channels whose messages are not screened, by id.
+    "screening": frozenset({"unscreened_channels"}),
 }
 
 
 class PolicyError(ValueError):
     """The policy file (or a list it names) is missing or invalid; the message says where and why."""
+
+    def __init__(self, message: str, errors: Sequence[str] = ()) -> None:
+        super().__init__(message)
+        # Every problem found, each naming its key (the message joins them).
+        self.errors: tuple[str, ...] = tuple(errors) or (message,)
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,18 +92,24 @@ def parse_policy(raw: Mapping[str, Any]) -> tuple[Policy, tuple[str, str]]:
     for key in raw:
         if key not in _SCHEMA:
             errors.append(f"unknown section [{key}]")
+    tables: dict[str, Mapping[str, Any]] = {}
     for section, allowed in _SCHEMA.items():
         value = raw.get(section, {})
         if not isinstance(value, Mapping):
             errors.append(f"[{section}] must be a table")
-            continue
+            value = {}
+        tables[section] = value
         errors.extend(f"unknown key {section}.{key}" for key in value if key not in allowed)
-    if errors:
-        raise PolicyError("; ".join(errors))
+    # Carry on past unknown keys: every problem is reported at once.
 
-    members = raw.get("new_members", {})
-    links = raw.get("links", {})
-    emails = raw.get("emails", {})
+    members = tables["new_members"]
+    links = tables["links"]
+    emails = tables["emails"]
+    unscreened = tables["screening"].get("unscreened_channels", [])
+    if not isinstance(unscreened, list) or not all(
+        isinstance(item, int) and not isinstance(item, bool) and item > 0 for item in unscreened
+    ):
+        errors.append("screening.unscreened_channels must be a list of channel ids (whole numbers)")
     hold = _typed(members, "new_members.hold", "hold", bool, True, errors)
     count = _typed(members, "new_members.approved_posts_required", "approved_posts_required", int, 1, errors)
     if isinstance(count, int) and not isinstance(count, bool) and not 0 <= count <= 1000:
@@ -117,7 +130,7 @@ def parse_policy(raw: Mapping[str, Any]) -> tuple[Policy, tuple[str, str]]:
         actions[link_class] = _action(raw_actions, f"links.actions.{link_class}", link_class.value, errors)
     email_action = _action(emails, "emails.action", "action", errors)
     if errors:
-        raise PolicyError("; ".join(errors))
+        raise PolicyError("; ".join(errors), errors)
     policy = Policy(
         new_member_hold=bool(hold),
         new_member_posts=int(count),
@@ -138,6 +151,12 @@ _DEFAULT_ACTIONS = {
     "external": Action.HOLD,
     "action": Action.HOLD,
 }
+
+
+def unscreened_channels(raw: Mapping[str, Any]) -> frozenset[int]:
+    """The channel ids a validated policy document's [screening] table lists."""
+    screening = raw.get("screening", {})
+    return frozenset(screening.get("unscreened_channels", [])) if isinstance(screening, Mapping) else frozenset()
 
 
 def _typed(table: Mapping[str, Any], name: str, key: str, kind: type, default: Any, errors: list[str]) -> Any:

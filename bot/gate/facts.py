@@ -7,6 +7,7 @@ import logging
 import discord
 
 from bot.models import AttachmentData, GuildSettings, MemberRecord, NewHeldItem, StoredLink
+from bot.preapprovals import covered_domains, covers_any_domain
 from bot.rules import AuthorFacts, MessageFacts, Verdict
 
 log = logging.getLogger(__name__)
@@ -52,12 +53,18 @@ def message_facts(message: discord.Message, *, starter_of: discord.Thread | None
 
 def author_facts(author: discord.Member | discord.User, record: MemberRecord, moderator: bool) -> AuthorFacts:
     """What the engine knows of the author."""
+    return author_facts_of(author.id, record, moderator)
+
+
+def author_facts_of(user_id: int, record: MemberRecord, moderator: bool) -> AuthorFacts:
+    """What the engine knows of a member, from their record (no Discord object needed)."""
     return AuthorFacts(
-        user_id=author.id,
+        user_id=user_id,
         is_moderator=moderator,
         approved_posts=record.approved_posts,
         trusted=record.trusted,
-        links_preapproved=record.links_preapproved,
+        links_preapproved=covers_any_domain(record),
+        preapproved_domains=covered_domains(record),
     )
 
 

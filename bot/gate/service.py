@@ -13,6 +13,7 @@ import functools
 import logging
 from collections import OrderedDict
 from collections.abc import Callable, Coroutine
+from dataclasses import replace
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
 import discord
@@ -31,7 +32,8 @@ from bot.gate.facts import (
 )
 from bot.gate.publisher import Publisher, repost_text
 from bot.models import Decision, DecisionOutcome, GuildSettings, HeldItem, ItemState
-from bot.rules import Action, AuthorFacts, Engine, LinkClass, Verdict
+from bot.preapprovals import grants_to_spend
+from bot.rules import Action, AuthorFacts, Engine, LinkClass, Policy, Verdict
 from bot.store import Store
 
 log = logging.getLogger(__name__)
@@ -110,6 +112,7 @@ class Gate:
         settings, facts_author, starter_of = prepared
         policy = await self.community.policy(settings.guild_id)
         verdict = self.engine.evaluate(facts_author, message_facts(message, starter_of=starter_of), policy)
+        verdict = await self._spend_preapprovals(message, facts_author, verdict, policy, starter_of)
         if verdict.action is Action.ALLOW:
             log.debug("verdict allow guild=%s channel=%s message=%s", settings.guild_id, message.channel.id, message.id)
             flaggable = _flaggable(verdict)
@@ -134,6 +137,7 @@ class Gate:
             approved_posts=facts_author.approved_posts,
             trusted=True,
             links_preapproved=facts_author.links_preapproved,
+            preapproved_domains=facts_author.preapproved_domains,
         )
         verdict = self.engine.evaluate(established, message_facts(after, starter_of=starter_of), policy)
         new_flaggable = _flaggable(verdict)
@@ -141,6 +145,8 @@ class Gate:
             old = _flaggable(self.engine.evaluate(established, message_facts(before, starter_of=starter_of), policy))
         else:
             old = self._allowed_flaggables.get(after.id, frozenset())
+        if verdict.action is Action.ALLOW and new_flaggable - old:
+            verdict = await self._spend_preapprovals(after, established, verdict, policy, starter_of)
         if verdict.action is Action.ALLOW or not (new_flaggable - old):
             if new_flaggable:
                 self._remember_allowed(after.id, new_flaggable | old)
@@ -167,6 +173,40 @@ class Gate:
         moderator = is_moderator(message.author, settings)
         record = await self.community.member(guild.id, message.author.id)
         return settings, author_facts(message.author, record, moderator), forum_post_thread(message)
+
+    async def _spend_preapprovals(
+        self,
+        message: discord.Message,
+        facts_author: AuthorFacts,
+        verdict: Verdict,
+        policy: Policy,
+        starter_of: discord.Thread | None,
+    ) -> Verdict:
+        """Spend the counted pre-approval an allowed message's links passed on; the verdict that stands.
+
+        The spend is a compare-and-set in the store: when another message spent the last use
+        first, the member is re-read and the message judged again without that grant.
+        """
+        if not verdict.links or verdict.action is not Action.ALLOW:
+            return verdict  # the usual case (clean chat, or held anyway): nothing to spend
+        guild = message.guild
+        assert guild is not None  # screened messages are in a guild
+        for _ in range(3):  # each retry follows a grant running out, so a few always suffice
+            record = await self.community.member(guild.id, message.author.id)
+            grants = grants_to_spend(record, verdict, policy)
+            if not grants:
+                return verdict
+            spent = await self.store.spend_preapprovals(grants)
+            record = await self.community.refresh_member(guild.id, message.author.id)
+            if spent:
+                log.info("guild=%s message=%s: spent link pre-approvals %s", guild.id, message.id, grants)
+                return verdict
+            # Judged as before, without the spent grant (an edit keeps its exemption from the new-member rule).
+            facts_author = replace(
+                author_facts(message.author, record, facts_author.is_moderator), trusted=facts_author.trusted
+            )
+            verdict = self.engine.evaluate(facts_author, message_facts(message, starter_of=starter_of), policy)
+        return verdict
 
     def _remember_allowed(self, message_id: int, flaggable: frozenset[str]) -> None:
         self._allowed_flaggables[message_id] = flaggable

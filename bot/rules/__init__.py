@@ -4,7 +4,15 @@ Callers build :class:`AuthorFacts` and :class:`MessageFacts` from whatever they 
 ask :meth:`Engine.evaluate` for a :class:`Verdict`.
 """
 
-from bot.rules.domains import DomainListError, DomainLists, canonical_host, registrable_domain, warm
+from bot.rules.domains import (
+    DomainArgumentError,
+    DomainListError,
+    DomainLists,
+    canonical_host,
+    domain_argument,
+    registrable_domain,
+    warm,
+)
 from bot.rules.engine import Engine
 from bot.rules.model import (
     DEFAULT_INTERNAL_DOMAINS,
@@ -25,6 +33,7 @@ __all__ = [
     "DEFAULT_LINK_ACTIONS",
     "Action",
     "AuthorFacts",
+    "DomainArgumentError",
     "DomainListError",
     "DomainLists",
     "Engine",
@@ -36,6 +45,7 @@ __all__ = [
     "ScanResult",
     "Verdict",
     "canonical_host",
+    "domain_argument",
     "registrable_domain",
     "scan",
     "warm",

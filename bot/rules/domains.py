@@ -160,5 +160,39 @@ def parse_domain_list(text: str, *, kinds: frozenset[str] | None) -> Iterable[tu
         yield domain, kind
 
 
+class DomainArgumentError(ValueError):
+    """A domain someone typed is not one site's registrable domain; the message says why."""
+
+
+_HOST_CHARACTERS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789-.")
+
+
+def domain_argument(raw: str) -> str:
+    """The registrable domain someone typed, canonical; raise DomainArgumentError saying why not."""
+    typed = raw.strip()
+    if not typed:
+        raise DomainArgumentError("give a domain name, such as example.org")
+    if "://" in typed or "/" in typed or "@" in typed or any(c.isspace() for c in typed):
+        raise DomainArgumentError(f"{typed!r} is not a domain name: give the domain alone, such as example.org")
+    domain = canonical_host(typed)
+    if _is_ip(domain):
+        raise DomainArgumentError(f"{typed!r} is an IP address, not a domain name")
+    labels = domain.split(".")
+    if not set(domain) <= _HOST_CHARACTERS or "" in labels or any(len(label) > 63 for label in labels):
+        raise DomainArgumentError(f"{typed!r} is not a valid domain name")
+    parts = _EXTRACTOR.extract_str(domain)
+    if not parts.suffix:
+        raise DomainArgumentError(f"{typed!r} does not end in a suffix under the Public Suffix List")
+    if parts.suffix == domain:
+        raise DomainArgumentError(
+            f"{domain} is a public suffix shared by many unrelated sites; give one site's domain, such as "
+            f"example.{domain}"
+        )
+    registrable = parts.top_domain_under_public_suffix
+    if registrable != domain:
+        raise DomainArgumentError(f"{domain} is a subdomain; give its registrable domain {registrable}")
+    return domain
+
+
 def _is_public_suffix(domain: str) -> bool:
     return _EXTRACTOR.extract_str(domain).suffix == domain

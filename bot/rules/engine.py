@@ -106,6 +106,7 @@ class Engine:
         guild_id = message.guild_id
         actions = policy.link_actions
         preapproved = author.links_preapproved
+        preapproved_domains = author.preapproved_domains
         severity = 1 if new_member else 0
         reasons = _NEW_MEMBER_BIT if new_member else 0
         links = []
@@ -120,7 +121,7 @@ class Engine:
                 # A Discord domain: the path says whether it is an invite or a jump link.
                 link_class = self._link_class(host, domain, path, policy, guild_id)
             links.append(_new_tuple(Link, (url, host, domain, link_class)))
-            if link_class is _EXTERNAL and preapproved:
+            if link_class is _EXTERNAL and (preapproved or domain in preapproved_domains):
                 continue
             link_action = actions[link_class]
             if link_action is not _ALLOW_ACTION:

@@ -112,7 +112,10 @@ class AuthorFacts:
     is_moderator: bool = False
     approved_posts: int = 0
     trusted: bool = False
+    # Any non-medical outside site (a standing or counted grant for every domain).
     links_preapproved: bool = False
+    # Registrable domains a moderator pre-approved for this member's links.
+    preapproved_domains: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)

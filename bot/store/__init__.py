@@ -13,6 +13,7 @@ import logging
 import sqlite3
 from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from contextlib import asynccontextmanager
+from dataclasses import replace
 from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
@@ -31,6 +32,7 @@ from bot.models import (
     GuildSettings,
     HeldItem,
     ItemState,
+    LinkPreapproval,
     MemberRecord,
     NewHeldItem,
     StoredLink,
@@ -244,7 +246,9 @@ class Store:
     async def member(self, guild_id: int, user_id: int) -> MemberRecord:
         """A member's record (zeros when unknown)."""
         row = await self._one("SELECT * FROM members WHERE guild_id = ? AND user_id = ?", (guild_id, user_id))
-        return _member(row) if row else MemberRecord(guild_id, user_id)
+        record = _member(row) if row else MemberRecord(guild_id, user_id)
+        grants = await self.preapprovals(guild_id, user_id)
+        return replace(record, preapprovals=tuple(grants)) if grants else record
 
     async def members(self, guild_id: int) -> list[MemberRecord]:
         """Every known member of a guild."""
@@ -591,6 +595,152 @@ class Store:
         """Guilds where the mirror has been applied at least once (the periodic re-sync visits these)."""
         rows = await self._all("SELECT guild_id FROM mirror_state WHERE last_sync_at IS NOT NULL ORDER BY guild_id")
         return [row["guild_id"] for row in rows]
+
+    # --- admin commands: pre-approvals, whole-policy import, a member's history -----------
+
+    async def preapprovals(self, guild_id: int, user_id: int, *, spent: bool = False) -> list[LinkPreapproval]:
+        """A member's link pre-approvals, oldest first; spent ones only when asked."""
+        where = "" if spent else " AND (uses_left IS NULL OR uses_left > 0)"
+        rows = await self._all(
+            f"SELECT * FROM link_preapprovals WHERE guild_id = ? AND user_id = ?{where} ORDER BY id",
+            (guild_id, user_id),
+        )
+        return [_preapproval(row) for row in rows]
+
+    async def add_preapproval(
+        self, guild_id: int, user_id: int, *, domain: str | None, uses: int | None, granted_by: int | None
+    ) -> LinkPreapproval:
+        """Grant a member's links for one domain (or any, None), standing (uses None) or counted."""
+        async with self._transaction() as db:
+            cursor = await db.execute(
+                "INSERT INTO link_preapprovals (guild_id, user_id, domain, uses_left, granted_by, granted_at)"
+                " VALUES (?, ?, ?, ?, ?, ?)",
+                (guild_id, user_id, domain, uses, granted_by, _now_text()),
+            )
+            grant_id = cursor.lastrowid
+            await db.execute(
+                "INSERT INTO audit_log (guild_id, item_id, actor_id, action, detail, at) VALUES (?, NULL, ?, ?, ?, ?)",
+                (
+                    guild_id,
+                    granted_by,
+                    "preapprove",
+                    f"user={user_id} domain={domain or '*'} uses={'standing' if uses is None else uses}",
+                    _now_text(),
+                ),
+            )
+        row = await self._one("SELECT * FROM link_preapprovals WHERE id = ?", (grant_id,))
+        assert row is not None
+        return _preapproval(row)
+
+    async def spend_preapprovals(self, grant_ids: Iterable[int]) -> bool:
+        """Spend one use of each counted grant, all or none; False when one was already spent out."""
+        ids = sorted(set(grant_ids))
+        try:
+            async with self._transaction() as db:
+                for grant_id in ids:
+                    # Compare-and-set: two messages racing for the last use cannot both spend it.
+                    cursor = await db.execute(
+                        "UPDATE link_preapprovals SET uses_left = uses_left - 1 WHERE id = ? AND uses_left > 0",
+                        (grant_id,),
+                    )
+                    if not cursor.rowcount:
+                        raise _SpentOut()
+        except _SpentOut:
+            return False
+        return True
+
+    async def revoke_preapprovals(
+        self, guild_id: int, user_id: int, *, domain: str | None, revoked_by: int | None
+    ) -> int:
+        """End a member's active grants (for one domain, or all when None), kept spent for the record."""
+        where = "guild_id = ? AND user_id = ? AND (uses_left IS NULL OR uses_left > 0)"
+        params: tuple[Any, ...] = (guild_id, user_id)
+        if domain is not None:
+            where += " AND domain = ?"
+            params += (domain,)
+        async with self._transaction() as db:
+            cursor = await db.execute(f"UPDATE link_preapprovals SET uses_left = 0 WHERE {where}", params)
+            revoked = cursor.rowcount
+            if domain is None:
+                # The old any-domain flag on the member is a standing grant too.
+                flagged = await db.execute(
+                    "UPDATE members SET links_preapproved = 0 WHERE guild_id = ? AND user_id = ?"
+                    " AND links_preapproved = 1",
+                    (guild_id, user_id),
+                )
+                revoked += flagged.rowcount
+            await db.execute(
+                "INSERT INTO audit_log (guild_id, item_id, actor_id, action, detail, at) VALUES (?, NULL, ?, ?, ?, ?)",
+                (guild_id, revoked_by, "revoke_preapproval", f"user={user_id} domain={domain or '*'}", _now_text()),
+            )
+        return revoked
+
+    async def replace_policy(
+        self,
+        guild_id: int,
+        *,
+        overrides: Mapping[str, Any],
+        allowed_domains: Iterable[str],
+        unscreened_channel_ids: Iterable[int],
+        actor_id: int | None,
+    ) -> None:
+        """Replace a guild's policy overrides, allowed domains and unscreened channels in one transaction."""
+        allowed = sorted(set(allowed_domains))
+        now = _now_text()
+        async with self._transaction() as db:
+            await db.execute(
+                "INSERT INTO guild_settings (guild_id, policy_overrides, updated_at) VALUES (?, ?, ?)"
+                " ON CONFLICT (guild_id) DO UPDATE SET policy_overrides = excluded.policy_overrides,"
+                " updated_at = excluded.updated_at",
+                (guild_id, json.dumps(overrides, sort_keys=True), now),
+            )
+            existing = {
+                row[0]
+                for row in await db.execute_fetchall(
+                    "SELECT domain FROM allowed_domains WHERE guild_id = ?", (guild_id,)
+                )
+            }
+            await db.executemany(
+                "DELETE FROM allowed_domains WHERE guild_id = ? AND domain = ?",
+                [(guild_id, domain) for domain in sorted(existing - set(allowed))],
+            )
+            # Domains already allowed keep who allowed them and when.
+            await db.executemany(
+                "INSERT OR IGNORE INTO allowed_domains (guild_id, domain, added_by, added_at) VALUES (?, ?, ?, ?)",
+                [(guild_id, domain, actor_id, now) for domain in allowed],
+            )
+            await db.execute("DELETE FROM unscreened_channels WHERE guild_id = ?", (guild_id,))
+            await db.executemany(
+                "INSERT INTO unscreened_channels (guild_id, channel_id) VALUES (?, ?)",
+                [(guild_id, channel_id) for channel_id in sorted(set(unscreened_channel_ids))],
+            )
+            await db.execute(
+                "INSERT INTO audit_log (guild_id, item_id, actor_id, action, detail, at) VALUES (?, NULL, ?, ?, ?, ?)",
+                (guild_id, actor_id, "policy_import", None, now),
+            )
+
+    async def member_items(self, guild_id: int, user_id: int, limit: int = 5) -> list[HeldItem]:
+        """A member's latest held items, oldest of them first."""
+        return await self._items(
+            "h.id IN (SELECT id FROM held_items WHERE guild_id = ? AND author_id = ? ORDER BY id DESC LIMIT ?)",
+            (guild_id, user_id, limit),
+        )
+
+
+class _SpentOut(Exception):
+    """A counted grant had no use left: roll the whole spend back."""
+
+
+def _preapproval(row: aiosqlite.Row) -> LinkPreapproval:
+    return LinkPreapproval(
+        id=row["id"],
+        guild_id=row["guild_id"],
+        user_id=row["user_id"],
+        domain=row["domain"],
+        uses_left=row["uses_left"],
+        granted_by=row["granted_by"],
+        granted_at=datetime.fromisoformat(row["granted_at"]),
+    )
 
 
 def _link_json(link: StoredLink) -> dict[str, str]:

@@ -228,3 +228,43 @@ def test_policy_is_immutable() -> None:
     policy = Policy()
     with pytest.raises(TypeError):
         policy.link_actions[LinkClass.MEDICAL] = Action.ALLOW  # type: ignore[index]
+
+
+# --- pre-approved domains (a moderator's grant for one member) ---------------------------------
+
+BLOG_ONLY = AuthorFacts(user_id=6, approved_posts=5, preapproved_domains=frozenset({"backblog.net"}))
+BLOG_NEWCOMER = AuthorFacts(user_id=7, approved_posts=0, preapproved_domains=frozenset({"backblog.net"}))
+
+
+@pytest.mark.parametrize(
+    ("author", "text", "action", "reasons"),
+    [
+        (BLOG_ONLY, "https://backblog.net/exercises", A, ()),
+        (BLOG_ONLY, "https://www.backblog.net/x", A, ()),  # any host under the registrable domain
+        (BLOG_ONLY, "example.org", H, (Reason.EXTERNAL_LINK,)),  # another domain is not covered
+        (BLOG_ONLY, "backblog.net and example.org", H, (Reason.EXTERNAL_LINK,)),
+        (BLOG_ONLY, "backblog.net.evil.org", H, (Reason.EXTERNAL_LINK,)),  # a lookalike is not the domain
+        (BLOG_ONLY, "backblog.net jane@gmail.com", H, (Reason.EMAIL,)),  # links only, not addresses
+        (BLOG_NEWCOMER, "backblog.net", H, (Reason.NEW_MEMBER,)),  # the new-member rule still applies
+        (
+            AuthorFacts(user_id=8, approved_posts=5, preapproved_domains=frozenset({"webmd.com"})),
+            "webmd.com",
+            B,
+            (Reason.MEDICAL_SITE,),
+        ),  # never a medical site
+        (
+            AuthorFacts(user_id=8, approved_posts=5, preapproved_domains=frozenset({"bit.ly"})),
+            "bit.ly/x",
+            H,
+            (Reason.SHORTENED_LINK,),
+        ),  # a shortener hides where it goes
+        (PREAPPROVED, "webmd.com", B, (Reason.MEDICAL_SITE,)),  # any-domain grants never cover medical sites
+        (PREAPPROVED, "example.org backblog.net", A, ()),
+    ],
+)
+def test_preapproved_domains(
+    engine: Engine, author: AuthorFacts, text: str, action: Action, reasons: tuple[Reason, ...]
+) -> None:
+    verdict = engine.evaluate(author, MessageFacts(text), Policy())
+    assert verdict.action is action
+    assert verdict.reasons == reasons

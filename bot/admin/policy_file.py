@@ -1,0 +1,166 @@
+"""A guild's policy as a TOML file: export it, and read an import back, validated as a whole.
+
+Export writes the effective policy in one canonical form (every key, lists sorted), so
+exporting, importing that file and exporting again gives the same bytes. An import is a
+whole policy: keys it leaves out take the shipped defaults.
+"""
+
+from __future__ import annotations
+
+import json
+import tomllib
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from bot.policy import PolicyBundle, PolicyError, merge_overrides, parse_policy, unscreened_channels
+from bot.rules import DomainArgumentError, LinkClass, Policy, domain_argument
+
+MAX_IMPORT_BYTES = 256 * 1024
+_SHIPPED_ONLY = ("medical_list", "shortener_list")
+
+
+@dataclass(frozen=True, slots=True)
+class PolicyImport:
+    """A validated import: what to store for the guild, and the policy it makes."""
+
+    overrides: dict[str, Any]
+    allowed_domains: frozenset[str]  # the guild's own allowed list (beyond the policy document's)
+    unscreened_channel_ids: frozenset[int]
+    policy: Policy
+
+
+def policy_document(policy: Policy, unscreened: Collection[int]) -> dict[str, Any]:
+    """The guild-configurable part of a policy, canonical: every key, lists sorted."""
+    return {
+        "new_members": {"hold": policy.new_member_hold, "approved_posts_required": policy.new_member_posts},
+        "links": {
+            "internal_domains": sorted(policy.internal_domains),
+            "allowed_domains": sorted(policy.allowed_domains),
+            "actions": {link_class.value: policy.link_actions[link_class].value for link_class in LinkClass},
+        },
+        "emails": {"action": policy.email_action.value},
+        "screening": {"unscreened_channels": sorted(unscreened)},
+    }
+
+
+def export_text(policy: Policy, unscreened: Collection[int], guild_name: str) -> str:
+    """The policy as a TOML file an admin can edit and import again."""
+    document = policy_document(policy, unscreened)
+    name = " ".join(guild_name.split())
+    lines = [
+        f"# Forum Bridge policy for {name}. Change it and load it back with /policy import.",
+        "# Actions are allow, hold or block. Keys left out of an imported file take the shipped defaults.",
+    ]
+    for section, table in (
+        ("new_members", document["new_members"]),
+        ("links", {k: v for k, v in document["links"].items() if k != "actions"}),
+        ("links.actions", document["links"]["actions"]),
+        ("emails", document["emails"]),
+        ("screening", document["screening"]),
+    ):
+        lines.append("")
+        lines.append(f"[{section}]")
+        if section == "screening":
+            lines.append("# Channels, forums and categories whose messages are not screened, by id.")
+        lines.extend(f"{key} = {_toml_value(value)}" for key, value in table.items())
+    return "\n".join(lines) + "\n"
+
+
+def _toml_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, str):
+        return json.dumps(value)  # a JSON string is a valid TOML basic string
+    if isinstance(value, list):
+        if len(value) <= 3:
+            return "[" + ", ".join(_toml_value(item) for item in value) + "]"
+        return "[\n" + "".join(f"    {_toml_value(item)},\n" for item in value) + "]"
+    raise TypeError(f"no TOML form for {value!r}")
+
+
+def read_import(data: bytes, bundle: PolicyBundle, channel_ids: Collection[int]) -> PolicyImport:
+    """Validate an uploaded policy file as a whole; raise PolicyError listing every problem by key."""
+    if len(data) > MAX_IMPORT_BYTES:
+        raise PolicyError(f"the file is {len(data):,} bytes; a policy file is at most {MAX_IMPORT_BYTES:,}")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise PolicyError("the file is not UTF-8 text") from None
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise PolicyError(f"the file is not valid TOML: {exc}") from None
+    errors: list[str] = []
+    links = raw.get("links")
+    if isinstance(links, Mapping):
+        for key in _SHIPPED_ONLY:
+            shipped = bundle.raw.get("links", {}).get(key)
+            if key in links and links[key] != shipped:
+                errors.append(f"links.{key} cannot be changed here: every server uses the shipped list ({shipped!r})")
+    merged = merge_overrides(bundle.raw, raw)
+    _check_allowed_domains(merged, errors)
+    policy = bundle.policy
+    try:
+        policy, _ = parse_policy(merged)
+    except PolicyError as exc:
+        errors.extend(exc.errors)
+    unscreened = frozenset[int]()
+    if not any(error.startswith("screening.") for error in errors):
+        unscreened = unscreened_channels(merged)
+        errors.extend(
+            f"screening.unscreened_channels: {channel_id} is not a channel, forum or category in this server"
+            for channel_id in sorted(unscreened - set(channel_ids))
+        )
+    if errors:
+        raise PolicyError("; ".join(errors), errors)
+    return _to_store(policy, unscreened, bundle.policy)
+
+
+def _check_allowed_domains(merged: dict[str, Any], errors: list[str]) -> None:
+    """Allowed domains must each be one site's registrable domain (the commands' own rule)."""
+    links = merged.get("links")
+    if not isinstance(links, Mapping):
+        return  # parse_policy reports the wrong type
+    allowed = links.get("allowed_domains")
+    if not isinstance(allowed, list):
+        return  # parse_policy reports the wrong type
+    kept = []
+    for item in allowed:
+        if not isinstance(item, str):
+            kept.append(item)
+            continue
+        try:
+            domain_argument(item)
+        except DomainArgumentError as exc:
+            errors.append(f"links.allowed_domains: {exc}")
+        else:
+            kept.append(item)
+    # Reported once: parse_policy sees only the entries not already refused here.
+    merged["links"] = {**links, "allowed_domains": kept}
+
+
+def _to_store(policy: Policy, unscreened: frozenset[int], shipped: Policy) -> PolicyImport:
+    """What differs from the shipped policy goes in the overrides; allowed domains mostly in the guild's list."""
+    wanted = policy_document(policy, ())
+    default = policy_document(shipped, ())
+    overrides: dict[str, Any] = {}
+    for section in ("new_members", "emails"):
+        changed = {k: v for k, v in wanted[section].items() if v != default[section][k]}
+        if changed:
+            overrides[section] = changed
+    links: dict[str, Any] = {}
+    if wanted["links"]["internal_domains"] != default["links"]["internal_domains"]:
+        links["internal_domains"] = wanted["links"]["internal_domains"]
+    actions = {k: v for k, v in wanted["links"]["actions"].items() if v != default["links"]["actions"][k]}
+    if actions:
+        links["actions"] = actions
+    # The shipped allowed domains stay in the policy document (overridden only when some are
+    # dropped); the rest go in the guild's own list, which /links allow and disallow edit.
+    if not shipped.allowed_domains <= policy.allowed_domains:
+        links["allowed_domains"] = sorted(shipped.allowed_domains & policy.allowed_domains)
+    if links:
+        overrides["links"] = links
+    return PolicyImport(overrides, policy.allowed_domains - shipped.allowed_domains, unscreened, policy)

@@ -1,0 +1,106 @@
+"""What the admin and moderator commands say (pure: plain values in, text out)."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable
+
+from bot.gate.words import reason_lines
+from bot.models import HeldItem, LinkPreapproval, MemberRecord, StoredLink
+from bot.rules import Action, LinkClass, Policy, Verdict
+
+ACTION_WORDS = {
+    Action.ALLOW: "allowed: published at once",
+    Action.HOLD: "held: it waits for a moderator",
+    Action.BLOCK: "blocked: removed (moderators see it and may restore it)",
+}
+CLASS_WORDS = {
+    LinkClass.INTERNAL: "the forum's own sites",
+    LinkClass.ALLOWED: "domains allowed here",
+    LinkClass.MEDICAL: "medical web sites",
+    LinkClass.SHORTENER: "shortened links",
+    LinkClass.INVITE: "invites to other Discord servers",
+    LinkClass.EXTERNAL: "every other outside site",
+}
+
+
+def channel_list(channel_ids: Collection[int]) -> str:
+    """Channels as mentions, or "none"."""
+    return ", ".join(f"<#{channel_id}>" for channel_id in sorted(channel_ids)) or "none"
+
+
+def policy_text(policy: Policy, unscreened: Collection[int], guild_allowed: int) -> str:
+    """The policy as /policy show reads it."""
+    if not policy.new_member_hold:
+        members = "hold off: new members' posts are not held for being new"
+    elif not policy.new_member_posts:
+        members = "hold on, but 0 approved posts are required, so no post is held for being new"
+    else:
+        members = (
+            f"hold on: a member's posts wait for a moderator until they have {policy.new_member_posts} approved post(s)"
+        )
+    lines = ["**Policy for this server**", f"New members: {members}", "Links:"]
+    for link_class in LinkClass:
+        lines.append(f"• {link_class.value} ({CLASS_WORDS[link_class]}): {policy.link_actions[link_class].value}")
+    lines.append(f"Email addresses: {policy.email_action.value}")
+    lines.append(f"Internal domains: {', '.join(sorted(policy.internal_domains))}")
+    lines.append(
+        f"Allowed domains: {len(policy.allowed_domains)} ({guild_allowed} added in this server; /links list shows them)"
+    )
+    lines.append(f"Not screened: {channel_list(unscreened)} (every other channel is screened)")
+    return "\n".join(lines)
+
+
+def verdict_text(verdict: Verdict, who: str, *, exempt: bool) -> str:
+    """What /policy test says: the action, its reasons and each link's class."""
+    lines = [f"As {who} would get it, this message would be **{ACTION_WORDS[verdict.action]}**."]
+    if exempt:
+        lines.append("Moderators are exempt from every rule.")
+    stored = [StoredLink.from_link(link) for link in verdict.links]
+    reasons = reason_lines(verdict.reasons, stored)
+    if reasons:
+        lines.append("Reasons:")
+        lines.extend(f"• {reason}" for reason in reasons)
+    if verdict.links:
+        lines.append("Links found:")
+        lines.extend(f"• {link.domain}: {link.link_class.value}" for link in verdict.links)
+    if verdict.emails:
+        lines.append("Email addresses found: " + ", ".join(verdict.emails))
+    lines.append("(A test: nothing was posted or stored.)")
+    return "\n".join(lines)
+
+
+def grant_text(grant: LinkPreapproval) -> str:
+    """One pre-approval in words."""
+    what = grant.domain or "any non-medical site"
+    uses = "standing" if grant.uses_left is None else f"{grant.uses_left} message(s) left"
+    return f"{what} ({uses})"
+
+
+def member_text(
+    mention: str, record: MemberRecord, items: Iterable[HeldItem], *, is_moderator: bool, grants_all: bool
+) -> str:
+    """What /member info says."""
+    lines = [
+        f"**{mention}**" + (" (moderator: never screened)" if is_moderator else ""),
+        f"Approved posts: {record.approved_posts} · held: {record.held_posts} · rejected: {record.rejected_posts}",
+        f"Trusted: {'yes (skips the new-member review)' if record.trusted else 'no'}",
+    ]
+    grants = [grant_text(grant) for grant in record.preapprovals]
+    if grants_all:
+        grants.insert(0, "any non-medical site (standing, from an earlier approval)")
+    lines.append("Link pre-approvals: " + ("; ".join(grants) if grants else "none"))
+    recent = list(items)
+    if recent:
+        lines.append("Latest held messages:")
+        for item in reversed(recent):
+            reasons = ", ".join(reason_lines(item.reasons, item.links)) or "no reason recorded"
+            if item.decision is not None:
+                who = item.decided_by_name or "a moderator"
+                when = f" <t:{int(item.decided_at.timestamp())}:d>" if item.decided_at else ""
+                state = f"{item.state.value} by {who}{when}"
+            else:
+                state = item.state.value
+            lines.append(f"• #{item.id} {state} ({reasons})")
+    else:
+        lines.append("Latest held messages: none")
+    return "\n".join(lines)

@@ -1,0 +1,58 @@
+"""`/member info | trust | untrust`: what the community knows of a member, and trusting them."""
+
+from __future__ import annotations
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.admin.replies import answer, guild_of, person
+from bot.admin.service import AdminService
+from bot.checks import MODERATOR_PERMISSIONS, moderator_only
+from bot.client import ForumBridge
+
+
+class MemberCommands(commands.Cog):
+    """A member's record and trust (moderator work)."""
+
+    member = app_commands.Group(
+        name="member",
+        description="A member's record, and trusting them",
+        guild_only=True,
+        default_permissions=MODERATOR_PERMISSIONS,
+    )
+
+    def __init__(self, bot: ForumBridge) -> None:
+        self.bot = bot
+        self.service = AdminService(bot.community, bot.engine)
+
+    @member.command(name="info", description="Approved posts, holds, decisions, trust and pre-approved links")
+    @app_commands.describe(member="the member")
+    @moderator_only()
+    async def info(self, interaction: discord.Interaction[ForumBridge], member: discord.Member) -> None:
+        """Reply with the member's record."""
+        who = await person(interaction, member)
+        await answer(interaction, self.service.member_info(guild_of(interaction).id, who), filename="member.txt")
+
+    @member.command(name="trust", description="Trust a member: their posts skip the new-member review")
+    @app_commands.describe(member="the member to trust")
+    @moderator_only()
+    async def trust(self, interaction: discord.Interaction[ForumBridge], member: discord.Member) -> None:
+        """Mark the member trusted."""
+        who = await person(interaction, member)
+        work = self.service.set_trusted(guild_of(interaction).id, who, True, actor_id=interaction.user.id)
+        await answer(interaction, work, filename="member.txt")
+
+    @member.command(name="untrust", description="Stop trusting a member")
+    @app_commands.describe(member="the member")
+    @moderator_only()
+    async def untrust(self, interaction: discord.Interaction[ForumBridge], member: discord.Member) -> None:
+        """Mark the member not trusted."""
+        who = await person(interaction, member)
+        work = self.service.set_trusted(guild_of(interaction).id, who, False, actor_id=interaction.user.id)
+        await answer(interaction, work, filename="member.txt")
+
+
+async def setup(bot: ForumBridge) -> None:
+    """Load the cog."""
+    await bot.add_cog(MemberCommands(bot))

@@ -1,0 +1,98 @@
+"""/member info | trust | untrust, end to end in SimCord, and their effect on screening."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.checks import NotModerator
+from tests.admin.conftest import Server, open_command_to
+
+NOT_MODERATOR = "Only moderators (the moderator role or Manage Messages) can use this command."
+
+
+async def member(server: Server, actor_name: str, command: str, target: object) -> str:
+    """Run a /member command about someone; its private reply."""
+    result = await getattr(server, actor_name).slash(server.general, f"member {command}", member=target)
+    assert result.ephemeral
+    return str(result.response.content)
+
+
+@pytest.mark.parametrize("command", ["info", "trust", "untrust"])
+async def test_a_member_is_refused_every_member_command(server: Server, command: str) -> None:
+    await open_command_to(server, f"member {command}", server.alice)
+    assert await member(server, "alice", command, server.newbie) == NOT_MODERATOR
+    assert [type(error) for error in server.env.errors] == [NotModerator]
+    assert not (await server.store.member(server.guild.id, server.newbie.id)).trusted
+
+
+async def test_members_are_not_shown_the_group(server: Server) -> None:
+    assert not [name for name in server.alice.available_commands(server.general) if name.startswith("member")]
+
+
+async def test_info_shows_counts_decisions_trust_and_preapprovals(server: Server) -> None:
+    reply = await member(server, "mod", "info", server.newbie)
+    assert reply.splitlines() == [
+        f"**<@{server.newbie.id}>**",
+        "Approved posts: 0 · held: 0 · rejected: 0",
+        "Trusted: no",
+        "Link pre-approvals: none",
+        "Latest held messages: none",
+    ]
+    assert not await server.posted(server.newbie, "Hello all, first post")
+    [card] = server.cards()
+    await server.mod.click(card, label="Approve")
+    assert not await server.posted(server.newbie, "my blog: backblog.net")
+    await server.mod.slash(server.general, "links preapprove", member=server.newbie, domain="backblog.net", uses=3)
+    reply = await member(server, "janitor", "info", server.newbie)
+    lines = reply.splitlines()
+    assert lines[1] == "Approved posts: 1 · held: 2 · rejected: 0"
+    assert lines[3] == "Link pre-approvals: backblog.net (3 message(s) left)"
+    assert lines[4] == "Latest held messages:"
+    assert lines[5] == "• #2 pending (Link to backblog.net)"
+    assert lines[6].startswith("• #1 approved by Maria (mod) <t:")
+    assert lines[6].endswith(":d> (First post from a new member)")
+
+
+async def test_info_about_a_moderator_says_they_are_never_screened(server: Server) -> None:
+    assert "(moderator: never screened)" in (await member(server, "mod", "info", server.janitor)).splitlines()[0]
+
+
+@pytest.mark.parametrize("actor_name", ["mod", "janitor", "admin"])
+async def test_trust_skips_the_new_member_review_and_untrust_restores_it(server: Server, actor_name: str) -> None:
+    reply = await member(server, actor_name, "trust", server.newbie)
+    assert reply == (
+        f"<@{server.newbie.id}> is now trusted: their posts skip the new-member review (links are still screened)."
+    )
+    assert await server.posted(server.newbie, "Hello all, first post")
+    assert not await server.posted(server.newbie, "my blog: backblog.net")  # links are still screened
+    assert "Trusted: yes" in await member(server, actor_name, "info", server.newbie)
+    assert await member(server, actor_name, "trust", server.newbie) == (
+        f"<@{server.newbie.id}> is already trusted: nothing changed."
+    )
+    reply = await member(server, actor_name, "untrust", server.newbie)
+    assert reply.startswith(f"<@{server.newbie.id}> is no longer trusted")
+    assert not await server.posted(server.newbie, "Hello again")
+    assert await member(server, actor_name, "untrust", server.newbie) == (
+        f"<@{server.newbie.id}> is not trusted: nothing changed."
+    )
+    actions = [row["action"] for row in await server.store.audit_entries(server.guild.id)]
+    assert actions.count("trust") == 1
+    assert actions.count("untrust") == 1
+
+
+@pytest.mark.parametrize(
+    ("command", "options"),
+    [
+        ("member trust", {}),
+        ("member untrust", {}),
+        ("links preapprove", {}),
+        ("policy test", {"text": "hello"}),
+    ],
+)
+async def test_a_bot_is_refused_as_the_member(server: Server, command: str, options: dict[str, object]) -> None:
+    other_bot = server.guild.add_member(server.env.create_user("helperbot", bot=True))
+    await server.env.settle()
+    result = await server.mod.slash(server.general, command, member=other_bot, **options)
+    assert result.ephemeral
+    assert result.response.content == f"<@{other_bot.id}> is a bot: bots' messages are never screened."
+    assert await server.store.members(server.guild.id) == [await server.store.member(server.guild.id, server.alice.id)]

@@ -1,0 +1,117 @@
+"""The policy file: export is canonical, an import is validated whole, and export-import-export is exact."""
+
+from __future__ import annotations
+
+import shutil
+from datetime import UTC, datetime
+from pathlib import Path
+from types import MappingProxyType
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from bot.admin.policy_file import export_text, read_import
+from bot.models import LinkPreapproval, MemberRecord
+from bot.policy import DATA_DIR, PolicyBundle, PolicyError, load_policy_file
+from bot.preapprovals import covered_domains, covers_any_domain, grants_to_spend
+from bot.rules import Action, AuthorFacts, Engine, LinkClass, MessageFacts, Policy
+
+CHANNELS = (111, 222, 333)
+DOMAINS = ("backblog.net", "stretchclub.org", "example.co.uk", "me.github.io", "xn--bcher-kva.de")
+
+policies = st.builds(
+    Policy,
+    new_member_hold=st.booleans(),
+    new_member_posts=st.integers(0, 1000),
+    link_actions=st.fixed_dictionaries({link_class: st.sampled_from(Action) for link_class in LinkClass}).map(
+        MappingProxyType
+    ),
+    email_action=st.sampled_from(Action),
+    internal_domains=st.frozensets(st.sampled_from(DOMAINS), min_size=1),
+    allowed_domains=st.frozensets(st.sampled_from(DOMAINS)),
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(policy=policies, unscreened=st.frozensets(st.sampled_from(CHANNELS)))
+def test_export_then_import_gives_the_same_policy_and_the_same_file(
+    shipped: PolicyBundle, policy: Policy, unscreened: frozenset[int]
+) -> None:
+    text = export_text(policy, unscreened, "Spine & Arthritis Community")
+    imported = read_import(text.encode(), shipped, CHANNELS)
+    assert imported.policy == policy
+    assert imported.unscreened_channel_ids == unscreened
+    assert export_text(imported.policy, imported.unscreened_channel_ids, "Spine & Arthritis Community") == text
+
+
+def test_the_shipped_policy_imports_to_no_overrides(shipped: PolicyBundle) -> None:
+    imported = read_import(export_text(shipped.policy, (), "x").encode(), shipped, ())
+    assert imported.overrides == {}
+    assert imported.allowed_domains == frozenset()
+
+
+def test_only_what_differs_from_the_shipped_policy_is_stored(shipped: PolicyBundle) -> None:
+    data = b'[new_members]\napproved_posts_required = 2\n[links]\nallowed_domains = ["backblog.net"]\n'
+    imported = read_import(data, shipped, ())
+    assert imported.overrides == {"new_members": {"approved_posts_required": 2}}
+    assert imported.allowed_domains == {"backblog.net"}
+
+
+def test_errors_are_listed_one_by_one(shipped: PolicyBundle) -> None:
+    with pytest.raises(PolicyError) as raised:
+        read_import(b'[emails]\naction = 3\n[links.actions]\nmedical = "nope"\n', shipped, ())
+    assert raised.value.errors == (
+        "links.actions.medical must be one of allow, hold, block, not 'nope'",
+        "emails.action must be one of allow, hold, block, not 3",
+    )
+
+
+# --- which counted grant a message spends --------------------------------------------------------
+
+
+def _grant(grant_id: int, domain: str | None, uses: int | None) -> LinkPreapproval:
+    return LinkPreapproval(grant_id, 1, 2, domain, uses, None, datetime(2026, 1, 1, tzinfo=UTC))
+
+
+@pytest.mark.parametrize(
+    ("grants", "text", "spent"),
+    [
+        ((_grant(1, "backblog.net", 2),), "backblog.net", (1,)),
+        ((_grant(1, "backblog.net", None),), "backblog.net", ()),  # standing: nothing to spend
+        ((_grant(1, None, 1), _grant(2, "backblog.net", 1)), "backblog.net", (2,)),  # the narrowest first
+        ((_grant(1, None, 1), _grant(2, "backblog.net", None)), "backblog.net example.org", (1,)),
+        ((_grant(1, None, 3),), "backblog.net and example.org", (1,)),  # one use per message
+        ((_grant(1, "backblog.net", 1), _grant(2, "example.org", 1)), "backblog.net example.org", (1, 2)),
+        ((_grant(1, "backblog.net", 0), _grant(2, None, 1)), "backblog.net", (2,)),  # a spent grant is skipped
+        ((_grant(1, None, 1),), "spine-health.com", ()),  # nothing outside
+    ],
+)
+def test_grants_to_spend(
+    engine: Engine, grants: tuple[LinkPreapproval, ...], text: str, spent: tuple[int, ...]
+) -> None:
+    record = MemberRecord(1, 2, approved_posts=5, preapprovals=grants)
+    author = AuthorFacts(
+        2, approved_posts=5, links_preapproved=covers_any_domain(record), preapproved_domains=covered_domains(record)
+    )
+    verdict = engine.evaluate(author, MessageFacts(text), Policy())
+    assert verdict.action is Action.ALLOW
+    assert grants_to_spend(record, verdict, Policy()) == spent
+
+
+def test_nothing_is_spent_when_outside_links_are_allowed_anyway(engine: Engine) -> None:
+    record = MemberRecord(1, 2, approved_posts=5, preapprovals=(_grant(1, None, 1),))
+    policy = Policy(link_actions={**Policy().link_actions, LinkClass.EXTERNAL: Action.ALLOW})
+    verdict = engine.evaluate(AuthorFacts(2, approved_posts=5, links_preapproved=True), MessageFacts("x.org"), policy)
+    assert grants_to_spend(record, verdict, policy) == ()
+
+
+def test_an_export_next_to_the_lists_loads_as_a_policy_file_for_backtests(
+    shipped: PolicyBundle, tmp_path: Path
+) -> None:
+    for name in ("medical_domains.txt", "shorteners.txt"):
+        shutil.copy(DATA_DIR / name, tmp_path / name)
+    policy = Policy(new_member_posts=3, allowed_domains=frozenset({"backblog.net"}))
+    path = tmp_path / "exported.toml"
+    path.write_text(export_text(policy, (111,), "Spine & Arthritis Community"), encoding="utf-8")
+    assert load_policy_file(path).policy == policy
