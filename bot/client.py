@@ -23,6 +23,8 @@ log = logging.getLogger(__name__)
 
 # Loaded in this order by setup_hook; a failure stops start-up instead of running half a bot.
 EXTENSIONS: tuple[str, ...] = ("cogs.screening", "cogs.moderation", "cogs.setup", "cogs.mirror")
+# Queue, reminders and welcome (issue #5, part B).
+EXTENSIONS += ("cogs.queue", "cogs.welcome")
 
 
 def default_intents() -> discord.Intents:
