@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import datetime, timedelta
 from typing import Any
 
 import discord
@@ -13,12 +14,12 @@ from bot.checks import MODERATOR_PERMISSIONS, admin_only, moderator_only
 from bot.client import ForumBridge
 from bot.queue import words
 from bot.queue.buttons import DYNAMIC_ITEMS
-from bot.queue.service import QueueService
+from bot.queue.service import SHORTEST_SLEEP_S, QueueService
 
 log = logging.getLogger(__name__)
 
-# How often the reminder task looks for items due a reminder: reminders are at most this late.
-REMINDER_CHECK_MINUTES = 10
+# The reminder task wakes this often, but reads the database only when an item may be due.
+REMINDER_TICK_MINUTES = 5
 MAX_STATS_DAYS = 365
 MAX_REMINDER_HOURS = 720
 
@@ -41,7 +42,9 @@ class Queue(commands.Cog):
     def __init__(self, bot: ForumBridge) -> None:
         self.bot = bot
         self.service = QueueService(bot)
-        self._reminders: tasks.Loop[Any] = tasks.loop(minutes=REMINDER_CHECK_MINUTES)(self._remind)
+        # When the reminder task next needs the database; None: at the next tick.
+        self._next_round: datetime | None = None
+        self._reminders: tasks.Loop[Any] = tasks.loop(minutes=REMINDER_TICK_MINUTES)(self._tick)
         self._reminders.before_loop(self.bot.wait_until_ready)
 
     async def cog_load(self) -> None:
@@ -54,12 +57,19 @@ class Queue(commands.Cog):
         self._reminders.cancel()
         self.bot.remove_dynamic_items(*DYNAMIC_ITEMS)
 
-    async def _remind(self) -> None:
+    async def _tick(self) -> None:
+        # Most ticks cost nothing: the last round said when the next item falls due (at most an
+        # hour ahead, so items held since are never missed).
+        now = self.service.now()
+        if self._next_round is not None and now < self._next_round:
+            return
         try:
-            await self.service.remind_all()
+            delay = await self.service.remind_round()
         except Exception:
             # An error escaping a tasks.loop ends the loop for good; the next round may succeed.
-            log.exception("queue reminders failed; trying again next round")
+            log.exception("queue reminders failed; trying again in %d seconds", SHORTEST_SLEEP_S)
+            delay = SHORTEST_SLEEP_S
+        self._next_round = now + timedelta(seconds=delay)
 
     async def _private_unless_moderator_channel(self, interaction: discord.Interaction[ForumBridge]) -> bool:
         # In the moderator channel the team sees the reply together; anywhere else only the asker does.
@@ -108,6 +118,8 @@ class Queue(commands.Cog):
             )
             return
         await self.service.set_reminder_period(guild_id, hours * 3600, actor_id=interaction.user.id)
+        # The next round was worked out from the old period.
+        self._next_round = None
         if hours == 0:
             text = "Queue reminders are now off."
         else:

@@ -23,3 +23,17 @@ def due_for_reminder(entries: Iterable[QueueEntry], period_s: int, now: datetime
         if at is not None and at <= now:
             due.append(entry)
     return due
+
+
+def seconds_until_next_round(
+    entries: Iterable[tuple[QueueEntry, int]], now: datetime, *, shortest: float, longest: float
+) -> float:
+    """How long the reminder task may sleep: until the next item falls due, within [shortest, longest].
+
+    `longest` bounds the sleep so an item held meanwhile (due a full period after its hold, and a
+    period is never shorter than `longest`) is still reminded on time; `shortest` keeps a failing
+    reminder from being retried in a tight loop.
+    """
+    times = [at for entry, period in entries if (at := next_reminder_at(entry, period)) is not None]
+    wait = min(((at - now).total_seconds() for at in times), default=longest)
+    return min(max(wait, shortest), longest)

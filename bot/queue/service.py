@@ -19,7 +19,7 @@ import discord
 from bot.models import QueueEntry
 from bot.queue import chart, words
 from bot.queue.buttons import page_view
-from bot.queue.due import due_for_reminder
+from bot.queue.due import due_for_reminder, seconds_until_next_round
 from bot.queue.stats import queue_stats
 
 if TYPE_CHECKING:
@@ -28,6 +28,10 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 CHART_FILENAME = "queue-stats.png"
+# The reminder task waits until the next item falls due, but never longer than the shortest period
+# an admin can set (so items held meanwhile are on time) nor shorter than a retry's pause.
+LONGEST_SLEEP_S = 3600.0
+SHORTEST_SLEEP_S = 300.0
 EMBED_COLOUR = discord.Colour.gold()
 
 
@@ -76,6 +80,12 @@ class QueueService:
         """Set the reminder period, and note who did it in the audit log."""
         await self.bot.store.set_reminder_after(guild_id, seconds)
         await self.bot.store.audit(guild_id, "queue_reminders", actor_id=actor_id, detail=f"{seconds}s")
+
+    async def remind_round(self) -> float:
+        """Post the reminders due now; return how many seconds the task may sleep before the next round."""
+        await self.remind_all()
+        candidates = await self.bot.store.reminder_candidates()
+        return seconds_until_next_round(candidates, self.now(), shortest=SHORTEST_SLEEP_S, longest=LONGEST_SLEEP_S)
 
     async def remind_all(self) -> int:
         """Post one reminder per guild listing every item due one; return how many reminders were posted."""
