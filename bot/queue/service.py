@@ -109,16 +109,21 @@ class QueueService:
     async def _remind(self, guild_id: int, due: list[QueueEntry], period: int, now: datetime) -> bool:
         guild = self.bot.get_guild(guild_id)
         if guild is None:
-            return False  # not (or no longer) in that guild: nobody to remind
+            # Not (or no longer) in that guild: nobody to remind. Counted as reminded, so the task
+            # does not come back for these items every few minutes.
+            await self.bot.store.mark_reminded([entry.id for entry in due], now)
+            return False
         settings = await self.bot.community.settings(guild_id)
         channel = guild.get_channel(settings.moderator_channel_id) if settings.moderator_channel_id else None
         if not isinstance(channel, discord.TextChannel):
+            # Said once per period, not every round: only an admin's /setup can fix it.
             log.warning(
                 "guild=%s: %d items are due a reminder but the moderator channel %s is not a text channel I can see",
                 guild_id,
                 len(due),
                 settings.moderator_channel_id,
             )
+            await self.bot.store.mark_reminded([entry.id for entry in due], now)
             return False
         role_id = settings.moderator_role_id
         mentions = (

@@ -108,3 +108,20 @@ async def test_no_moderator_role_means_a_reminder_that_pings_no_one(server: Serv
     [reminder] = reminders(server)
     assert reminder.content.startswith("⏰ 1 held message has waited")
     assert server.pinged_roles(reminder) == []
+
+
+async def test_a_missing_moderator_channel_is_logged_once_per_period(
+    server: Server, caplog: pytest.LogCaptureFixture
+) -> None:
+    await server.newbie.send(server.general, "first post")
+    server.env.backend.delete_channel(server.modqueue.id)
+    await server.env.settle()
+    warning = f"items are due a reminder but the moderator channel {server.modqueue.id} is not a text channel"
+    with caplog.at_level(logging.WARNING, logger="bot.queue.service"):
+        await server.env.advance_time(12 * HOUR + CHECK)
+        assert caplog.text.count(warning) == 1
+        await server.env.advance_time(6 * HOUR)
+        assert caplog.text.count(warning) == 1  # not again every round
+        await server.env.advance_time(6 * HOUR)
+        assert caplog.text.count(warning) == 2  # once a period
+    assert server.env.errors == []

@@ -72,6 +72,18 @@ async def test_the_welcome_can_be_posted_in_a_channel_instead(server: Server) ->
     assert dms(nina) == []
 
 
+async def test_a_welcome_text_never_pings_everyone_or_a_role(server: Server) -> None:
+    lobby = server.guild.create_text_channel("welcome")
+    await server.env.settle()
+    text = f"Hi {{member}} @everyone @here <@&{server.moderators.id}> <@{server.mod.id}>"
+    await server.admin.slash(server.general, "welcome set", channel=lobby, text=text)
+    nina = await join(server, "nina")
+    [welcome] = lobby.history()
+    assert server.pinged_users(welcome) == [nina.id]
+    assert server.pinged_roles(welcome) == []
+    assert not server.env.backend.get_message(lobby.id, welcome.id).mention_everyone
+
+
 async def test_a_closed_dm_is_logged_and_nothing_breaks(server: Server, caplog: pytest.LogCaptureFixture) -> None:
     server.env.inject_error(
         "POST", "/channels/*/messages", status=403, code=50007, message="Cannot send messages to this user"
