@@ -27,10 +27,11 @@ EXTENSIONS: tuple[str, ...] = (
     "cogs.moderation",
     "cogs.setup",
     "cogs.mirror",
-    # Admin and moderator commands (issue 5, part A).
     "cogs.policy",
     "cogs.links",
     "cogs.members",
+    "cogs.queue",
+    "cogs.welcome",
 )
 
 

@@ -195,3 +195,54 @@ class DecisionOutcome:
 
     won: bool
     item: HeldItem
+
+
+# --- queue, reminders and welcome (issue #5, part B) ------------------------------------
+
+# A guild that never set a reminder period is reminded after 12 hours (the migration's default too).
+DEFAULT_REMINDER_AFTER_S = 12 * 60 * 60
+
+
+@dataclass(frozen=True, slots=True)
+class QueueEntry:
+    """A pending held item as the queue list and the reminders show it."""
+
+    id: int
+    guild_id: int
+    author_id: int
+    author_name: str
+    reasons: tuple[Reason, ...]
+    created_at: datetime
+    reminded_at: datetime | None = None
+    card_channel_id: int | None = None
+    card_message_id: int | None = None
+
+    @property
+    def card_url(self) -> str | None:
+        """The jump link to the item's moderator card, if one was posted."""
+        if self.card_channel_id is None or self.card_message_id is None:
+            return None
+        return f"https://discord.com/channels/{self.guild_id}/{self.card_channel_id}/{self.card_message_id}"
+
+
+@dataclass(frozen=True, slots=True)
+class DecisionFacts:
+    """What the queue statistics read of one held item: plain values only."""
+
+    reasons: tuple[str, ...]
+    links: tuple[tuple[str, str], ...]  # (domain, link class) for each link, as stored
+    state: str
+    created_at: datetime
+    decided_at: datetime | None = None
+    moderator_id: int | None = None
+    moderator_name: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class WelcomeSettings:
+    """How a guild greets new members: text None means the shipped data/welcome.md, channel None means by DM."""
+
+    guild_id: int
+    text: str | None = None
+    channel_id: int | None = None
+    enabled: bool = True

@@ -452,7 +452,13 @@ class Gate:
     ) -> DecisionOutcome:
         """Record a decision exactly once and carry out its effects."""
         outcome = await self.store.decide(
-            item_id, decision, moderator_id=moderator.id, moderator_name=moderator.display_name, reason=reason
+            item_id,
+            decision,
+            moderator_id=moderator.id,
+            moderator_name=moderator.display_name,
+            reason=reason,
+            # Discord's clock, the one held messages' times come from: time to decision is one clock's difference.
+            now=discord.utils.utcnow(),
         )
         item = outcome.item
         if not outcome.won:

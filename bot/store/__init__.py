@@ -25,9 +25,11 @@ from bot.mirror.model import ChannelKind, ForumCategory, MirrorRecord, MirrorSta
 from bot.mirror.source import tree_from_json, tree_to_json
 from bot.models import (
     DECISION_STATE,
+    DEFAULT_REMINDER_AFTER_S,
     OPEN_STATES,
     AttachmentData,
     Decision,
+    DecisionFacts,
     DecisionOutcome,
     GuildSettings,
     HeldItem,
@@ -35,7 +37,9 @@ from bot.models import (
     LinkPreapproval,
     MemberRecord,
     NewHeldItem,
+    QueueEntry,
     StoredLink,
+    WelcomeSettings,
 )
 from bot.rules import Action, LinkClass, Reason
 
@@ -726,6 +730,91 @@ class Store:
             (guild_id, user_id, limit),
         )
 
+    # --- queue, reminders and welcome (issue #5, part B) -----------------------------------
+
+    async def queue_entries(self, guild_id: int) -> list[QueueEntry]:
+        """A guild's pending items, oldest first."""
+        rows = await self._all(
+            "SELECT id, guild_id, author_id, author_name, reasons, created_at, reminded_at, card_channel_id,"
+            " card_message_id FROM held_items WHERE guild_id = ? AND state = 'pending' ORDER BY created_at, id",
+            (guild_id,),
+        )
+        return [_queue_entry(row) for row in rows]
+
+    async def reminder_candidates(self) -> list[tuple[QueueEntry, int]]:
+        """Every pending item of every guild, oldest first, with its guild's reminder period in seconds."""
+        rows = await self._all(
+            "SELECT h.id, h.guild_id, h.author_id, h.author_name, h.reasons, h.created_at, h.reminded_at,"
+            " h.card_channel_id, h.card_message_id, COALESCE(g.reminder_after_s, ?) AS period"
+            " FROM held_items h LEFT JOIN guild_settings g ON g.guild_id = h.guild_id"
+            " WHERE h.state = 'pending' ORDER BY h.guild_id, h.created_at, h.id",
+            (DEFAULT_REMINDER_AFTER_S,),
+        )
+        return [(_queue_entry(row), int(row["period"])) for row in rows]
+
+    async def mark_reminded(self, item_ids: Iterable[int], at: datetime) -> None:
+        """Record that the moderators were reminded of these items at this moment."""
+        async with self._transaction() as db:
+            await db.executemany(
+                "UPDATE held_items SET reminded_at = ? WHERE id = ?", [(_now_text(at), item_id) for item_id in item_ids]
+            )
+
+    async def reminder_after(self, guild_id: int) -> int:
+        """Seconds an item may wait before the moderators are reminded (0: reminders are off)."""
+        row = await self._one("SELECT reminder_after_s FROM guild_settings WHERE guild_id = ?", (guild_id,))
+        return int(row["reminder_after_s"]) if row else DEFAULT_REMINDER_AFTER_S
+
+    async def set_reminder_after(self, guild_id: int, seconds: int) -> None:
+        """Set the reminder period in seconds (0 turns reminders off)."""
+        async with self._transaction() as db:
+            await db.execute(
+                "INSERT INTO guild_settings (guild_id, reminder_after_s, updated_at) VALUES (?, ?, ?)"
+                " ON CONFLICT (guild_id) DO UPDATE SET reminder_after_s = excluded.reminder_after_s,"
+                " updated_at = excluded.updated_at",
+                (guild_id, seconds, _now_text()),
+            )
+
+    async def decision_facts(self, guild_id: int, since: datetime) -> list[DecisionFacts]:
+        """What the statistics need of every item a guild held since this moment."""
+        rows = await self._all(
+            "SELECT reasons, links, state, created_at, decided_at, decided_by, decided_by_name FROM held_items"
+            " WHERE guild_id = ? AND created_at >= ? ORDER BY created_at, id",
+            (guild_id, _now_text(since)),
+        )
+        return [
+            DecisionFacts(
+                reasons=tuple(str(code) for code in json.loads(row["reasons"])),
+                links=tuple((str(link["domain"]), str(link["class"])) for link in json.loads(row["links"])),
+                state=row["state"],
+                created_at=datetime.fromisoformat(row["created_at"]),
+                decided_at=_time(row["decided_at"]),
+                moderator_id=row["decided_by"],
+                moderator_name=row["decided_by_name"],
+            )
+            for row in rows
+        ]
+
+    async def welcome_settings(self, guild_id: int) -> WelcomeSettings:
+        """How a guild greets new members (the defaults when nothing is stored)."""
+        row = await self._one(
+            "SELECT welcome_text, welcome_channel_id, welcome_enabled FROM guild_settings WHERE guild_id = ?",
+            (guild_id,),
+        )
+        if row is None:
+            return WelcomeSettings(guild_id)
+        return WelcomeSettings(guild_id, row["welcome_text"], row["welcome_channel_id"], bool(row["welcome_enabled"]))
+
+    async def set_welcome(self, settings: WelcomeSettings) -> None:
+        """Replace a guild's welcome text, channel and on/off switch."""
+        async with self._transaction() as db:
+            await db.execute(
+                "INSERT INTO guild_settings (guild_id, welcome_text, welcome_channel_id, welcome_enabled, updated_at)"
+                " VALUES (?, ?, ?, ?, ?) ON CONFLICT (guild_id) DO UPDATE SET welcome_text = excluded.welcome_text,"
+                " welcome_channel_id = excluded.welcome_channel_id, welcome_enabled = excluded.welcome_enabled,"
+                " updated_at = excluded.updated_at",
+                (settings.guild_id, settings.text, settings.channel_id, int(settings.enabled), _now_text()),
+            )
+
 
 class _SpentOut(Exception):
     """A counted grant had no use left: roll the whole spend back."""
@@ -793,4 +882,18 @@ def _held_item(row: aiosqlite.Row) -> HeldItem:
         repost_message_id=row["repost_message_id"],
         author_notified=bool(row["author_notified"]),
         attachment_names=tuple(str(name) for name in names if name is not None),
+    )
+
+
+def _queue_entry(row: aiosqlite.Row) -> QueueEntry:
+    return QueueEntry(
+        id=row["id"],
+        guild_id=row["guild_id"],
+        author_id=row["author_id"],
+        author_name=row["author_name"],
+        reasons=tuple(Reason(code) for code in json.loads(row["reasons"])),
+        created_at=datetime.fromisoformat(row["created_at"]),
+        reminded_at=_time(row["reminded_at"]),
+        card_channel_id=row["card_channel_id"],
+        card_message_id=row["card_message_id"],
     )

@@ -11,6 +11,7 @@ import simcord
 
 from bot.client import ForumBridge
 from bot.community import Community
+from bot.models import WelcomeSettings
 from bot.policy import PolicyBundle
 from bot.store import Store
 
@@ -45,6 +46,8 @@ async def world(simcord_env: Any, simcord_bot: ForumBridge) -> World:
     """A spine-and-arthritis community with a private moderator channel and a few members."""
     env = simcord_env
     guild = env.create_guild("Spine & Arthritis Community")
+    # The welcome DM on join has its own tests (tests/welcome); here DMs are the gate's alone.
+    await simcord_bot.store.set_welcome(WelcomeSettings(guild.id, enabled=False))
     moderators = guild.create_role("Moderators")
     mod = guild.add_member(env.create_user("maria_mod", global_name="Maria (mod)"), roles=[moderators])
     mod2 = guild.add_member(env.create_user("sam_mod", global_name="Sam (mod)"), roles=[moderators])

@@ -20,6 +20,6 @@ ALTER TABLE guild_settings ADD COLUMN welcome_text TEXT;
 ALTER TABLE guild_settings ADD COLUMN welcome_channel_id INTEGER;
 ALTER TABLE guild_settings ADD COLUMN welcome_enabled INTEGER NOT NULL DEFAULT 1 CHECK (welcome_enabled IN (0, 1));
 
--- Remind the moderator role of items pending longer than this; once per item per period.
-ALTER TABLE guild_settings ADD COLUMN reminder_after_s INTEGER NOT NULL DEFAULT 43200 CHECK (reminder_after_s > 0);
+-- Remind the moderator role of items pending longer than this; once per item per period; 0 turns reminders off.
+ALTER TABLE guild_settings ADD COLUMN reminder_after_s INTEGER NOT NULL DEFAULT 43200 CHECK (reminder_after_s >= 0);
 ALTER TABLE held_items ADD COLUMN reminded_at TEXT;

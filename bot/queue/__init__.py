@@ -1,0 +1,1 @@
+"""The review queue for moderators: the pending list, its statistics and reminders."""

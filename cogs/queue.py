@@ -1,0 +1,136 @@
+"""`/queue list | stats | reminders`, the queue's paging buttons, and the reminder task."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+from typing import Any
+
+import discord
+from discord import app_commands
+from discord.ext import commands, tasks
+
+from bot.checks import MODERATOR_PERMISSIONS, admin_only, moderator_only
+from bot.client import ForumBridge
+from bot.queue import words
+from bot.queue.buttons import DYNAMIC_ITEMS
+from bot.queue.service import SHORTEST_SLEEP_S, QueueService
+
+log = logging.getLogger(__name__)
+
+# The reminder task wakes this often, but reads the database only when an item may be due.
+REMINDER_TICK_MINUTES = 5
+MAX_STATS_DAYS = 365
+MAX_REMINDER_HOURS = 720
+
+
+def _guild_id(interaction: discord.Interaction[ForumBridge]) -> int:
+    assert interaction.guild_id is not None  # every subcommand is guild-only and checked
+    return interaction.guild_id
+
+
+class Queue(commands.Cog):
+    """Thin adapter over bot.queue."""
+
+    queue = app_commands.Group(
+        name="queue",
+        description="The review queue: what is waiting, how decisions go, reminders",
+        guild_only=True,
+        default_permissions=MODERATOR_PERMISSIONS,
+    )
+
+    def __init__(self, bot: ForumBridge) -> None:
+        self.bot = bot
+        self.service = QueueService(bot)
+        # When the reminder task next needs the database; None: at the next tick.
+        self._next_round: datetime | None = None
+        self._reminders: tasks.Loop[Any] = tasks.loop(minutes=REMINDER_TICK_MINUTES)(self._tick)
+        self._reminders.before_loop(self.bot.wait_until_ready)
+
+    async def cog_load(self) -> None:
+        """Register the paging buttons (lists posted before a restart keep paging) and start reminders."""
+        self.bot.add_dynamic_items(*DYNAMIC_ITEMS)
+        self._reminders.start()
+
+    async def cog_unload(self) -> None:
+        """Stop reminders and unregister the buttons."""
+        self._reminders.cancel()
+        self.bot.remove_dynamic_items(*DYNAMIC_ITEMS)
+
+    async def _tick(self) -> None:
+        # Most ticks cost nothing: the last round said when the next item falls due (at most an
+        # hour ahead, so items held since are never missed).
+        now = self.service.now()
+        if self._next_round is not None and now < self._next_round:
+            return
+        try:
+            delay = await self.service.remind_round()
+        except Exception:
+            # An error escaping a tasks.loop ends the loop for good; the next round may succeed.
+            log.exception("queue reminders failed; trying again in %d seconds", SHORTEST_SLEEP_S)
+            delay = SHORTEST_SLEEP_S
+        self._next_round = now + timedelta(seconds=delay)
+
+    async def _private_unless_moderator_channel(self, interaction: discord.Interaction[ForumBridge]) -> bool:
+        # In the moderator channel the team sees the reply together; anywhere else only the asker does.
+        return not await self.service.is_moderator_channel(_guild_id(interaction), interaction.channel_id)
+
+    @queue.command(name="list", description="Pending held messages, oldest first, with links to their cards")
+    @moderator_only()
+    async def list_command(self, interaction: discord.Interaction[ForumBridge]) -> None:
+        """Reply with the first page of the pending list."""
+        embed, view = await self.service.page(_guild_id(interaction), 0)
+        ephemeral = await self._private_unless_moderator_channel(interaction)
+        await interaction.response.send_message(embed=embed, view=view, ephemeral=ephemeral)
+
+    @queue.command(name="stats", description="Held by reason, approval rates, time to decision, busiest moderators")
+    @app_commands.describe(days=f"how many days back to count (1 to {MAX_STATS_DAYS}; default 30)")
+    @moderator_only()
+    async def stats_command(self, interaction: discord.Interaction[ForumBridge], days: int = 30) -> None:
+        """Reply with the statistics and a chart."""
+        if not 1 <= days <= MAX_STATS_DAYS:
+            await interaction.response.send_message(
+                f"`days` must be between 1 and {MAX_STATS_DAYS}; you gave {days}.", ephemeral=True
+            )
+            return
+        embed, file = await self.service.stats(_guild_id(interaction), days)
+        ephemeral = await self._private_unless_moderator_channel(interaction)
+        await interaction.response.send_message(embed=embed, file=file or discord.utils.MISSING, ephemeral=ephemeral)
+
+    @queue.command(name="reminders", description="Remind the moderator role of messages waiting longer than this")
+    @app_commands.describe(hours=f"hours a message may wait before a reminder (1 to {MAX_REMINDER_HOURS}; 0 = off)")
+    @admin_only()
+    async def reminders_command(self, interaction: discord.Interaction[ForumBridge], hours: int | None = None) -> None:
+        """Set the reminder period, or show it when no hours are given."""
+        guild_id = _guild_id(interaction)
+        if hours is None:
+            current = await self.service.reminder_period(guild_id)
+            text = (
+                "Queue reminders are off. Turn them on with `/queue reminders hours:12`."
+                if current == 0
+                else f"The moderator role is reminded of held messages waiting more than {words.hours_text(current)}."
+            )
+            await interaction.response.send_message(text, ephemeral=True)
+            return
+        if not 0 <= hours <= MAX_REMINDER_HOURS:
+            await interaction.response.send_message(
+                f"`hours` must be between 0 (off) and {MAX_REMINDER_HOURS}; you gave {hours}.", ephemeral=True
+            )
+            return
+        await self.service.set_reminder_period(guild_id, hours * 3600, actor_id=interaction.user.id)
+        # The next round was worked out from the old period.
+        self._next_round = None
+        if hours == 0:
+            text = "Queue reminders are now off."
+        else:
+            text = (
+                f"Done: the moderator role will be reminded, in the moderator channel, of held messages waiting"
+                f" more than {words.hours_text(hours * 3600)}, and again every {words.hours_text(hours * 3600)}"
+                " while they wait."
+            )
+        await interaction.response.send_message(text, ephemeral=True)
+
+
+async def setup(bot: ForumBridge) -> None:
+    """Load the cog."""
+    await bot.add_cog(Queue(bot))
