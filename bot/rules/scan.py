@@ -166,6 +166,25 @@ _DIGIT_DOT_DIGIT = re.compile(r"\.(?<=\d\.)(?=\d)").search
 # In a URL: the scheme and its colon, the slashes after it, then the authority (group 1),
 # which runs to the first "/", "?" or "#" (where the path starts).
 _AUTHORITY = re.compile(r"[^:]*:/*([^/?#]*)").match
+# The shapes nearly every token with a link has, read by one match over the whole token
+# (a fullmatch from the token's start to its end), with a named group per part:
+# - a scheme URL ("https://www.webmd.com/back-pain"), perhaps inside "<…>", "(…)" or a
+#   markdown link "[text](…)" whose text has no dot: group "url" and, inside it, its
+#   "authority" and "path". Neither holds "\\" (which browsers read as "/"), and the URL
+#   ends where _SCHEME_URL's would ("close" is what follows, without a dot);
+# - an email address and nothing else ("jane.doe@gmail.com"): "local" and "domain";
+# - a run of host characters and a path, with no ":" and no "@" ("example.org/page?x=1",
+#   also "e.g." and "a.m."): "run" and "tail".
+# Any other token (a port, two links in one token, a dot beside the link…) goes through
+# _scan_token, which handles every case; on these shapes both give the same answer (a
+# differential test checks it), and one match replaces a dozen slices, searches and calls.
+_URL_CHAR = r"[^\s<>\"'`|\\]"
+_WHOLE_TOKEN = re.compile(
+    rf"[^\s.:]*?\b(?P<url>(?i:https?|ftps?|sftp|wss?):/+(?P<authority>(?:(?![/?#]){_URL_CHAR})*+)"
+    rf"(?P<path>(?:[/?#]{_URL_CHAR}*+)?))(?P<close>[<>\"'`|][^\s.]*+)?"
+    rf"|(?P<local>[\w.+%-]{{1,64}}+)@(?P<domain>{_HOST})"
+    r"|(?P<run>[\w.-]++)(?P<tail>(?:[/?#][^\s<>\"'`|:@]*+)?)"
+).fullmatch
 _TRAILING = ".,;:!?'\"*_~"
 # What _trim may remove: the trailing punctuation and closing brackets.
 _TRIMMABLE = frozenset(_TRAILING + ")]")
@@ -302,7 +321,62 @@ def _scan_one(raw: str, links: Links, emails: Emails) -> None:
             )
         else:
             start = 1 + text.rfind(" ", 0, position)
-        _scan_token(text, start, token_end, obfuscated, links, emails)
+        whole = _WHOLE_TOKEN(text, start, token_end)
+        if whole is None or not _take_whole_token(whole, text, start, obfuscated, links, emails):
+            _scan_token(text, start, token_end, obfuscated, links, emails)
+
+
+def _take_whole_token(
+    whole: re.Match[str], text: str, start: int, obfuscated: bool, links: Links, emails: Emails
+) -> bool:
+    """Add what a token of one of _WHOLE_TOKEN's shapes holds; False when _scan_token must read it."""
+    run = whole.group("run")
+    if run is not None:
+        if _after_spelled_at(text, start):
+            return False  # perhaps "jane at example.org": _scan_token reads the words before
+        tail = whole.group("tail")
+        host_end = _host_length(run, False)
+        if host_end == len(run):
+            _add_bare(run, tail, obfuscated, links)
+        elif tail:
+            return False  # "i.e./example.org": a host may follow in the path
+        elif host_end:
+            _add_bare(run[:host_end], "", obfuscated, links)  # "e.g." is read as "e.g"
+        # An IPv4 address with a path ("1.2.3.4/x", "example.org/1.2.3.4/x").
+        token = whole.group(0)
+        if (token[:1].isdigit() or "/" in tail) and token.count(".") >= 3:
+            _add_ipv4(token, links)
+        return True
+    url = whole.group("url")
+    if url is not None:
+        if whole.start("url") == start and whole.end() == whole.end("url") and url[-1] not in _TRIMMABLE:
+            # The token is the URL: its parts are the groups.
+            host = _authority_host(whole.group("authority"))
+            found = (host, whole.group("path")) if host else None
+        else:
+            # What is left beside the URL (brackets, what _trim drops, "close") has no letter
+            # or digit before a dot, so no other host: _scan_token would find nothing more.
+            url = _trim(url)
+            found = _parse_scheme_url(url)
+        if found is not None and url not in links:
+            links[url] = found
+        return True
+    # An email address.
+    local, domain = whole.group("local").strip("."), canonical_host(whole.group("domain"))
+    if not local or not registrable_domain(domain):
+        return False
+    emails.setdefault(f"{local}@{domain}", None)
+    return True
+
+
+def _after_spelled_at(text: str, start: int) -> bool:
+    """True when the token at ``start`` follows a spelled-out " at " ("jane at gmail.com")."""
+    return (
+        start >= 5
+        and text[start - 2] in "tT"  # one index settles most tokens before the slice and lower()
+        and text[start - 4 : start - 1].lower() == " at"
+        and text[start - 1].isspace()
+    )
 
 
 def _scan_token(text: str, start: int, end: int, obfuscated: bool, links: Links, emails: Emails) -> None:
@@ -325,12 +399,7 @@ def _scan_token(text: str, start: int, end: int, obfuscated: bool, links: Links,
             if local and registrable_domain(domain):
                 emails.setdefault(f"{local}@{domain}", None)
                 rest = _blank(rest, match.start(), match.end())
-    elif (
-        start >= 5
-        and text[start - 2] in "tT"  # one index settles most tokens before the slice and lower()
-        and text[start - 4 : start - 1].lower() == " at"
-        and text[start - 1].isspace()
-    ):
+    elif _after_spelled_at(text, start):
         # "jane at gmail.com": an address when the name or the domain says so.
         words = text[: start - 4].rsplit(None, 1)
         local = words[-1] if words else ""
@@ -361,7 +430,13 @@ def _scan_token(text: str, start: int, end: int, obfuscated: bool, links: Links,
         for match in _BARE_AFTER_SEPARATOR(rest, resume):
             _add_bare(match.group(1), match.group(2), obfuscated, links)
     # An IPv4 address has three dots, with a digit on both sides of each.
-    if (rest[:1].isdigit() or "/" in rest) and rest.count(".") >= 3 and _DIGIT_DOT_DIGIT(rest) is not None:
+    if (rest[:1].isdigit() or "/" in rest) and rest.count(".") >= 3:
+        _add_ipv4(rest, links)
+
+
+def _add_ipv4(rest: str, links: Links) -> None:
+    """Every IPv4 address with a port or path in a token."""
+    if _DIGIT_DOT_DIGIT(rest) is not None:
         for match in _IPV4_WITH_PATH.finditer(rest):
             host, tail = match.group(1), _trim(match.group(2))
             if is_ip(host):
