@@ -168,22 +168,26 @@ _DIGIT_DOT_DIGIT = re.compile(r"\.(?<=\d\.)(?=\d)").search
 _AUTHORITY = re.compile(r"[^:]*:/*([^/?#]*)").match
 # The shapes nearly every token with a link has, read by one match over the whole token
 # (a fullmatch from the token's start to its end), with a named group per part:
+# - a run of host characters and a path, with no ":" and no "@" ("example.org/page?x=1",
+#   also "e.g." and "a.m."): "run" and "tail";
+# - an email address and nothing else ("jane.doe@gmail.com"): "local" and "domain";
 # - a scheme URL ("https://www.webmd.com/back-pain"), perhaps inside "<…>", "(…)" or a
 #   markdown link "[text](…)" whose text has no dot: group "url" and, inside it, its
 #   "authority" and "path". Neither holds "\\" (which browsers read as "/"), and the URL
-#   ends where _SCHEME_URL's would ("close" is what follows, without a dot);
-# - an email address and nothing else ("jane.doe@gmail.com"): "local" and "domain";
-# - a run of host characters and a path, with no ":" and no "@" ("example.org/page?x=1",
-#   also "e.g." and "a.m."): "run" and "tail".
+#   ends where _SCHEME_URL's would ("close" is what follows, without a dot).
+# No token fits two shapes (only a URL has a ":", only an address an "@" without one), and
+# each shape fails at its first misfit character (possessive repeats, no backtracking),
+# so the commonest, shortest shapes come first.
 # Any other token (a port, two links in one token, a dot beside the link…) goes through
-# _scan_token, which handles every case; on these shapes both give the same answer (a
-# differential test checks it), and one match replaces a dozen slices, searches and calls.
+# _scan_token, which handles every case; on these shapes both give the same answer
+# (tests/rules/test_scan_shortcuts.py), and one match replaces a dozen slices, searches
+# and calls.
 _URL_CHAR = r"[^\s<>\"'`|\\]"
 _WHOLE_TOKEN = re.compile(
-    rf"[^\s.:]*?\b(?P<url>(?i:https?|ftps?|sftp|wss?):/+(?P<authority>[^\s<>\"'`|\\/?#]*+)"
-    rf"(?P<path>(?:[/?#]{_URL_CHAR}*+)?))(?P<close>[<>\"'`|][^\s.]*+)?"
+    r"(?P<run>[\w.-]++)(?P<tail>(?:[/?#][^\s<>\"'`|:@]*+)?)"
     rf"|(?P<local>[\w.+%-]{{1,64}}+)@(?P<domain>{_HOST})"
-    r"|(?P<run>[\w.-]++)(?P<tail>(?:[/?#][^\s<>\"'`|:@]*+)?)"
+    rf"|[^\s.:]*?\b(?P<url>(?i:https?|ftps?|sftp|wss?):/+(?P<authority>[^\s<>\"'`|\\/?#]*+)"
+    rf"(?P<path>(?:[/?#]{_URL_CHAR}*+)?))(?P<close>[<>\"'`|][^\s.]*+)?"
 ).fullmatch
 _TRAILING = ".,;:!?'\"*_~"
 # What _trim may remove: the trailing punctuation and closing brackets.
@@ -324,8 +328,10 @@ def _scan_one(raw: str, links: Links, emails: Emails, hint_at: int = 0) -> None:
     # would flag on its own, so nothing this scan would find (that is the pre-check's
     # promise, which the engine relies on for every clean message). When the text is as
     # written, the scan starts at the hint's token instead of reading the text twice.
+    # Only after ASCII text, though: the pre-check wants two characters after a dot, and a
+    # single non-ASCII one can spell a suffix ("esr.ß" is "esr.ss", South Sudan).
     token_end = 0
-    if hint_at and text is raw and not obfuscated:
+    if hint_at and text is raw and not obfuscated and text[:hint_at].isascii():
         if line_breaks:
             token_end = 1 + max(
                 text.rfind(" ", 0, hint_at),
@@ -356,7 +362,7 @@ def _take_whole_token(
 ) -> bool:
     """Add what a token of one of _WHOLE_TOKEN's shapes holds; False when _scan_token must read it."""
     # One call for every group: cheaper than a group() call per name.
-    url, authority, path, _close, local, domain, run, tail = whole.groups()
+    run, tail, local, domain, url, authority, path, _close = whole.groups()
     if run is not None:
         if start >= 5 and text[start - 2] in "tT" and _after_spelled_at(text, start):
             return False  # perhaps "jane at example.org": _scan_token reads the words before
@@ -372,17 +378,21 @@ def _take_whole_token(
             _add_ipv4(run + tail, links)
         return True
     if url is not None:
-        if whole.start("url") == start and whole.end("url") == whole.end() and url[-1] not in _TRIMMABLE:
-            # The token is the URL: its parts are the groups.
-            host = _authority_host(authority)
-            found = (host, path) if host else None
-        else:
-            # What is left beside the URL (brackets, what _trim drops, "close") has no letter
-            # or digit before a dot, so no other host: _scan_token would find nothing more.
-            url = _trim(url)
-            found = _parse_scheme_url(url)
-        if found is not None and url not in links:
-            links[url] = found
+        # What is left beside the URL (brackets, what _trim drops, "close") has no letter or
+        # digit before a dot, so no other host: _scan_token would find nothing more.
+        if url[-1] in _TRIMMABLE:
+            trimmed = _trim(url)
+            cut = len(url) - len(trimmed)
+            url = trimmed
+            if cut > len(path):
+                found = _parse_scheme_url(url)  # the trim reached into the authority
+                if found is not None and url not in links:
+                    links[url] = found
+                return True
+            path = path[: len(path) - cut]
+        host = _authority_host(authority)
+        if host and url not in links:
+            links[url] = (host, path)
         return True
     # An email address.
     local, domain = local.strip("."), canonical_host(domain)
