@@ -244,10 +244,7 @@ def normalize(text: str) -> tuple[str, bool]:
     if not text.isascii():
         if not unicodedata.is_normalized("NFKC", text):
             text = unicodedata.normalize("NFKC", text)
-        # Every zero-width character but U+034F is a format character, which isprintable()
-        # rejects in one C loop: most non-ASCII chat (emoji, curly quotes, accents) is
-        # settled by it without the dearer search.
-        if (not text.isprintable() or "\u034f" in text) and _ZERO_WIDTH.search(text):
+        if _ZERO_WIDTH.search(text):
             text = _ZERO_WIDTH.sub("", text)
         # Of the Unicode full stops only the ideographic one survives NFKC (the full-width,
         # half-width and small ones and the one-dot leader fold to "." or to it).
@@ -262,15 +259,19 @@ def normalize(text: str) -> tuple[str, bool]:
         # "example [dot] com", "jane(at)gmail": the bracketed word and the spaces around it go.
         text = _join_at_markers(_BRACKET_TOKEN.sub(_bracket_join, text))
         obfuscated = True
-    # "hxxp", "h**p" and "[:]" mark a defanged scheme. A one-character test ("x" in text)
-    # costs a sixth of a two-character one, so each pair is only looked for when its
-    # characters are there ("x" is common in chat, "X" is not).
+    # "hxxp", "h**p" and "[:]" mark a defanged scheme, which always has a ":". A
+    # one-character test ("x" in text) costs a sixth of a two-character one, so a text with
+    # no ":" (a bare domain, an address) skips the rest, and each pair is only looked for
+    # when its characters are there ("x" is common in chat, "X" is not).
     has_x, has_capital_x = "x" in text, "X" in text
     if (
-        (has_x and "xx" in text)
-        or (has_capital_x and ("XX" in text or (has_x and ("Xx" in text or "xX" in text))))
-        or ("*" in text and "**" in text)
-        or ("]" in text and ":]" in text)
+        ":" in text
+        and (
+            (has_x and "xx" in text)
+            or (has_capital_x and ("XX" in text or (has_x and ("Xx" in text or "xX" in text))))
+            or ("*" in text and "**" in text)
+            or ("]" in text and ":]" in text)
+        )
     ) and _HXXP.search(text):
         text = _HXXP.sub(lambda m: "http" + m.group(1) + ":", text)
         obfuscated = True
