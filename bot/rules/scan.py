@@ -18,10 +18,14 @@ in its name, more labels, or an obfuscation elsewhere in the text.
 
 Speed: Python's regex engine skips quickly to a literal character but tests a character
 set, or a lookbehind, at every position; so the searches here start with a literal where
-they can. Work that depends only on a host as written is cached (bounded LRU caches keyed
-by the host string: the bare-host judgement, a URL authority's host, how much of a run of
-host characters is a host), because the same sites recur in a live server; nothing is
-cached by message text or by a whole URL.
+they can. The engine hands over where the pre-check matched, and the scan starts at that
+token rather than reading the text before it again. A token of a usual shape (a scheme
+URL, an email address, a host and its path) is read by one match with a group per part;
+only the others take the step-by-step reading of ``_scan_token``. Work that depends only
+on a host as written is cached (bounded LRU caches keyed by the host string: the bare-host
+judgement, a URL authority's host, how much of a run of host characters is a host),
+because the same sites recur in a live server; nothing is cached by message text or by a
+whole URL.
 """
 
 from __future__ import annotations
@@ -365,6 +369,7 @@ def _take_whole_token(
     # One call for every group: cheaper than a group() call per name.
     run, tail, local, domain, url, authority, path, _close = whole.groups()
     if run is not None:
+        # (The first two tests of _after_spelled_at, inline: most tokens need no call.)
         if start >= 5 and text[start - 2] in "tT" and _after_spelled_at(text, start):
             return False  # perhaps "jane at example.org": _scan_token reads the words before
         host_end = _host_length(run, False)
