@@ -16,6 +16,11 @@ links or email addresses) and measures, on that corpus:
 * ``clean_ratio`` and ``link_ratio``: the engine's cost as a share of the parse cost. The
   targets are clean ≤ 10% and link-bearing ≤ 50% (``targets_met``).
 
+Extras (on the same corpus): ``link_first_sight_us``, a link message's cost the first time it
+is seen (caches hold only the messages before it); ``link_ascii_us`` and ``link_non_ascii_us``;
+and where a link message's time goes, each stage timed on its own: ``link_precheck_us``,
+``link_scan_us`` (``link_normalize_us`` of it) and ``link_classify_us`` (the rest of evaluate).
+
 Every figure is printed as ``name: value``; ``misclassified`` counts messages where the
 engine's finding (any link or email) disagrees with the corpus label, and up to five are
 shown on stderr.
