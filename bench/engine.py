@@ -16,6 +16,11 @@ links or email addresses) and measures, on that corpus:
 * ``clean_ratio`` and ``link_ratio``: the engine's cost as a share of the parse cost. The
   targets are clean ≤ 10% and link-bearing ≤ 50% (``targets_met``).
 
+Extras (on the same corpus): ``link_first_sight_us``, a link message's cost the first time it
+is seen (caches hold only the messages before it); ``link_ascii_us`` and ``link_non_ascii_us``;
+and where a link message's time goes, each stage timed on its own: ``link_precheck_us``,
+``link_scan_us`` (``link_normalize_us`` of it) and ``link_classify_us`` (the rest of evaluate).
+
 Every figure is printed as ``name: value``; ``misclassified`` counts messages where the
 engine's finding (any link or email) disagrees with the corpus label, and up to five are
 shown on stderr.
@@ -47,7 +52,7 @@ from discord.state import ConnectionState  # noqa: E402
 from bench.corpus import CHANNEL_ID, GUILD_ID, CorpusAuthor, CorpusMessage, author_pool, generate  # noqa: E402
 from bot.policy import load_policy_file  # noqa: E402
 from bot.rules import AuthorFacts, Engine, MessageFacts, Policy, Verdict, warm  # noqa: E402
-from bot.rules.scan import may_contain_link  # noqa: E402
+from bot.rules.scan import LINK_HINT, find_links, may_contain_link, normalize  # noqa: E402
 
 if TYPE_CHECKING:
     from discord.types.guild import Guild as GuildPayload
@@ -492,6 +497,39 @@ async def run(args: argparse.Namespace) -> int:
             evaluate(author, facts, policy)
         pass_ns = clock() - start
 
+    # Extra: where a link-bearing message's cost goes. Per link message, a batch of k calls
+    # of each stage on its own: the pre-check search, the normalisation, the whole scan as
+    # the engine calls it (from the pre-check's match, normalisation included), and the
+    # whole evaluate again in this pass; the rest (classifying each link, the verdict) is
+    # evaluate minus pre-check minus scan, per message.
+    link_cases = [(author, facts) for (author, facts), m in zip(cases, corpus, strict=True) if m.has_link]
+    stage_ns: dict[str, list[float]] = {"precheck": [], "normalize": [], "scan": [], "rest": []}
+    hint_search = LINK_HINT.search
+    with gc_paused():
+        for author, facts in link_cases:
+            text = facts.text
+            hint = hint_search(text)
+            hint_at = hint.start() if hint is not None else 0
+            start = clock()
+            for _ in reps:
+                hint_search(text)
+            precheck = (clock() - start) / k
+            start = clock()
+            for _ in reps:
+                normalize(text)
+            stage_ns["normalize"].append((clock() - start) / k)
+            start = clock()
+            for _ in reps:
+                find_links(text, (), text_precheck=hint is not None, text_hint_at=hint_at)
+            scan_ns = (clock() - start) / k
+            start = clock()
+            for _ in reps:
+                evaluate(author, facts, policy)
+            whole_ns = (clock() - start) / k
+            stage_ns["precheck"].append(precheck)
+            stage_ns["scan"].append(scan_ns)
+            stage_ns["rest"].append(whole_ns - precheck - scan_ns)
+
     # Extra: the loop and timer overhead inside each batch, per call.
     with gc_paused():
         empty = []
@@ -532,6 +570,15 @@ async def run(args: argparse.Namespace) -> int:
     emit("clean_precheck_pass_us", median_us(clean_fast))
     emit("clean_full_scan_us", median_us(clean_slow))
     emit("link_first_sight_us", median_us(first_link_ns))
+    ascii_linked = [ns for ns, m in zip(engine_ns, corpus, strict=True) if m.has_link and m.text.isascii()]
+    other_linked = [ns for ns, m in zip(engine_ns, corpus, strict=True) if m.has_link and not m.text.isascii()]
+    emit("link_ascii_share", len(ascii_linked) / len(linked))
+    emit("link_ascii_us", median_us(ascii_linked))
+    emit("link_non_ascii_us", median_us(other_linked))
+    emit("link_precheck_us", median_us(stage_ns["precheck"]))
+    emit("link_scan_us", median_us(stage_ns["scan"]))
+    emit("link_normalize_us", median_us(stage_ns["normalize"]))
+    emit("link_classify_us", median_us(stage_ns["rest"]))
     emit("parse_uncached_members_us", median_us(uncached_ns))
     emit("gateway_event_us", median_us(event_ns))
     emit("engine_pass_mean_us", pass_ns / len(cases) / 1000)

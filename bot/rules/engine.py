@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from functools import cache
 
 from bot.rules.domains import DomainLists, matches_any, registrable_domain
@@ -85,17 +86,25 @@ class Engine:
             return _ALLOW
         # Kept out of this method: its locals (and the cells its generator would need) make
         # every call's frame dearer, the clean path's too.
-        return self._judge(author, message, policy, text_hint is not None)
+        return self._judge(author, message, policy, text_hint)
 
-    def _judge(self, author: AuthorFacts, message: MessageFacts, policy: Policy, text_precheck: bool) -> Verdict:
-        """The verdict for a message the pre-check did not clear (its text's pre-check answer given)."""
+    def _judge(
+        self, author: AuthorFacts, message: MessageFacts, policy: Policy, text_hint: re.Match[str] | None
+    ) -> Verdict:
+        """The verdict for a message the pre-check did not clear (its text's pre-check match given)."""
         new_member = (
             author.approved_posts < policy.new_member_posts
             and policy.new_member_hold
             and not author.is_moderator
             and not author.trusted
         )
-        found, found_emails = find_links(message.text, message.embed_urls, text_precheck=text_precheck)
+        # The scan starts where the pre-check matched: the text before it is not read again.
+        if text_hint is None:
+            found, found_emails = find_links(message.text, message.embed_urls, text_precheck=False)
+        else:
+            found, found_emails = find_links(
+                message.text, message.embed_urls, text_precheck=True, text_hint_at=text_hint.start()
+            )
         if not found and not found_emails:
             return _HOLD_NEW_MEMBER if new_member else _ALLOW
         # Classify each link and gather its reason in the same pass (a moderator's verdict

@@ -18,10 +18,14 @@ in its name, more labels, or an obfuscation elsewhere in the text.
 
 Speed: Python's regex engine skips quickly to a literal character but tests a character
 set, or a lookbehind, at every position; so the searches here start with a literal where
-they can. Work that depends only on a host as written is cached (bounded LRU caches keyed
-by the host string: the bare-host judgement, a URL authority's host, how much of a run of
-host characters is a host), because the same sites recur in a live server; nothing is
-cached by message text or by a whole URL.
+they can. The engine hands over where the pre-check matched, and the scan starts at that
+token rather than reading the text before it again. A token of a usual shape (a scheme
+URL, an email address, a host and its path) is read by one match with a group per part;
+only the others take the step-by-step reading of ``_scan_token``. Work that depends only
+on a host as written is cached (bounded LRU caches keyed by the host string: the bare-host
+judgement, a URL authority's host, how much of a run of host characters is a host),
+because the same sites recur in a live server; nothing is cached by message text or by a
+whole URL.
 """
 
 from __future__ import annotations
@@ -166,6 +170,29 @@ _DIGIT_DOT_DIGIT = re.compile(r"\.(?<=\d\.)(?=\d)").search
 # In a URL: the scheme and its colon, the slashes after it, then the authority (group 1),
 # which runs to the first "/", "?" or "#" (where the path starts).
 _AUTHORITY = re.compile(r"[^:]*:/*([^/?#]*)").match
+# The shapes nearly every token with a link has, read by one match over the whole token
+# (a fullmatch from the token's start to its end), with a named group per part:
+# - a run of host characters and a path, with no ":" and no "@" ("example.org/page?x=1",
+#   also "e.g." and "a.m."): "run" and "tail";
+# - an email address and nothing else ("jane.doe@gmail.com"): "local" and "domain";
+# - a scheme URL ("https://www.webmd.com/back-pain"), perhaps inside "<…>", "(…)" or a
+#   markdown link "[text](…)" whose text has no dot: group "url" and, inside it, its
+#   "authority" and "path". Neither holds "\\" (which browsers read as "/"), and the URL
+#   ends where _SCHEME_URL's would ("close" is what follows, without a dot).
+# No token fits two shapes (only a URL has a ":", only an address an "@" without one), and
+# each shape fails at its first misfit character (possessive repeats, no backtracking),
+# so the commonest, shortest shapes come first.
+# Any other token (a port, two links in one token, a dot beside the link…) goes through
+# _scan_token, which handles every case; on these shapes both give the same answer
+# (tests/rules/test_scan_shortcuts.py), and one match replaces a dozen slices, searches
+# and calls.
+_URL_CHAR = r"[^\s<>\"'`|\\]"
+_WHOLE_TOKEN = re.compile(
+    r"(?P<run>[\w.-]++)(?P<tail>(?:[/?#][^\s<>\"'`|:@]*+)?)"
+    rf"|(?P<local>[\w.+%-]{{1,64}}+)@(?P<domain>{_HOST})"
+    rf"|[^\s.:]*?\b(?P<url>(?i:https?|ftps?|sftp|wss?):/+(?P<authority>[^\s<>\"'`|\\/?#]*+)"
+    rf"(?P<path>(?:[/?#]{_URL_CHAR}*+)?))(?P<close>[<>\"'`|][^\s.]*+)?"
+).fullmatch
 _TRAILING = ".,;:!?'\"*_~"
 # What _trim may remove: the trailing punctuation and closing brackets.
 _TRIMMABLE = frozenset(_TRAILING + ")]")
@@ -196,15 +223,20 @@ Emails = dict[str, None]
 
 
 def find_links(
-    text: str, embed_urls: tuple[str, ...] = (), *, text_precheck: bool | None = None
+    text: str, embed_urls: tuple[str, ...] = (), *, text_precheck: bool | None = None, text_hint_at: int = 0
 ) -> tuple[Links, Emails]:
-    """What scan() finds, as plain values: links as url -> (host, path), and email addresses."""
+    """What scan() finds, as plain values: links as url -> (host, path), and email addresses.
+
+    ``text_hint_at`` is where the pre-check's search matched in ``text`` (when the caller has
+    it): no link or address starts in a token before that one, so the scan can start there.
+    """
     links: Links = {}
     emails: Emails = {}
     if text_precheck is None:
-        text_precheck = _LINK_HINT(text) is not None
+        hint = _LINK_HINT(text)
+        text_precheck, text_hint_at = hint is not None, hint.start() if hint is not None else 0
     if text_precheck:
-        _scan_one(text, links, emails)
+        _scan_one(text, links, emails, text_hint_at)
     for source in embed_urls:
         if _LINK_HINT(source) is not None:
             _scan_one(source, links, emails)
@@ -231,15 +263,19 @@ def normalize(text: str) -> tuple[str, bool]:
         # "example [dot] com", "jane(at)gmail": the bracketed word and the spaces around it go.
         text = _join_at_markers(_BRACKET_TOKEN.sub(_bracket_join, text))
         obfuscated = True
-    # "hxxp", "h**p" and "[:]" mark a defanged scheme. A one-character test ("x" in text)
-    # costs a sixth of a two-character one, so each pair is only looked for when its
-    # characters are there ("x" is common in chat, "X" is not).
+    # "hxxp", "h**p" and "[:]" mark a defanged scheme, which always has a ":". A
+    # one-character test ("x" in text) costs a sixth of a two-character one, so a text with
+    # no ":" (a bare domain, an address) skips the rest, and each pair is only looked for
+    # when its characters are there ("x" is common in chat, "X" is not).
     has_x, has_capital_x = "x" in text, "X" in text
     if (
-        (has_x and "xx" in text)
-        or (has_capital_x and ("XX" in text or (has_x and ("Xx" in text or "xX" in text))))
-        or ("*" in text and "**" in text)
-        or ("]" in text and ":]" in text)
+        ":" in text
+        and (
+            (has_x and "xx" in text)
+            or (has_capital_x and ("XX" in text or (has_x and ("Xx" in text or "xX" in text))))
+            or ("*" in text and "**" in text)
+            or ("]" in text and ":]" in text)
+        )
     ) and _HXXP.search(text):
         text = _HXXP.sub(lambda m: "http" + m.group(1) + ":", text)
         obfuscated = True
@@ -277,7 +313,7 @@ def _join_spelled_dot(match: re.Match[str]) -> str:
     return "."
 
 
-def _scan_one(raw: str, links: Links, emails: Emails) -> None:
+def _scan_one(raw: str, links: Links, emails: Emails, hint_at: int = 0) -> None:
     text, obfuscated = normalize(raw)
     if "<" in text:
         text = _DISCORD_TOKEN.sub(" ", text)
@@ -289,8 +325,27 @@ def _scan_one(raw: str, links: Links, emails: Emails) -> None:
     # A token starts after the last space, newline, tab or carriage return before it; most
     # texts have only spaces, and then one search finds it.
     line_breaks = "\n" in text or "\t" in text or "\r" in text
-    next_candidate = _NEXT_CANDIDATE if "@" in text or ":" in text else _NEXT_DOT_CANDIDATE
+    # (A ":" is only a candidate before "/" or "\\": a "link:" or ":)" needs no slower search.)
+    next_candidate = (
+        _NEXT_CANDIDATE if "@" in text or (":" in text and (":/" in text or ":\\" in text)) else _NEXT_DOT_CANDIDATE
+    )
+    # The pre-check matched at hint_at: a token before that one holds nothing the pre-check
+    # would flag on its own, so nothing this scan would find (that is the pre-check's
+    # promise, which the engine relies on for every clean message). When the text is as
+    # written, the scan starts at the hint's token instead of reading the text twice.
+    # Only after ASCII text, though: the pre-check wants two characters after a dot, and a
+    # single non-ASCII one can spell a suffix ("esr.ß" is "esr.ss", South Sudan).
     token_end = 0
+    if hint_at and text is raw and not obfuscated and text[:hint_at].isascii():
+        if line_breaks:
+            token_end = 1 + max(
+                text.rfind(" ", 0, hint_at),
+                text.rfind("\n", 0, hint_at),
+                text.rfind("\t", 0, hint_at),
+                text.rfind("\r", 0, hint_at),
+            )
+        else:
+            token_end = 1 + text.rfind(" ", 0, hint_at)
     while (candidate := next_candidate(text, token_end)) is not None:
         position, token_end = candidate.span()
         if line_breaks:
@@ -302,7 +357,65 @@ def _scan_one(raw: str, links: Links, emails: Emails) -> None:
             )
         else:
             start = 1 + text.rfind(" ", 0, position)
-        _scan_token(text, start, token_end, obfuscated, links, emails)
+        whole = _WHOLE_TOKEN(text, start, token_end)
+        if whole is None or not _take_whole_token(whole, text, start, obfuscated, links, emails):
+            _scan_token(text, start, token_end, obfuscated, links, emails)
+
+
+def _take_whole_token(
+    whole: re.Match[str], text: str, start: int, obfuscated: bool, links: Links, emails: Emails
+) -> bool:
+    """Add what a token of one of _WHOLE_TOKEN's shapes holds; False when _scan_token must read it."""
+    # One call for every group: cheaper than a group() call per name.
+    run, tail, local, domain, url, authority, path, _close = whole.groups()
+    if run is not None:
+        # (The first two tests of _after_spelled_at, inline: most tokens need no call.)
+        if start >= 5 and text[start - 2] in "tT" and _after_spelled_at(text, start):
+            return False  # perhaps "jane at example.org": _scan_token reads the words before
+        host_end = _host_length(run, False)
+        if host_end == len(run):
+            _add_bare(run, tail, obfuscated, links)
+        elif tail:
+            return False  # "i.e./example.org": a host may follow in the path
+        elif host_end:
+            _add_bare(run[:host_end], "", obfuscated, links)  # "e.g." is read as "e.g"
+        # An IPv4 address with a path ("1.2.3.4/x", "example.org/1.2.3.4/x").
+        if (run[:1].isdigit() or "/" in tail) and (run.count(".") + tail.count(".")) >= 3:
+            _add_ipv4(run + tail, links)
+        return True
+    if url is not None:
+        # What is left beside the URL (brackets, what _trim drops, "close") has no letter or
+        # digit before a dot, so no other host: _scan_token would find nothing more.
+        if url[-1] in _TRIMMABLE:
+            trimmed = _trim(url)
+            cut = len(url) - len(trimmed)
+            url = trimmed
+            if cut > len(path):
+                found = _parse_scheme_url(url)  # the trim reached into the authority
+                if found is not None and url not in links:
+                    links[url] = found
+                return True
+            path = path[: len(path) - cut]
+        host = _authority_host(authority)
+        if host and url not in links:
+            links[url] = (host, path)
+        return True
+    # An email address.
+    local, domain = local.strip("."), canonical_host(domain)
+    if not local or not registrable_domain(domain):
+        return False
+    emails.setdefault(f"{local}@{domain}", None)
+    return True
+
+
+def _after_spelled_at(text: str, start: int) -> bool:
+    """True when the token at ``start`` follows a spelled-out " at " ("jane at gmail.com")."""
+    return (
+        start >= 5
+        and text[start - 2] in "tT"  # one index settles most tokens before the slice and lower()
+        and text[start - 4 : start - 1].lower() == " at"
+        and text[start - 1].isspace()
+    )
 
 
 def _scan_token(text: str, start: int, end: int, obfuscated: bool, links: Links, emails: Emails) -> None:
@@ -325,12 +438,7 @@ def _scan_token(text: str, start: int, end: int, obfuscated: bool, links: Links,
             if local and registrable_domain(domain):
                 emails.setdefault(f"{local}@{domain}", None)
                 rest = _blank(rest, match.start(), match.end())
-    elif (
-        start >= 5
-        and text[start - 2] in "tT"  # one index settles most tokens before the slice and lower()
-        and text[start - 4 : start - 1].lower() == " at"
-        and text[start - 1].isspace()
-    ):
+    elif _after_spelled_at(text, start):
         # "jane at gmail.com": an address when the name or the domain says so.
         words = text[: start - 4].rsplit(None, 1)
         local = words[-1] if words else ""
@@ -361,7 +469,13 @@ def _scan_token(text: str, start: int, end: int, obfuscated: bool, links: Links,
         for match in _BARE_AFTER_SEPARATOR(rest, resume):
             _add_bare(match.group(1), match.group(2), obfuscated, links)
     # An IPv4 address has three dots, with a digit on both sides of each.
-    if (rest[:1].isdigit() or "/" in rest) and rest.count(".") >= 3 and _DIGIT_DOT_DIGIT(rest) is not None:
+    if (rest[:1].isdigit() or "/" in rest) and rest.count(".") >= 3:
+        _add_ipv4(rest, links)
+
+
+def _add_ipv4(rest: str, links: Links) -> None:
+    """Every IPv4 address with a port or path in a token."""
+    if _DIGIT_DOT_DIGIT(rest) is not None:
         for match in _IPV4_WITH_PATH.finditer(rest):
             host, tail = match.group(1), _trim(match.group(2))
             if is_ip(host):
