@@ -82,7 +82,7 @@ class DemoWorld:
 
 
 async def build_world(env: Env, bot: ForumBridge, transcript: Transcript, *, source: str) -> DemoWorld:
-    """Create the server and its people; the admin sets it up with /setup and /mirror apply, narrated."""
+    """Create the server and its people; the admin sets it up with /setup, /mirror apply and Integrations, narrated."""
     # The simulated bot account is called "TestBot"; the preview page shows this name on every card.
     with contextlib.suppress(AttributeError):  # a SimCord without this model keeps its default name
         env.backend.bot_user.name = BOT_NAME
