@@ -237,7 +237,7 @@ class Transcript:
             return
         author = self._author(message)
         text = message.content
-        if author == BOT_NAME:
+        if self.bot_id is not None and message.author.id == self.bot_id and message.webhook_id is None:
             # A command's reply: its text, its embeds' words, and what is attached.
             text = _plain("\n".join(filter(None, [text, *map(_embed_text, message.embeds)])))
             attached = " ".join(f"📎 {attachment.filename}" for attachment in message.attachments)

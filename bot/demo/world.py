@@ -29,7 +29,7 @@ _SCENE_CHANNEL_WORDS = ("fusion", "back-surgery", "surgery", "spine", "back")
 _SETUP_CHANNEL = re.compile(r"Moderator channel: <#(\d+)> \(([^)]*)\)")
 _FAILED = re.compile(r"(\d+) failed")
 # The moderator groups Discord shows only to Manage Messages until an admin opens them to the moderator role.
-MODERATOR_GROUPS = ("queue", "links", "policy", "member")
+MODERATOR_GROUPS = ("queue", "links", "policy", "member", "welcome")
 
 
 class DemoSetupError(RuntimeError):
@@ -182,7 +182,8 @@ async def admin_opens_moderator_commands(
     opened = [command for command in await bot.tree.fetch_commands() if command.name in MODERATOR_GROUPS]
     for command in opened:
         guild.set_command_permissions(command, {moderators: True})
-    names = ", ".join(f"/{command.name}" for command in opened)
+    slashed = [f"/{command.name}" for command in opened]
+    names = " and ".join(filter(None, [", ".join(slashed[:-1]), *slashed[-1:]]))
     who = admin.user.global_name or admin.user.name
     transcript.say(f"▶ {who} opens {names} to @{moderators.name} (Server Settings → Integrations)")
 

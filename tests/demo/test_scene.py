@@ -67,6 +67,16 @@ async def test_the_admin_sets_the_server_up_with_setup_and_mirror_apply() -> Non
     # The set-up comes first, then the server as it now is, then the scene in a mirrored channel.
     assert lines.index(mirror) < lines.index("  Private: #mod-queue (only the Moderators role and the bot can see it)")
     assert f"The scene is played in {SCENE}; Maria reads #mod-queue." in lines
+    # The moderator commands are shown to Manage Messages by default: Ada opens them to the moderator role.
+    [opened] = [line for line in lines if line.startswith("▶ Ada opens ")]
+    assert opened.endswith(" to @Moderators (Server Settings → Integrations)")
+    for group in ("/queue", "/links", "/policy", "/member"):
+        assert group in opened
+    assert (
+        lines.index(mirror)
+        < lines.index(opened)
+        < lines.index("── 1. Established members talk about exercises after a lumbar fusion")
+    )
 
 
 async def test_the_scene_tells_the_whole_story() -> None:
