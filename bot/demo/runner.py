@@ -103,7 +103,7 @@ def introduce(world: DemoWorld, transcript: Transcript) -> None:
     transcript.block(
         "People: ",
         f"{name(world.ada)} (admin) · {name(world.maria)} (moderator) · {name(world.ruth)} and {name(world.tom)}"
-        f" (established members) · {name(world.nora)} (new member: nothing approved yet)",
+        f" (established members) · {name(world.newcomer)} (a new member, joins during the scene)",
     )
     say(f"The scene is played in #{world.scene_channel.name}; {name(world.maria)} reads #{world.mod_channel.name}.")
 

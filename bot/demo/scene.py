@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import discord
 from simcord import ChannelHandle, MemberActor
 
@@ -24,9 +26,8 @@ NORA_FIRST = (
     "I'm two weeks out from an L5/S1 fusion and scared to move at all. "
     "Is it normal to still be this stiff in the mornings?"
 )
-TOM_BLOG = (
-    "This physio's blog has a good week-by-week plan after a fusion: https://movewellphysio.blog/after-spinal-fusion"
-)
+BLOG_LINK = "https://movewellphysio.blog/after-spinal-fusion"
+TOM_BLOG = f"This physio's blog has a good week-by-week plan after a fusion: {BLOG_LINK}"
 TOM_MEDICAL = (
     "And the Mayo Clinic page on recovery: https://www.mayoclinic.org/tests-procedures/spinal-fusion/about/pac-20384523"
 )
@@ -61,6 +62,21 @@ class Scene:
             raise LookupError(f"message {message.id} was not held")
         return item.id
 
+    async def command(self, actor: MemberActor, name: str, /, **options: Any) -> None:
+        """A moderator runs a slash command in the moderator channel; the transcript shows its reply."""
+        shown = " ".join(f"{option}:{self._option(value)}" for option, value in options.items())
+        self.transcript.block(f"▶ {self.world.name(actor)} runs ", f"/{name} {shown}".rstrip())
+        result = await actor.slash(self.world.mod_channel, name, **options)
+        if result.response is None:
+            raise LookupError(f"/{name} did not reply")
+        await self.transcript.flush()
+
+    def _option(self, value: Any) -> str:
+        if isinstance(value, MemberActor):
+            return f"@{self.world.name(value)}"
+        text = str(value)
+        return f'"{text}"' if " " in text else text
+
     async def click(self, item_id: int, label: str) -> None:
         """Maria clicks a button on a card."""
         self.transcript.say(f"▶ {self.world.name(self.world.maria)} clicks [{label}] on card #{item_id}")
@@ -88,7 +104,10 @@ class Scene:
         await self.post(world.tom, TOM_ANSWERS, reply_to=question)
         say("   (Ruth and Tom are established members: their posts stay up)")
 
-        heading("2. A new member's first reply waits for a moderator")
+        heading("2. A new member joins; her first reply waits for a moderator")
+        say(f"▶ {world.name(world.newcomer)} joins the server")
+        await world.nora_joins()
+        await self.transcript.flush()
         first = await self.post(world.nora, NORA_FIRST, reply_to=question)
 
         heading("3. A link to a blog, a link to a medical site, an email address")
@@ -96,16 +115,22 @@ class Scene:
         await self.post(world.tom, TOM_MEDICAL)
         email = await self.post(world.tom, TOM_EMAIL)
 
-        heading(f"4. {world.name(world.maria)}, a moderator, decides")
+        maria = world.maria
+        heading(f"4. {world.name(maria)}, a moderator, decides")
+        await self.command(maria, "queue list")
+        await self.command(maria, "links check", url=BLOG_LINK)
         await self.click(await self.item_of(first), "Approve")
         say(f"   ({world.name(world.nora)} has an approved post now, so her next one goes straight up)")
         await self.post(world.nora, NORA_THANKS)
         await self.click(await self.item_of(blog), "Approve & allow domain")
-        say("   (the blog's domain is allowed now: the next link to it goes straight up)")
+        say("   (the blog's domain is allowed now: what would happen to Ruth's link to it?)")
+        await self.command(maria, "policy test", text=RUTH_SAME_BLOG, member=world.ruth)
         await self.post(world.ruth, RUTH_SAME_BLOG)
         await self.reject(await self.item_of(email), EMAIL_REASON)
 
         heading("5. Two more posts wait for a moderator")
         await self.post(world.ruth, RUTH_WAITING)
         await self.post(world.nora, NORA_WAITING)
+        say(f"   ({world.name(maria)} looks up what the community knows of {world.name(world.nora)} so far)")
+        await self.command(maria, "member info", member=world.nora)
         return self.transcript.open_cards()

@@ -22,7 +22,7 @@ from bot.rules import Action
 from bot.store import Store
 
 if TYPE_CHECKING:
-    from simcord import ChannelHandle, MemberActor
+    from simcord import ChannelHandle, MemberActor, UserHandle
 
 BOT_NAME = "Forum Bridge"
 WRAP = 100
@@ -34,6 +34,11 @@ _ROLE = re.compile(r"<@&(\d+)>")
 _CHANNEL = re.compile(r"<#(\d+)>")
 _REPLY_LINE = re.compile(r"↪ https://discord\.com/channels/\d+/\d+/(\d+)\n")
 _STAMP = re.compile(r"\s*<t:-?\d+(?::[tTdDfFR])?>")
+_BOLD = re.compile(r"\*\*(.+?)\*\*")
+_CODE = re.compile(r"`([^`\n]+)`")
+_LINK = re.compile(r"\[([^\]\n]+)\]\((https?://[^)\s]+)\)")
+# A DM longer than this (a welcome) is shown by its first lines.
+_DM_LINES = 4
 
 
 @dataclass(slots=True)
@@ -64,11 +69,11 @@ def card_item_id(message: discord.Message) -> int | None:
 
 
 def buttons(message: discord.Message) -> list[str]:
-    """The message's controls as `[Label]`, in order; a select shows its placeholder."""
+    """The message's live controls as `[Label]`, in order; a select shows its placeholder."""
     shown = []
     for row in message.components:
         for child in getattr(row, "children", [row]):
-            if isinstance(child, discord.components.Button) and child.label:
+            if isinstance(child, discord.components.Button) and child.label and not child.disabled:
                 shown.append(f"[{child.label}]")
             elif isinstance(child, discord.components.SelectMenu):
                 shown.append(f"[{child.placeholder or 'Choose'} ▾]")
@@ -110,9 +115,9 @@ class Transcript:
         viewer_name = self._user_names.get(viewer.id) if viewer is not None else None
         self._add(_Source(f"#{channel.name}", lambda: channel.history(viewer=viewer), channel.id, viewer_name))
 
-    def watch_dms(self, member: MemberActor, name: str) -> None:
-        """Follow what the bot says to this member in DMs."""
-        dm = member.user.dm_channel
+    def watch_dms(self, user: UserHandle, name: str) -> None:
+        """Follow what the bot says to this person in DMs."""
+        dm = user.dm_channel
         self._add(_Source(f"DM → {name}", dm.history, dm.id, dm_of=name))
 
     def _add(self, source: _Source) -> None:
@@ -228,10 +233,15 @@ class Transcript:
             return
         if source.dm_of is not None:
             # The bot's DMs are the story; the member's own DMs to the bot are not part of it.
-            self.block(f"{source.label}: ", self.readable(message.content))
+            self.block(f"{source.label}: ", _first_lines(self.readable(_plain(message.content)), _DM_LINES))
             return
         author = self._author(message)
         text = message.content
+        if self.bot_id is not None and message.author.id == self.bot_id and message.webhook_id is None:
+            # A command's reply: its text, its embeds' words, and what is attached.
+            text = _plain("\n".join(filter(None, [text, *map(_embed_text, message.embeds)])))
+            attached = " ".join(f"📎 {attachment.filename}" for attachment in message.attachments)
+            text = f"{text}\n{attached}" if attached else text
         if message.webhook_id is not None:
             # A repost of a reply starts with a jump link to the message it answered.
             reply_to = _REPLY_LINE.match(text)
@@ -321,6 +331,26 @@ class Transcript:
         text = _ROLE.sub(lambda m: "@" + self._role_names.get(int(m.group(1)), "role"), text)
         text = _CHANNEL.sub(lambda m: self._channel_label(int(m.group(1))), text)
         return _STAMP.sub("", text)
+
+
+def _plain(text: str) -> str:
+    """The bot's Markdown as a terminal shows it: no bold or code marks, a link by its words."""
+    return _CODE.sub(r"\1", _BOLD.sub(r"\1", _LINK.sub(r"\1", text)))
+
+
+def _embed_text(embed: discord.Embed) -> str:
+    """An embed's title, text and fields, one paragraph each (its image is an attachment)."""
+    fields = [f"{field.name}: {field.value}" for field in embed.fields]
+    return "\n".join(part for part in (embed.title, embed.description, *fields) if part)
+
+
+def _first_lines(text: str, count: int) -> str:
+    """The first `count` lines of a long text, each shortened, and how much was left out."""
+    lines = [line for line in text.splitlines() if line.strip()]
+    if len(lines) <= count + 1:
+        return text
+    kept = [_shorten(line) for line in lines[:count]]
+    return "\n".join([*kept, f"… ({len(lines) - count} more lines)"])
 
 
 def _shorten(text: str, limit: int = 90) -> str:

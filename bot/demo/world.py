@@ -1,7 +1,8 @@
-"""The simulated server: set up by an admin's own slash commands, then the forum's channels and four people.
+"""The simulated server: set up by an admin's own slash commands, then the forum's channels and its people.
 
 Nothing is laid out behind the bot's back: the admin runs `/setup` (the private moderator channel and
-role) and `/mirror apply` (the forum's categories as channels, through bot/mirror), as on a real server.
+role) and `/mirror apply` (the forum's categories as channels, through bot/mirror), and opens the
+moderator commands to the moderator role, as on a real server. The new member joins during the scene.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import re
 from dataclasses import dataclass
 
 import discord
-from simcord import ChannelHandle, Env, GuildHandle, InteractionResult, MemberActor, RoleHandle
+from simcord import ChannelHandle, Env, GuildHandle, InteractionResult, MemberActor, RoleHandle, UserHandle
 
 from bot.client import ForumBridge
 from bot.demo.transcript import BOT_NAME, Transcript
@@ -27,6 +28,8 @@ _SCENE_CHANNEL_WORDS = ("fusion", "back-surgery", "surgery", "spine", "back")
 # "Moderator channel: <#123> (created)." in /setup's reply.
 _SETUP_CHANNEL = re.compile(r"Moderator channel: <#(\d+)> \(([^)]*)\)")
 _FAILED = re.compile(r"(\d+) failed")
+# The moderator groups Discord shows only to Manage Messages until an admin opens them to the moderator role.
+MODERATOR_GROUPS = ("queue", "links", "policy", "member", "welcome")
 
 
 class DemoSetupError(RuntimeError):
@@ -50,11 +53,27 @@ class DemoWorld:
     maria: MemberActor
     ruth: MemberActor
     tom: MemberActor
-    nora: MemberActor
+    # The new member: not in the server until she joins during the scene.
+    newcomer: UserHandle
+    joined: MemberActor | None = None
 
-    def name(self, member: MemberActor) -> str:
+    def name(self, member: MemberActor | UserHandle) -> str:
         """A person's display name."""
-        return member.user.global_name or member.user.name
+        user = member.user if isinstance(member, MemberActor) else member
+        return user.global_name or user.name
+
+    @property
+    def nora(self) -> MemberActor:
+        """The new member, once she has joined."""
+        if self.joined is None:
+            raise LookupError("Nora has not joined the server yet")
+        return self.joined
+
+    async def nora_joins(self) -> MemberActor:
+        """The new member joins the server (the bot sees her join, as on Discord)."""
+        self.joined = self.guild.add_member(self.newcomer)
+        await self.env.settle()
+        return self.joined
 
     @property
     def channels(self) -> list[ChannelHandle]:
@@ -63,7 +82,7 @@ class DemoWorld:
 
 
 async def build_world(env: Env, bot: ForumBridge, transcript: Transcript, *, source: str) -> DemoWorld:
-    """Create the server and its people; the admin sets it up with /setup and /mirror apply, narrated."""
+    """Create the server and its people; the admin sets it up with /setup, /mirror apply and Integrations, narrated."""
     # The simulated bot account is called "TestBot"; the preview page shows this name on every card.
     with contextlib.suppress(AttributeError):  # a SimCord without this model keeps its default name
         env.backend.bot_user.name = BOT_NAME
@@ -74,7 +93,7 @@ async def build_world(env: Env, bot: ForumBridge, transcript: Transcript, *, sou
     maria = guild.add_member(env.create_user("maria_mod", global_name="Maria"), roles=[moderators])
     ruth = guild.add_member(env.create_user("ruth_h", global_name="Ruth", avatar="5e1f0a"))
     tom = guild.add_member(env.create_user("tom_w", global_name="Tom", avatar="7c2d9b"))
-    nora = guild.add_member(env.create_user("nora_new", global_name="Nora New", avatar="a1b2c3"))
+    nora = env.create_user("nora_new", global_name="Nora New", avatar="a1b2c3")
     general = guild.create_text_channel(GENERAL_CHANNEL)
     for member in (ruth, tom):
         await bot.community.update_member(guild.id, member.id, approved=ESTABLISHED_POSTS)
@@ -85,6 +104,7 @@ async def build_world(env: Env, bot: ForumBridge, transcript: Transcript, *, sou
     transcript.heading(f"{admin}, an admin, sets the server up with the bot's slash commands")
     mod_channel = await admin_runs_setup(guild, ada, general, moderators, transcript)
     groups = await admin_runs_mirror_apply(bot, guild, ada, general, transcript, source=source)
+    await admin_opens_moderator_commands(bot, guild, ada, moderators, transcript)
     channels = [channel for _, members in groups for channel in members]
     return DemoWorld(
         env,
@@ -155,6 +175,19 @@ async def admin_runs_mirror_apply(
     return groups
 
 
+async def admin_opens_moderator_commands(
+    bot: ForumBridge, guild: GuildHandle, admin: MemberActor, moderators: RoleHandle, transcript: Transcript
+) -> None:
+    """What an admin does once in Server Settings → Integrations: the moderator role may use the moderator groups."""
+    opened = [command for command in await bot.tree.fetch_commands() if command.name in MODERATOR_GROUPS]
+    for command in opened:
+        guild.set_command_permissions(command, {moderators: True})
+    slashed = [f"/{command.name}" for command in opened]
+    names = " and ".join(filter(None, [", ".join(slashed[:-1]), *slashed[-1:]]))
+    who = admin.user.global_name or admin.user.name
+    transcript.say(f"▶ {who} opens {names} to @{moderators.name} (Server Settings → Integrations)")
+
+
 def _groups(bot: ForumBridge, guild: GuildHandle, mirrored: set[int]) -> list[tuple[str | None, list[ChannelHandle]]]:
     """The mirrored channels as Discord shows them: grouped by category, in position order."""
     server = bot.get_guild(guild.id)
@@ -182,12 +215,12 @@ def watch(world: DemoWorld, transcript: Transcript) -> None:
     """Point the transcript at every channel, the moderator channel as Maria sees it, and each DM."""
     me = world.bot.user
     transcript.bot_id = me.id if me is not None else None
-    people = (world.maria, world.ruth, world.tom, world.nora)
-    for member in (world.ada, *people):
-        transcript.name_user(member.id, world.name(member))
+    people = (world.maria.user, world.ruth.user, world.tom.user, world.newcomer)
+    for user in (world.ada.user, *people):
+        transcript.name_user(user.id, world.name(user))
     transcript.name_role(world.moderators.id, world.moderators.name)
     for channel in world.channels:
         transcript.watch(channel)
     transcript.watch(world.mod_channel, viewer=world.maria)
-    for member in people:
-        transcript.watch_dms(member, world.name(member))
+    for user in people:
+        transcript.watch_dms(user, world.name(user))

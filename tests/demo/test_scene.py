@@ -9,11 +9,15 @@ from pathlib import Path
 import pytest
 
 from bot.demo.runner import play
+from bot.demo.scene import BLOG_LINK, RUTH_SAME_BLOG
+from bot.demo.world import GUILD_NAME
 from bot.gate.words import COMMON_REJECT_REASONS
 from bot.mirror.model import ChannelKind
 from bot.mirror.plan import MirrorOptions, desired_tree
 from bot.mirror.source import load_forum_file
 from bot.settings import DEFAULT_FORUM_FILE
+from bot.welcome.service import shipped_text
+from bot.welcome.words import moderators_name, render
 
 MAYO = "https://www.mayoclinic.org/tests-procedures/spinal-fusion/about/pac-20384523"
 EMAIL_REASON = "Please keep your email address to yourself: anyone can read it here."
@@ -63,6 +67,16 @@ async def test_the_admin_sets_the_server_up_with_setup_and_mirror_apply() -> Non
     # The set-up comes first, then the server as it now is, then the scene in a mirrored channel.
     assert lines.index(mirror) < lines.index("  Private: #mod-queue (only the Moderators role and the bot can see it)")
     assert f"The scene is played in {SCENE}; Maria reads #mod-queue." in lines
+    # The moderator commands are shown to Manage Messages by default: Ada opens them to the moderator role.
+    [opened] = [line for line in lines if line.startswith("▶ Ada opens ")]
+    assert opened.endswith(" to @Moderators (Server Settings → Integrations)")
+    for group in ("/queue", "/links", "/policy", "/member"):
+        assert group in opened
+    assert (
+        lines.index(mirror)
+        < lines.index(opened)
+        < lines.index("── 1. Established members talk about exercises after a lumbar fusion")
+    )
 
 
 async def test_the_scene_tells_the_whole_story() -> None:
@@ -115,6 +129,114 @@ async def test_the_scene_tells_the_whole_story() -> None:
     assert "Waiting for a moderator: card #5, card #6." in lines
     assert "Removed, and can still be restored: card #3." in lines
     assert lines[-1] == "Decide them yourself in a browser: make demo ARGS=--interactive"
+
+
+MOD_QUEUE = "#mod-queue  "
+CARD = re.compile(r"^#mod-queue  \[card #(\d+)\] Held for review")
+DECIDED = re.compile(r"^#mod-queue  [✔✖] Maria (?:approved|rejected) #(\d+)")
+
+
+def reply_to(lines: list[str], command: str) -> tuple[str, list[str]]:
+    """The first line of the reply to the first `▶ Maria runs <command>`, and the reply's lines, unindented."""
+    start = next(index for index, line in enumerate(lines) if line.startswith(f"▶ Maria runs {command}"))
+    index = start + 1
+    while lines[index].startswith(" "):  # the command's own wrapped line
+        index += 1
+    first = lines[index]
+    body = [first]
+    for line in lines[index + 1 :]:
+        if not line.startswith(" ") or line.strip().startswith(("✖", "⚠")):
+            break
+        body.append(line.strip())
+    return first, body
+
+
+def held_cards_before(lines: list[str], end: int) -> dict[int, str]:
+    """The held cards printed before line `end` that no moderator had decided yet, with their authors."""
+    cards: dict[int, str] = {}
+    for index, line in enumerate(lines[:end]):
+        if card := CARD.match(line):
+            cards[int(card.group(1))] = lines[index + 1].strip().split(" in #", 1)[0]
+        elif decided := DECIDED.match(line):
+            cards.pop(int(decided.group(1)), None)
+    return cards
+
+
+async def test_nora_joins_during_the_scene_and_is_welcomed_by_dm() -> None:
+    lines = await transcript_of(DEFAULT_FORUM_FILE)
+    joined = lines.index("▶ Nora New joins the server")
+    assert (
+        lines.index("People: Ada (admin) · Maria (moderator) · Ruth and Tom (established members) · Nora New (a new")
+        < joined
+    )
+    welcome = render(shipped_text(), member="Nora New", server=GUILD_NAME, moderators=moderators_name("Moderators"))
+    first_line = welcome.replace("**", "").splitlines()[0]
+    assert lines[joined + 1] == f"DM → Nora New: {first_line}"
+    # The welcome is long: its first lines, then how much more it says.
+    rest = sum(1 for line in welcome.splitlines() if line.strip()) - 4
+    assert rest > 0
+    assert f"      … ({rest} more lines)" in lines[joined + 2 : joined + 6]
+    # Nothing was said to her before she joined, and her first post comes after the welcome.
+    assert not any(line.startswith("DM → Nora New") for line in lines[:joined])
+    assert after(lines, "▶ Nora New joins the server", f"{SCENE}  Nora New (reply to Ruth): I'm two weeks out")
+
+
+async def test_maria_lists_the_queue_then_checks_the_blog_link_before_deciding() -> None:
+    lines = await transcript_of(DEFAULT_FORUM_FILE)
+    listed = lines.index("▶ Maria runs /queue list")
+    first, body = reply_to(lines, "/queue list")
+    waiting = held_cards_before(lines, listed)
+    assert len(waiting) >= 3
+    # In the moderator channel the list is for the whole team, not only Maria.
+    assert first == f"{MOD_QUEUE}Forum Bridge: Review queue: {len(waiting)} waiting"
+    assert [line.split(" · ")[0] for line in body[1:]] == [f"#{card} {author}" for card, author in waiting.items()]
+    # The blog link's class and its fate, before Maria approves it and allows its domain.
+    first, body = reply_to(lines, "/links check")
+    assert f"▶ Maria runs /links check url:{BLOG_LINK}" in lines
+    assert first.startswith(f"{MOD_QUEUE}(only Maria sees) Forum Bridge: {BLOG_LINK} →")
+    said = " ".join(body)
+    assert "movewellphysio.blog: external" in said
+    assert "would be held" in said
+    assert after(lines, f"▶ Maria runs /links check url:{BLOG_LINK}", "▶ Maria clicks [Approve & allow domain]")
+
+
+async def test_maria_tests_ruths_message_after_allowing_the_domain_and_it_passes() -> None:
+    lines = await transcript_of(DEFAULT_FORUM_FILE)
+    first, body = reply_to(lines, "/policy test")
+    assert after(lines, "Maria approved #2 and allowed movewellphysio.blog", "▶ Maria runs /policy test")
+    assert first.startswith(f"{MOD_QUEUE}(only Maria sees) Forum Bridge: As @Ruth would get it, this message would")
+    said = " ".join(body)
+    assert "would be allowed: published at once." in said
+    assert "movewellphysio.blog: allowed" in said
+    assert "nothing was posted or stored" in said
+    # What the test said is what happened: Ruth posts that very text, and it stays up.
+    posted = f"{SCENE}  Ruth: {RUTH_SAME_BLOG.split(' https://')[0]}"
+    assert after(lines, "▶ Maria runs /policy test", posted)
+    assert stays_up(lines, posted)
+
+
+async def test_maria_reads_noras_record_after_the_decisions() -> None:
+    lines = await transcript_of(DEFAULT_FORUM_FILE)
+    asked = next(index for index, line in enumerate(lines) if line.startswith("▶ Maria runs /member info"))
+    assert lines[asked] == "▶ Maria runs /member info member:@Nora New"
+    first, body = reply_to(lines, "/member info")
+    assert first == f"{MOD_QUEUE}(only Maria sees) Forum Bridge: @Nora New"
+    # Her cards and their decisions, as the transcript showed them.
+    hers = [
+        int(card.group(1))
+        for i, line in enumerate(lines[:asked])
+        if (card := CARD.match(line)) and lines[i + 1].strip().startswith("Nora New in")
+    ]
+    approved = [
+        card for card in hers if f"{MOD_QUEUE}✔ Maria approved #{card} → reposted in {SCENE} as Nora New" in lines
+    ]
+    pending = held_cards_before(lines, asked)
+    assert approved
+    assert set(hers) - set(approved)  # one still waits
+    assert f"Approved posts: {len(approved)} · held: {len(hers)} · rejected: 0" in body
+    for card in hers:
+        state = "pending" if card in pending else "approved by Maria"
+        assert any(line.startswith(f"• #{card} {state} (") for line in body), (card, body)
 
 
 SMALL_FORUM = """
