@@ -135,6 +135,10 @@ async def run_setup(
     return SetupResult(channel, done, role, missing_permissions(guild.me.guild_permissions))
 
 
+# The slash-command groups moderators use; Discord shows them to Manage Messages unless an admin adds the role.
+MODERATOR_GROUPS = "/policy, /links, /member, /queue, /welcome"
+
+
 def setup_text(result: SetupResult) -> str:
     """The reply to /setup: what is set, then what is still missing."""
     lines = []
@@ -147,6 +151,13 @@ def setup_text(result: SetupResult) -> str:
         lines.append(f"Moderator channel: not set ({result.channel_done}).")
     if result.role is not None:
         lines.append(f"Moderator role: {result.role.mention}.")
+        if not (result.role.permissions.manage_messages or result.role.permissions.administrator):
+            # Discord shows command groups by their default permissions; only an admin can add a role to them.
+            lines.append(
+                f"{result.role.mention} has no Manage Messages, so Discord hides the moderator commands "
+                f"({MODERATOR_GROUPS}) from it: allow the role for them in Server Settings → Integrations → "
+                "Forum Bridge. The buttons on held messages work for the role already."
+            )
     missing = []
     if result.channel is None:
         missing.append("a moderator channel: give me Manage Channels and Manage Roles, then run /setup again")

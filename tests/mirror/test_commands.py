@@ -116,6 +116,17 @@ async def test_setup_without_manage_channels_says_so_and_sets_no_channel(place: 
     assert (settings.moderator_channel_id, settings.moderator_role_id) == (None, place.moderators.id)
 
 
+async def test_setup_says_how_to_show_the_moderator_commands_to_a_role_without_manage_messages(place: Place) -> None:
+    helpers = place.guild.create_role("Helpers")
+    await place.env.settle()
+    text = (await place.admin.slash(place.general, "setup", role=helpers)).response.content
+    assert "Server Settings → Integrations → Forum Bridge" in text
+    assert "/policy, /links, /member, /queue, /welcome" in text
+    # The fixture's moderator role has Manage Messages: Discord shows it the commands already.
+    text = (await place.admin.slash(place.general, "setup", role=place.moderators)).response.content
+    assert "Integrations" not in text
+
+
 async def test_everyone_cannot_be_the_moderator_role(place: Place) -> None:
     result = await place.admin.slash(place.general, "setup", role=place.guild.default_role)
     assert "@everyone cannot be the moderator role" in result.response.content
