@@ -40,6 +40,7 @@ COALESCE_AFTER = 3  # more cards than this waiting for one moderator channel: gr
 GROUP_LIMIT = 25  # items on one grouped card (a select menu lists at most 25)
 DM_BATCH_LIMIT = 10  # messages told of in one DM
 MAX_ATTEMPTS = 5
+SEARCH_LIMIT = 200  # messages read, after an interrupted send, to find what it sent
 CHANNEL_NOTICE_SECONDS = 15
 _NOTICE_MENTIONS = discord.AllowedMentions(everyone=False, roles=False, users=True)
 _UNSETTLED = (OutboxState.WAITING, OutboxState.QUEUED, OutboxState.SENDING)
@@ -390,7 +391,11 @@ class GateCourier:
 
     async def _find_sent(self, batch: list[OutboxRow]) -> tuple[int, int] | None:
         first = batch[0]
-        since = (first.updated_at or datetime.now(UTC)) - timedelta(seconds=5)
+        items = await self._items(batch)
+        if not items:
+            return None
+        # Whatever was sent for these items came after the first of their original messages.
+        since = discord.Object(min(item.message_id for item in items))
         if first.kind in (OutboxKind.CARD, OutboxKind.RAID_CARD):
             channel_id = (await self.gate.community.settings(first.guild_id)).moderator_channel_id
             channel = self._text_channel(channel_id) if channel_id else None
@@ -404,12 +409,8 @@ class GateCourier:
                 marker = f"Item #{first.item_id}"
             return await self._find_own(channel, since, lambda m: _footer_matches(m, marker))
         if first.kind is OutboxKind.REPOST:
-            item = await self.gate.store.item(first.item_id)
-            if item is None:
-                return None
-            return await self.gate.find_repost(item)
+            return await self.gate.find_repost(items[0])
         if first.kind in (OutboxKind.HOLD_DM, OutboxKind.DECISION_DM):
-            items = await self._items(batch)
             text = hold_dm_text(items) if first.kind is OutboxKind.HOLD_DM else decision_dm_text(items)
             user = await self._user(first.author_id, first.guild_id)
             dm = user.dm_channel or await user.create_dm()
@@ -417,10 +418,10 @@ class GateCourier:
         return None  # a card update is simply made again
 
     async def _find_own(
-        self, channel: discord.abc.Messageable, since: datetime, matches: Any
+        self, channel: discord.abc.Messageable, since: discord.abc.Snowflake, matches: Any
     ) -> tuple[int, int] | None:
         me = self.client.user
-        async for message in channel.history(limit=100, after=since):
+        async for message in channel.history(limit=SEARCH_LIMIT, after=since):
             if me is not None and message.author.id == me.id and matches(message):
                 return message.channel.id, message.id
         return None

@@ -116,6 +116,11 @@ class OutboxWorker:
         if not self.running:
             self._task = asyncio.get_running_loop().create_task(self._drain(), name="outbox worker")
 
+    async def idle(self) -> None:
+        """Wait until the worker has nothing more it can send now."""
+        while self._task is not None and not self._task.done():
+            await asyncio.shield(self._task)
+
     def resume(self) -> None:
         """Accept kicks again after a stop (a client that logs in again), and look for rows."""
         self._stopped = False
