@@ -37,6 +37,7 @@ bench: $(VENV)/.test-installed
 	$(PY) bench/engine.py
 	$(PY) bench/gate.py
 	$(PY) bench/mirror.py
+	$(PY) bench/wave.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -130,7 +130,7 @@ def group_card_embed(group: CardGroup, items: list[HeldItem]) -> discord.Embed:
     open_items = [item for item in items if item.is_open]
     mention = f"<@{group.author_id}>" if group.author_id is not None else None
     colour = discord.Colour.gold() if open_items else discord.Colour.dark_grey()
-    title = f"Held: {len(items)} messages" + (f" from {items[0].author_name}" if group.author_id else " (a raid)")
+    title = f"Held: {len(items)} messages" + (f" from {items[0].author_name}" if group.author_id else " (a wave)")
     embed = discord.Embed(title=title[:256], colour=colour, timestamp=min(i.created_at for i in items))
     lines = [group_summary(items, author_mention=mention), ""]
     for item in items[:_GROUP_LINES]:

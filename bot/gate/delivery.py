@@ -37,6 +37,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 COALESCE_AFTER = 3  # more cards than this waiting for one moderator channel: group each author's
+WAVE_AFTER = 10  # more than this waiting (or a raid under way): group whatever waits, whoever wrote it
 GROUP_LIMIT = 25  # items on one grouped card (a select menu lists at most 25)
 DM_BATCH_LIMIT = 10  # messages told of in one DM
 MAX_ATTEMPTS = 5
@@ -92,7 +93,9 @@ class GateCourier:
             return ("edit", channel_id)
         if row.kind is OutboxKind.REPOST:
             return ("webhook", row.channel_id)
-        if row.kind is OutboxKind.DECISION_DM and row.author_id in unsettled_authors:
+        if row.kind is OutboxKind.HOLD_DM and self.gate.raid.active(row.guild_id):
+            return ("hold", row.author_id)  # in a raid, a raider hears "held" once per 10 s at most
+        if row.author_id in unsettled_authors:
             return None
         return ("dm", row.author_id)
 
@@ -101,8 +104,8 @@ class GateCourier:
         first = rows[0]
         if first.kind is OutboxKind.CARD:
             cards = [row for row in rows if row.kind is OutboxKind.CARD and row.guild_id == first.guild_id]
-            if self.gate.raid.active(first.guild_id):
-                group = cards  # a raid: one card for as much of the wave as fits
+            if len(cards) > WAVE_AFTER or self.gate.raid.active(first.guild_id):
+                group = cards  # a wave: one card for as much of it as fits
             elif len(cards) > COALESCE_AFTER:
                 group = [row for row in cards if row.author_id == first.author_id]
             else:
@@ -201,8 +204,7 @@ class GateCourier:
             await store.mark_done(ids, channel.id, sent.id)
             return
         first = rows[0]
-        raid = self.gate.raid.active(first.guild_id)
-        author_id = None if raid and len({row.author_id for row in rows}) > 1 else first.author_id
+        author_id = first.author_id if len({row.author_id for row in rows}) == 1 else None
         group = await store.create_card_group(first.guild_id, author_id, channel.id, f"fbg{first.id}")
         await store.mark_sending(ids, group.nonce, group_id=group.id)
         items = await self._items(rows)

@@ -128,11 +128,12 @@ class BulkDeleter:
             batch, self._pending[channel.id] = waiting[:BULK_DELETE_MAX], waiting[BULK_DELETE_MAX:]
             if not batch:
                 continue
+            # Flushes are a second apart, so whatever arrives in between goes in the next one.
+            self._last[channel.id] = self._clock()
             try:
                 if len(batch) == 1:
                     await channel.get_partial_message(batch[0][0]).delete()
                 else:
-                    self._last[channel.id] = self._clock()
                     self.requests += 1
                     await channel.delete_messages([discord.Object(message_id) for message_id, _ in batch])
             except discord.HTTPException as exc:

@@ -11,7 +11,6 @@ import pytest
 from bot.client import ForumBridge
 from bot.community import Community
 from bot.gate.cards import GROUP_MARKER, RAID_MARKER
-from bot.gate.outbox import OutboxWorker
 from bot.models import Decision, ItemState, OutboxKind, OutboxState
 from bot.store import Store
 from tests.gate.conftest import World, cards, dms
@@ -35,15 +34,16 @@ def reposts(world: World) -> list[discord.Message]:
 
 
 @pytest.fixture
-def paused(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+def paused(world: World) -> None:
     """Holds queue their cards and DMs without the worker sending them (a backlog builds up)."""
-    monkeypatch.setattr(world.bot.gate.outbox, "kick", lambda: None)
+    world.bot.gate.outbox.pause()
 
 
 async def drain(world: World) -> None:
-    """Let the worker send everything queued, as a fresh kick would."""
-    OutboxWorker.kick(world.bot.gate.outbox)
+    """Let the worker send everything queued, then pause it again."""
+    world.bot.gate.outbox.resume()
     await world.bot.gate.outbox.idle()
+    world.bot.gate.outbox.pause()
     await world.env.settle()
 
 
@@ -313,7 +313,7 @@ async def test_raid_mode_posts_one_raid_card_and_groups_the_wave(world: World, p
     assert "cheap-pills" in (raid_cards[0].embeds[0].description or "")
     [wave] = group_cards(world)  # one card for the whole wave
     assert len(await world.bot.store.card_group_items(group_id_of(wave))) == 14
-    assert (wave.embeds[0].title or "").endswith("(a raid)")
+    assert (wave.embeds[0].title or "").endswith("(a wave)")
     assert cards(world) == []
     # Each raider hears once, of both their messages.
     for raider in raiders:
