@@ -11,6 +11,7 @@ also uses to refuse a duplicate (`enforce_nonce`).
 from __future__ import annotations
 
 import logging
+import secrets
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -205,7 +206,9 @@ class GateCourier:
             return
         first = rows[0]
         author_id = first.author_id if len({row.author_id for row in rows}) == 1 else None
-        group = await store.create_card_group(first.guild_id, author_id, channel.id, f"fbg{first.id}")
+        # A fresh nonce per group: a batch sent again after a crash may hold other items.
+        nonce = f"fbg{first.id}-{secrets.token_hex(4)}"
+        group = await store.create_card_group(first.guild_id, author_id, channel.id, nonce)
         await store.mark_sending(ids, group.nonce, group_id=group.id)
         items = await self._items(rows)
         view = group_card_view(group, items)
@@ -248,10 +251,11 @@ class GateCourier:
         items = await self._items(rows)
         ids = [row.id for row in rows]
         text = hold_dm_text(items)
-        await store.mark_sending(ids, rows[0].nonce or f"fbh{rows[0].id}")
+        nonce = rows[0].nonce or f"fbh{rows[0].id}"
+        await store.mark_sending(ids, nonce)
         try:
             user = await self._user(rows[0].author_id, rows[0].guild_id)
-            sent = await user.send(text)
+            sent = await user.send(text, nonce=nonce)
         except discord.HTTPException as exc:
             if exc.status >= 500 or exc.status == 429:
                 raise
@@ -348,10 +352,11 @@ class GateCourier:
         items = await self._items(rows)
         ids = [row.id for row in rows]
         text = decision_dm_text(items)
-        await store.mark_sending(ids, rows[0].nonce or f"fbd{rows[0].id}")
+        nonce = rows[0].nonce or f"fbd{rows[0].id}"
+        await store.mark_sending(ids, nonce)
         try:
             user = await self._user(rows[0].author_id, rows[0].guild_id)
-            sent = await user.send(text)
+            sent = await user.send(text, nonce=nonce)
         except discord.HTTPException as exc:
             if exc.status >= 500 or exc.status == 429:
                 raise
@@ -382,7 +387,9 @@ class GateCourier:
                 found = None
             ids = [row.id for row in batch]
             if found is None:
-                await store.requeue(ids)
+                # Not on Discord: send again. A single message keeps its nonce (Discord refuses a repeat of
+                # one it did make); a batch may be made up differently next time, so it starts afresh.
+                await store.requeue(ids, keep_nonce=len(batch) == 1)
                 continue
             channel_id, message_id = found
             if batch[0].kind is OutboxKind.CARD and batch[0].group_id is not None:

@@ -741,13 +741,17 @@ class Store:
                 ],
             )
 
-    async def requeue(self, row_ids: Sequence[int]) -> None:
-        """Queue rows again as they are (their nonce kept, so Discord can spot a repeat)."""
+    async def requeue(self, row_ids: Sequence[int], *, keep_nonce: bool = True) -> None:
+        """Queue rows again: with their nonce (so Discord can spot a repeat), or afresh (nonce and group cleared)."""
         async with self._transaction() as db:
-            await db.executemany(
-                "UPDATE outbox SET state = 'queued', not_before = NULL, updated_at = ? WHERE id = ?",
-                [(_now_text(), row_id) for row_id in row_ids],
-            )
+            if keep_nonce:
+                sql = "UPDATE outbox SET state = 'queued', not_before = NULL, updated_at = ? WHERE id = ?"
+            else:
+                sql = (
+                    "UPDATE outbox SET state = 'queued', not_before = NULL, nonce = NULL, group_id = NULL,"
+                    " updated_at = ? WHERE id = ?"
+                )
+            await db.executemany(sql, [(_now_text(), row_id) for row_id in row_ids])
 
     async def requeue_failed(self) -> int:
         """At start-up: every row that gave up is tried once more; returns how many."""

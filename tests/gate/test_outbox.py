@@ -323,3 +323,26 @@ async def test_raid_mode_posts_one_raid_card_and_groups_the_wave(world: World, p
     await drain(world)
     assert "Timed out 7 members" in result.followups[0].content
     assert await world.bot.store.open_items(world.guild.id) == []
+
+
+async def test_holds_and_decisions_from_before_the_outbox_are_finished_at_start_up(
+    world: World, store: Store, paused: None
+) -> None:
+    await world.newbie.send(world.general, "held before the upgrade")
+    await world.alice.send(world.general, "approved before the upgrade: backblog.net/x")
+    held, approved = await store.open_items(world.guild.id)
+    await store.decide(approved.id, Decision.APPROVE, moderator_id=world.mod.id, moderator_name="Maria")
+    # A database from before migration 0004 has no outbox rows at all.
+    await store._db.execute("DELETE FROM outbox")
+    again = await Store.open(store.path)
+    try:
+        await world.env.restart_bot(ForumBridge(community=Community(again, world.bot.community.bundle)))
+        [card] = cards(world)
+        assert card.embeds[0].footer.text == f"Item #{held.id}"
+        [repost] = reposts(world)
+        assert repost.content == "approved before the upgrade: backblog.net/x"
+        assert [m.content.startswith("Good news") for m in dms(world.alice)] == [True]
+        assert set(await again.outbox_counts()) == {"done"}
+    finally:
+        await world.env.restart_bot(world.bot)
+        await again.close()
