@@ -463,7 +463,9 @@ class Gate:
         if already:
             lines.append(f"{already} had already been decided.")
         if timeout_member:
-            lines += await self._time_out_authors(interaction, {item.author_id for item in items})
+            # Only the authors this click rejected: a member whose message was approved is not timed out.
+            rejected = {o.item.author_id for o in outcomes if o.won and o.item.state is ItemState.REJECTED}
+            lines += await self._time_out_authors(interaction, rejected)
         await interaction.followup.send(" ".join(lines), ephemeral=True)
 
     async def _time_out_authors(self, interaction: discord.Interaction[Any], author_ids: set[int]) -> list[str]:
