@@ -68,21 +68,21 @@ class GateCourier:
 
     async def route(self, rows: Sequence[OutboxRow]) -> dict[Lane, list[OutboxRow]]:
         """The rows that may go now, by lane, in order; rows that must wait are left out."""
-        # An author hears of several decisions in one DM: hold them all until every repost is in.
-        unsettled_authors = {
-            row.author_id
+        # An author hears of several decisions with the same outcome in one DM: while any of their
+        # reposts is still on its way, those DMs wait for it (a failed repost's DM waits for a restart).
+        pending = {
+            (row.author_id, row.item_state in _PUBLISHED)
             for row in rows
-            if row.kind is OutboxKind.DECISION_DM
-            and (row.repost_state in _UNSETTLED or row.repost_state is OutboxState.FAILED)
+            if row.kind is OutboxKind.DECISION_DM and row.repost_state in _UNSETTLED
         }
         lanes: dict[Lane, list[OutboxRow]] = {}
         for row in rows:
-            lane = await self._lane(row, unsettled_authors)
+            lane = await self._lane(row, pending)
             if lane is not None:
                 lanes.setdefault(lane, []).append(row)
         return lanes
 
-    async def _lane(self, row: OutboxRow, unsettled_authors: set[int]) -> Lane | None:
+    async def _lane(self, row: OutboxRow, pending: set[tuple[int, bool]]) -> Lane | None:
         if row.kind in (OutboxKind.CARD, OutboxKind.RAID_CARD, OutboxKind.CARD_UPDATE):
             channel_id = (await self.gate.community.settings(row.guild_id)).moderator_channel_id
             if channel_id is None:
@@ -94,9 +94,11 @@ class GateCourier:
             return ("edit", channel_id)
         if row.kind is OutboxKind.REPOST:
             return ("webhook", row.channel_id)
-        if row.kind is OutboxKind.HOLD_DM and self.gate.raid.active(row.guild_id):
-            return ("hold", row.author_id)  # in a raid, a raider hears "held" once per 10 s at most
-        if row.author_id in unsettled_authors:
+        if row.kind is OutboxKind.HOLD_DM:
+            if self.gate.raid.active(row.guild_id):
+                return ("hold", row.author_id)  # in a raid, a raider hears "held" once per 10 s at most
+            return ("dm", row.author_id)
+        if row.repost_state is OutboxState.FAILED or (row.author_id, row.item_state in _PUBLISHED) in pending:
             return None
         return ("dm", row.author_id)
 

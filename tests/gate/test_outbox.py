@@ -346,3 +346,21 @@ async def test_holds_and_decisions_from_before_the_outbox_are_finished_at_start_
     finally:
         await world.env.restart_bot(world.bot)
         await again.close()
+
+
+async def test_a_failed_repost_holds_back_only_its_own_dm(world: World) -> None:
+    locked = world.guild.create_text_channel(
+        "no-webhooks", overwrites={world.guild.me: discord.PermissionOverwrite(manage_webhooks=False)}
+    )
+    await world.newbie.send(locked, "hello there")
+    await world.mod.click(cards(world)[0], label="Approve")  # it cannot be published: no Manage Webhooks
+    assert not [m for m in dms(world.newbie) if m.content.startswith("Good news")]
+    # The same member's next held message, and a rejection, are still told at once.
+    await world.newbie.send(world.general, "my blog: backblog.net/me")
+    assert dms(world.newbie)[-1].content.startswith("Your message is waiting")
+    picker = await world.mod.click(cards(world)[-1], label="Reject")
+    assert picker.response is not None
+    await world.mod.select(picker.response, ["0"])
+    assert dms(world.newbie)[-1].content.startswith("A moderator decided not to publish your message.")
+    [waiting] = await world.bot.store.outbox_rows()
+    assert waiting.kind is OutboxKind.DECISION_DM  # the approval's DM waits for its repost (at the next start)
