@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 import shutil
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
+import discord
 import pytest
 
 from bot.gate.outbox import LaneBucket
-from bot.gate.raid import RaidWatch
+from bot.gate.raid import BulkDeleter, RaidWatch
 from bot.models import Decision, ItemState, NewHeldItem, OutboxKind, OutboxState, StoredLink
 from bot.policy import DATA_DIR, PolicyError, RaidSettings, load_policy_file, raid_settings
 from bot.rules import Action, LinkClass, Reason
@@ -240,3 +243,65 @@ def test_raid_mistakes_get_a_readable_error(tmp_path: Path, raid: str, error: st
 def test_raid_overrides_are_read(tmp_path: Path) -> None:
     bundle = load_policy_file(_policy_file(tmp_path, "new_members = 12\nwindow_seconds = 30\nbulk_delete = false"))
     assert raid_settings(bundle.raw) == RaidSettings(new_members=12, window_seconds=30, bulk_delete=False)
+
+
+# --- bulk deletes --------------------------------------------------------------------------
+
+
+class FakeChannel:
+    """Records what a BulkDeleter asks of a channel."""
+
+    def __init__(self, channel_id: int = 10, fail: Exception | None = None) -> None:
+        self.id = channel_id
+        self.bulk: list[list[int]] = []
+        self.single: list[int] = []
+        self.fail = fail
+
+    async def delete_messages(self, messages: list[Any]) -> None:
+        if self.fail is not None:
+            raise self.fail
+        self.bulk.append([m.id for m in messages])
+
+    def get_partial_message(self, message_id: int) -> Any:
+        channel = self
+
+        class Partial:
+            async def delete(self) -> None:
+                channel.single.append(message_id)
+
+        return Partial()
+
+
+def fresh_ids(count: int, start: int = 0) -> list[int]:
+    """Snowflakes of messages made just now."""
+    base = discord.utils.time_snowflake(datetime.now(UTC))
+    return [base + start + n for n in range(count)]
+
+
+async def test_removals_in_one_channel_go_together_in_bulk() -> None:
+    deleter = BulkDeleter()
+    channel = FakeChannel()
+    ids = fresh_ids(3)
+    await asyncio.gather(*(deleter.delete(channel, message_id) for message_id in ids))  # type: ignore[arg-type]
+    assert channel.bulk == [ids]
+    assert channel.single == []
+    assert deleter.requests == 1
+    # Alone in its flush, a message is deleted on its own (Discord's bulk delete needs two).
+    [lone] = fresh_ids(1, start=10)
+    await deleter.delete(channel, lone)  # type: ignore[arg-type]
+    assert channel.single == [lone]
+
+
+async def test_old_messages_are_deleted_one_by_one_and_errors_reach_every_caller() -> None:
+    deleter = BulkDeleter()
+    channel = FakeChannel()
+    old = discord.utils.time_snowflake(datetime(2020, 1, 1, tzinfo=UTC))
+    await deleter.delete(channel, old)  # type: ignore[arg-type]
+    assert (channel.single, channel.bulk) == ([old], [])
+    forbidden = discord.Forbidden(type("R", (), {"status": 403, "reason": "Forbidden"})(), "Missing Permissions")
+    failing = FakeChannel(fail=forbidden)
+    results = await asyncio.gather(
+        *(deleter.delete(failing, message_id) for message_id in fresh_ids(2)),  # type: ignore[arg-type]
+        return_exceptions=True,
+    )
+    assert all(isinstance(result, discord.Forbidden) for result in results)
