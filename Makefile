@@ -38,6 +38,7 @@ bench: $(VENV)/.test-installed
 	$(PY) bench/gate.py
 	$(PY) bench/mirror.py
 	$(PY) bench/review_queue.py
+	$(PY) bench/wave.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

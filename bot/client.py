@@ -128,10 +128,14 @@ class ForumBridge(commands.Bot):
             gc.collect()
             gc.freeze()
             await self.gate.reconcile()
+        else:
+            self.gate.outbox.resume()
 
     async def close(self) -> None:
-        """Let holds and decisions in flight finish (their steps are recorded), then disconnect."""
+        """Let holds, decisions and outbox sends in flight finish (their steps are recorded), then disconnect."""
         await self.gate.drain(timeout=10.0)
+        # Queued outbox rows stay in the database: the next start sends them.
+        await self.gate.outbox.stop(timeout=5.0)
         await super().close()
 
     async def on_error(self, event_method: str, /, *args: Any, **kwargs: Any) -> None:

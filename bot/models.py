@@ -246,3 +246,63 @@ class WelcomeSettings:
     text: str | None = None
     channel_id: int | None = None
     enabled: bool = True
+
+
+# --- the outbox ------------------------------------------------------------------------
+
+
+class OutboxKind(StrEnum):
+    """What an outbox row asks the bot to tell Discord about an item."""
+
+    CARD = "card"  # the moderator card (alone, or on a grouped card)
+    HOLD_DM = "hold_dm"  # the author hears their message is held
+    REPOST = "repost"  # an approved item published under the author's name
+    CARD_UPDATE = "card_update"  # the card shows the decision
+    DECISION_DM = "decision_dm"  # the author hears the outcome
+    RAID_CARD = "raid_card"  # the moderators hear of a raid (on the item that set it off)
+
+
+class OutboxState(StrEnum):
+    """Where an outbox row is in its life."""
+
+    WAITING = "waiting"  # the item's original is still being removed
+    QUEUED = "queued"
+    SENDING = "sending"  # marked before the request; cleared with its result after
+    DONE = "done"
+    FAILED = "failed"
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxRow:
+    """One thing to tell Discord, with what the worker needs to route and pace it."""
+
+    id: int
+    item_id: int
+    kind: OutboxKind
+    state: OutboxState
+    priority: int
+    guild_id: int
+    author_id: int
+    channel_id: int
+    item_state: ItemState
+    attempts: int = 0
+    nonce: str | None = None
+    group_id: int | None = None
+    not_before: datetime | None = None
+    repost_state: OutboxState | None = None  # the item's repost row, which a card update and DM wait for
+    card_state: OutboxState | None = None  # the item's card row, which a card update waits for
+    card_group_id: int | None = None  # the grouped card the item is on, if any
+    updated_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CardGroup:
+    """A card that stands for several held items: one author's, or (author_id None) a raid's."""
+
+    id: int
+    guild_id: int
+    author_id: int | None
+    channel_id: int
+    message_id: int | None
+    nonce: str
+    created_at: datetime

@@ -19,6 +19,7 @@ _SCHEMA: Mapping[str, frozenset[str]] = {
     "emails": frozenset({"action"}),
     # Per-guild only (an export carries it): channels whose messages are not screened, by id.
     "screening": frozenset({"unscreened_channels"}),
+    "raid": frozenset({"new_members", "window_seconds", "bulk_delete"}),
 }
 
 
@@ -129,6 +130,7 @@ def parse_policy(raw: Mapping[str, Any]) -> tuple[Policy, tuple[str, str]]:
     for link_class in LinkClass:
         actions[link_class] = _action(raw_actions, f"links.actions.{link_class}", link_class.value, errors)
     email_action = _action(emails, "emails.action", "action", errors)
+    _raid(raw.get("raid", {}), errors)
     if errors:
         raise PolicyError("; ".join(errors), errors)
     policy = Policy(
@@ -192,3 +194,40 @@ def _domains(table: Mapping[str, Any], key: str, errors: list[str], *, default: 
             errors.append(f"links.{key}: {item!r} is not a domain under the Public Suffix List")
         domains.add(domain)
     return frozenset(domains)
+
+
+# --- raid mode ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class RaidSettings:
+    """When a burst of new members posting held links counts as a raid, and what the gate does then."""
+
+    new_members: int = 5  # a raid is more than this many new members...
+    window_seconds: int = 60  # ...posting held links within this many seconds
+    bulk_delete: bool = True  # remove their messages with bulk deletes where Discord allows it
+
+
+def raid_settings(raw: Mapping[str, Any]) -> RaidSettings:
+    """The [raid] section of a policy document (already validated by parse_policy)."""
+    errors: list[str] = []
+    settings = _raid(raw.get("raid", {}), errors)
+    if errors:
+        raise PolicyError("; ".join(errors))
+    return settings
+
+
+def _raid(table: Any, errors: list[str]) -> RaidSettings:
+    if not isinstance(table, Mapping):
+        return RaidSettings()  # parse_policy has already said "[raid] must be a table"
+    default = RaidSettings()
+    members = _typed(table, "raid.new_members", "new_members", int, default.new_members, errors)
+    window = _typed(table, "raid.window_seconds", "window_seconds", int, default.window_seconds, errors)
+    bulk = _typed(table, "raid.bulk_delete", "bulk_delete", bool, default.bulk_delete, errors)
+    if not 1 <= members <= 10_000:
+        errors.append(f"raid.new_members must be between 1 and 10000, not {members}")
+        members = default.new_members
+    if not 5 <= window <= 86_400:
+        errors.append(f"raid.window_seconds must be between 5 and 86400 (a day), not {window}")
+        window = default.window_seconds
+    return RaidSettings(new_members=members, window_seconds=window, bulk_delete=bulk)

@@ -467,3 +467,16 @@ async def test_clean_shutdown_leaves_nothing_unclosed(place: Place, caplog: pyte
 
 # The fixture is imported for pytest to find; listing it here tells linters the import is used.
 __all__ = ["local_discord"]
+
+
+async def test_a_repeated_nonce_returns_the_first_message(place: Place) -> None:
+    local = place.local
+    async with running(make_bot(), local) as bot:
+        channel = text_channel(bot, place.general)
+        first = await channel.send("card for item 7", nonce="fbc7")
+        again = await channel.send("card for item 7", nonce="fbc7")  # discord.py sends enforce_nonce with it
+        other = await channel.send("card for item 8", nonce="fbc8")
+    assert again.id == first.id
+    assert other.id != first.id
+    assert [m.content for m in local.messages_in(place.general)] == ["card for item 7", "card for item 8"]
+    assert local.nonce_repeats == 1

@@ -204,6 +204,103 @@ class RejectReasonModal(discord.ui.Modal, title="Reject with a reason"):
         )
 
 
+# --- grouped cards ----------------------------------------------------------------------
+
+
+class _GroupButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"fb:gbase:(?P<group>\d+)"):
+    """A button that decides every open item on a grouped card (each subclass has its own template)."""
+
+    decision: Decision
+    label: str
+    style: discord.ButtonStyle
+    prefix: str
+    timeout_member = False
+
+    def __init__(self, group_id: int) -> None:
+        super().__init__(
+            discord.ui.Button(label=self.label, style=self.style, custom_id=f"fb:{self.prefix}:{group_id}")
+        )
+        self.group_id = group_id
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: re.Match[str], /
+    ) -> Self:
+        """Rebuild the button from its custom_id."""
+        return cls(int(match["group"]))
+
+    async def interaction_check(self, interaction: discord.Interaction[Any], /) -> bool:
+        """Refuse anyone who is not a moderator, on every click."""
+        return await moderators_only(interaction, self.prefix, self.group_id)
+
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        """Decide every open item of the group."""
+        await gate_of(interaction).decide_group_from_interaction(
+            interaction, self.group_id, self.decision, timeout_member=self.timeout_member
+        )
+
+
+class GroupApproveButton(_GroupButton, template=r"fb:gapprove:(?P<group>\d+)"):
+    """Publish every open message on the card."""
+
+    decision = Decision.APPROVE
+    label = "Approve all"
+    style = discord.ButtonStyle.success
+    prefix = "gapprove"
+
+
+class GroupRejectButton(_GroupButton, template=r"fb:greject:(?P<group>\d+)"):
+    """Reject every open message on the card."""
+
+    decision = Decision.REJECT
+    label = "Reject all"
+    style = discord.ButtonStyle.danger
+    prefix = "greject"
+
+
+class GroupTimeoutButton(_GroupButton, template=r"fb:gtimeout:(?P<group>\d+)"):
+    """Reject every open message on the card and time their authors out."""
+
+    decision = Decision.REJECT
+    label = "Reject all & time out"
+    style = discord.ButtonStyle.danger
+    prefix = "gtimeout"
+    timeout_member = True
+
+
+class GroupPickSelect(discord.ui.DynamicItem[discord.ui.Select[Any]], template=r"fb:gpick:(?P<group>\d+)"):
+    """Open one item of a grouped card on its own, privately, with its own buttons."""
+
+    def __init__(self, group_id: int, options: list[discord.SelectOption] | None = None) -> None:
+        select: discord.ui.Select[Any] = discord.ui.Select(
+            custom_id=f"fb:gpick:{group_id}",
+            placeholder="Review one by one…",
+            options=options or [discord.SelectOption(label="(none)", value="0")],
+        )
+        super().__init__(select)
+        self.group_id = group_id
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: re.Match[str], /
+    ) -> Self:
+        """Rebuild the select from its custom_id (the chosen value arrives with the interaction)."""
+        return cls(int(match["group"]))
+
+    async def interaction_check(self, interaction: discord.Interaction[Any], /) -> bool:
+        """Moderators only."""
+        return await moderators_only(interaction, "gpick", self.group_id)
+
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        """Show the chosen item with its own buttons."""
+        try:
+            item_id = int(self.item.values[0])
+        except (IndexError, ValueError, TypeError):
+            await interaction.response.send_message("That item is not on this card.", ephemeral=True)
+            return
+        await gate_of(interaction).show_group_item(interaction, self.group_id, item_id)
+
+
 DYNAMIC_ITEMS: tuple[type[discord.ui.DynamicItem[Any]], ...] = (
     ApproveButton,
     ApproveTrustButton,
@@ -212,4 +309,8 @@ DYNAMIC_ITEMS: tuple[type[discord.ui.DynamicItem[Any]], ...] = (
     RejectButton,
     RejectReasonSelect,
     RejectOwnWordsButton,
+    GroupApproveButton,
+    GroupRejectButton,
+    GroupTimeoutButton,
+    GroupPickSelect,
 )

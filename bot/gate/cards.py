@@ -11,11 +11,15 @@ from bot.gate.buttons import (
     ApproveButton,
     ApproveDomainButton,
     ApproveTrustButton,
+    GroupApproveButton,
+    GroupPickSelect,
+    GroupRejectButton,
+    GroupTimeoutButton,
     RejectButton,
     RestoreButton,
 )
-from bot.gate.words import inert, outcome_line, quote, reason_lines
-from bot.models import AttachmentData, HeldItem, ItemState, MemberRecord
+from bot.gate.words import group_summary, inert, outcome_line, quote, reason_lines, top_domains
+from bot.models import AttachmentData, CardGroup, HeldItem, ItemState, MemberRecord
 from bot.rules import Action
 
 _COLOURS = {
@@ -112,3 +116,65 @@ def card_files(attachments: list[AttachmentData]) -> list[discord.File]:
         discord.File(io.BytesIO(a.data), filename=a.filename, spoiler=a.spoiler, description=a.description)
         for a in attachments
     ]
+
+
+# --- grouped cards and the raid card -------------------------------------------------------
+
+GROUP_MARKER = "Group #"
+RAID_MARKER = "Raid #"
+_GROUP_LINES = 15
+
+
+def group_card_embed(group: CardGroup, items: list[HeldItem]) -> discord.Embed:
+    """The embed of a card that stands for several held items."""
+    open_items = [item for item in items if item.is_open]
+    mention = f"<@{group.author_id}>" if group.author_id is not None else None
+    colour = discord.Colour.gold() if open_items else discord.Colour.dark_grey()
+    title = f"Held: {len(items)} messages" + (f" from {items[0].author_name}" if group.author_id else " (a wave)")
+    embed = discord.Embed(title=title[:256], colour=colour, timestamp=min(i.created_at for i in items))
+    lines = [group_summary(items, author_mention=mention), ""]
+    for item in items[:_GROUP_LINES]:
+        state = "" if item.is_open else f" — {outcome_line(item)}"
+        text = inert(item.content.replace("\n", " "))
+        lines.append(f"`#{item.id}` <@{item.author_id}> in <#{item.channel_id}>: {text[:80]}{state[:120]}")
+    if len(items) > _GROUP_LINES:
+        lines.append(f"… and {len(items) - _GROUP_LINES} more (open them one by one below)")
+    embed.description = "\n".join(lines)[:_DESCRIPTION_LIMIT]
+    domains = top_domains(items)
+    if domains:
+        embed.add_field(
+            name="Domains", value=", ".join(f"{inert(d)} ({n})" for d, n in domains[:8])[:_FIELD_LIMIT], inline=False
+        )
+    decided = len(items) - len(open_items)
+    embed.add_field(name="Status", value=f"{len(open_items)} open · {decided} decided", inline=False)
+    embed.set_footer(text=f"{GROUP_MARKER}{group.id} · items " + ", ".join(f"#{i.id}" for i in items)[:1900])
+    return embed
+
+
+def group_card_view(group: CardGroup, items: list[HeldItem]) -> discord.ui.View | None:
+    """Approve all, Reject all, Reject all & time out, and a picker to open items one by one."""
+    open_items = [item for item in items if item.is_open]
+    if not open_items:
+        return None
+    view = discord.ui.View(timeout=None)
+    view.add_item(GroupApproveButton(group.id))
+    view.add_item(GroupRejectButton(group.id))
+    view.add_item(GroupTimeoutButton(group.id))
+    options = [
+        discord.SelectOption(
+            label=f"#{item.id} {item.author_name}"[:100],
+            value=str(item.id),
+            description=(item.content.replace("\n", " ")[:100] or None),
+        )
+        for item in open_items[:25]
+    ]
+    view.add_item(GroupPickSelect(group.id, options))
+    return view
+
+
+def raid_embed(item: HeldItem, text: str) -> discord.Embed:
+    """The one card that tells moderators a raid is under way."""
+    embed = discord.Embed(title="🚨 Raid mode", colour=discord.Colour.red(), timestamp=item.created_at)
+    embed.description = text[:_DESCRIPTION_LIMIT]
+    embed.set_footer(text=f"{RAID_MARKER}{item.id}")
+    return embed

@@ -1,9 +1,11 @@
 """The gate: screen a message, hold it without loss, let moderators decide, publish, tell the author.
 
-Holding runs in a fixed order — store the text and attachment bytes, remove the original,
-post the card, tell the author — and each step is recorded, so a crash between any two
-steps is finished by `reconcile()` at the next start: nothing is lost, nothing is posted
-twice.
+Holding stores the text and attachment bytes together with outbox rows for the card and the
+author's DM (one transaction), then removes the original at once. Deciding records the
+decision together with outbox rows for the repost, the card update and the author's DM. The
+outbox worker (bot/gate/outbox.py) sends those rows at the pace each channel allows, so a
+spam wave never queues up inside discord.py, and `reconcile()` at start-up finishes whatever
+a crash interrupted: nothing is lost, nothing is posted twice.
 """
 
 from __future__ import annotations
@@ -14,13 +16,15 @@ import logging
 from collections import OrderedDict
 from collections.abc import Callable, Coroutine
 from dataclasses import replace
+from datetime import timedelta
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
 import discord
 
 from bot.community import Community
 from bot.gate import words
-from bot.gate.cards import card_embed, card_files, card_view
+from bot.gate.cards import card_embed, card_view
+from bot.gate.delivery import GateCourier
 from bot.gate.facts import (
     SCREENED_TYPES,
     author_facts,
@@ -30,18 +34,22 @@ from bot.gate.facts import (
     message_facts,
     read_attachments,
 )
+from bot.gate.outbox import OutboxWorker
 from bot.gate.publisher import Publisher, repost_text
-from bot.models import Decision, DecisionOutcome, GuildSettings, HeldItem, ItemState
+from bot.gate.raid import BulkDeleter, RaidWatch
+from bot.models import Decision, DecisionOutcome, GuildSettings, HeldItem, ItemState, OutboxKind, OutboxState
+from bot.policy import raid_settings
 from bot.preapprovals import grants_to_spend
-from bot.rules import Action, AuthorFacts, Engine, LinkClass, Policy, Verdict
+from bot.rules import Action, AuthorFacts, Engine, LinkClass, Policy, Reason, Verdict
 from bot.store import Store
 
 log = logging.getLogger(__name__)
 
-CHANNEL_NOTICE_SECONDS = 15
 EDIT_MEMORY = 20_000
+DECISION_WAIT_S = 10.0  # how long a decision waits for its repost, card update and DM before returning
+RAID_TIMEOUT = timedelta(days=1)  # "Reject all & time out"
 _ALLOWED_CLASSES = frozenset({LinkClass.INTERNAL, LinkClass.ALLOWED})
-_NOTICE_MENTIONS = discord.AllowedMentions(everyone=False, roles=False, users=True)
+_LINK_REASONS = frozenset({Reason.EXTERNAL_LINK, Reason.SHORTENED_LINK, Reason.MEDICAL_SITE, Reason.INVITE})
 
 
 P = ParamSpec("P")
@@ -82,6 +90,10 @@ class Gate:
         self.community = community
         self.engine = engine
         self.publisher = Publisher(client)
+        self.raid = RaidWatch(raid_settings(community.bundle.raw))
+        self.bulk = BulkDeleter()
+        self.courier = GateCourier(self)
+        self.outbox = OutboxWorker(lambda: self.store, self.courier)
         # What each allowed message already carried, so an edit is judged only on what it adds.
         self._allowed_flaggables: OrderedDict[int, frozenset[str]] = OrderedDict()
         self._busy = 0
@@ -234,7 +246,7 @@ class Gate:
     async def hold(
         self, message: discord.Message, verdict: Verdict, *, starter_of: discord.Thread | None, edited: bool
     ) -> HeldItem:
-        """Store the message and its attachments, remove the original, post the card, tell the author."""
+        """Store the message, its attachments and what must be said of it; remove the original; let the outbox go."""
         try:
             attachments = await read_attachments(message)
         except discord.HTTPException as exc:
@@ -247,9 +259,13 @@ class Gate:
         if not created:
             return item  # the same message arrived twice; the first delivery handles it
         await self.community.refresh_member(item.guild_id, item.author_id)
+        raider = Reason.NEW_MEMBER in verdict.reasons and bool(_LINK_REASONS & set(verdict.reasons))
+        if raider and self.raid.note(item.guild_id, item.author_id, item.external_domains):
+            await self.store.enqueue(item.id, (OutboxKind.RAID_CARD,))
         item = await self._remove_original(item, message, starter_of)
-        item = await self._post_card(item)
-        await self._notify_held(item, message.author, message.channel)
+        # The card and the DM wait until the original is dealt with (the card says if it could not be).
+        await self.store.release(item.id)
+        self.outbox.kick()
         return item
 
     async def _remove_original(
@@ -262,6 +278,12 @@ class Gate:
             if starter_of is not None:
                 # A held forum post is removed whole: its title is published with it.
                 await starter_of.delete()
+            elif (
+                message is not None
+                and self.raid.bulk_delete(item.guild_id)
+                and isinstance(message.channel, discord.TextChannel | discord.Thread)
+            ):
+                await self.bulk.delete(message.channel, message.id)
             elif message is not None:
                 await message.delete()
         except discord.NotFound:
@@ -299,84 +321,14 @@ class Gate:
         channel = guild.get_channel(settings.moderator_channel_id)
         return channel if isinstance(channel, discord.TextChannel) else None
 
-    async def _post_card(self, item: HeldItem, *, may_exist: bool = False) -> HeldItem:
-        settings = await self.community.settings(item.guild_id)
-        channel = self._moderator_channel(settings)
-        if channel is None:
-            log.warning(
-                "guild=%s item=%s held, but no moderator channel is set: it waits in the queue", item.guild_id, item.id
-            )
-            return item
-        # Only an interrupted hold can have a card already; a fresh one saves the REST call.
-        existing = await self._find_card(channel, item) if may_exist else None
-        if existing is None:
-            author, record = await self._author_info(item)
-            files = card_files(await self.store.attachments(item.id))
-            view = card_view(item)
-            try:
-                existing = await channel.send(
-                    embed=card_embed(item, author=author, record=record),
-                    view=view or discord.utils.MISSING,
-                    files=files or discord.utils.MISSING,
-                    allowed_mentions=discord.AllowedMentions.none(),
-                )
-            except discord.HTTPException as exc:
-                log.error(
-                    "guild=%s item=%s: could not post the card in channel %s (%s %s)",
-                    item.guild_id,
-                    item.id,
-                    channel.id,
-                    exc.status,
-                    exc.text,
-                )
-                return item
-        await self.store.set_card(item.id, channel.id, existing.id)
-        return await self._reload(item)
-
-    async def _find_card(self, channel: discord.TextChannel, item: HeldItem) -> discord.Message | None:
-        """A card already posted for the item (a crash came between posting and recording it)."""
-        if item.card_message_id is not None:
-            return None
-        me = self.client.user
-        marker = f"Item #{item.id}"
-        try:
-            async for message in channel.history(limit=50, after=item.created_at):
-                if (
-                    me is not None
-                    and message.author.id == me.id
-                    and any(embed.footer.text == marker for embed in message.embeds)
-                ):
-                    return message
-        except discord.HTTPException:
-            return None
-        return None
-
-    async def _author_info(self, item: HeldItem) -> tuple[discord.Member | discord.User | None, Any]:
+    async def author_info(self, item: HeldItem) -> tuple[discord.Member | discord.User | None, Any]:
+        """The item's author as Discord knows them (None when gone), and their community record."""
         guild = self.client.get_guild(item.guild_id)
         author: discord.Member | discord.User | None = guild.get_member(item.author_id) if guild else None
         if author is None:
             author = self.client.get_user(item.author_id)
         record = await self.community.member(item.guild_id, item.author_id)
         return author, record
-
-    async def _notify_held(
-        self, item: HeldItem, author: discord.Member | discord.User, channel: discord.abc.Messageable | Any
-    ) -> None:
-        try:
-            await author.send(words.held_notice(item))
-            return
-        except discord.HTTPException as exc:
-            log.info("guild=%s item=%s: could not DM author %s (%s)", item.guild_id, item.id, item.author_id, exc.code)
-        if item.is_forum_post or not isinstance(channel, discord.abc.Messageable):
-            return  # the post's thread is gone: there is nowhere public to say it
-        try:
-            await channel.send(
-                words.channel_notice(author.mention, item),
-                delete_after=CHANNEL_NOTICE_SECONDS,
-                allowed_mentions=_NOTICE_MENTIONS,
-            )
-        except discord.HTTPException as exc:
-            log.warning("guild=%s item=%s: could not post a notice either (%s)", item.guild_id, item.id, exc.status)
 
     # --- deciding -----------------------------------------------------------------------
 
@@ -405,14 +357,20 @@ class Gate:
                 f"Item #{item_id} was already decided: {words.outcome_line(outcome.item)}", ephemeral=True
             )
         elif outcome.item.state is not ItemState.REJECTED and outcome.item.repost_message_id is None:
-            await interaction.followup.send(
-                f"Approved item #{item_id}, but I could not publish it (do I have Manage Webhooks in "
-                f"<#{outcome.item.channel_id}>?). I will try again when I restart.",
-                ephemeral=True,
-            )
+            if await self.store.outbox_rows((OutboxState.FAILED,), item_id=item_id):
+                await interaction.followup.send(
+                    f"Approved item #{item_id}, but I could not publish it (do I have Manage Webhooks in "
+                    f"<#{outcome.item.channel_id}>?). I will try again when I restart.",
+                    ephemeral=True,
+                )
+            else:
+                await interaction.followup.send(
+                    f"Approved item #{item_id}: it is queued and will be published shortly.", ephemeral=True
+                )
         elif interaction.message is not None and interaction.message.id != outcome.item.card_message_id:
-            # The click came from the private reason picker: say it is done.
-            await interaction.followup.send(f"Rejected item #{item_id}.", ephemeral=True)
+            # The click came from a private message (the reason picker, an item of a grouped card): say it is done.
+            line = words.outcome_line(outcome.item).rstrip(".")
+            await interaction.followup.send(f"Item #{item_id}: {line}.", ephemeral=True)
 
     async def decide_from_reaction(self, payload: discord.RawReactionActionEvent) -> None:
         """✅ approves and ❌ rejects, on a card, from a moderator; anyone else's reaction is removed."""
@@ -425,12 +383,14 @@ class Gate:
         settings = await self.community.settings(payload.guild_id)
         if payload.channel_id != settings.moderator_channel_id:
             return
-        item = await self.store.item_by_card(payload.message_id)
-        if item is None:
+        group = await self.store.card_group_by_message(payload.message_id)
+        item = None if group is not None else await self.store.item_by_card(payload.message_id)
+        if item is None and group is None:
             return
+        what = f"group {group.id}" if group is not None else f"item {item.id if item else '?'}"
         member = payload.member
         if member is None or not is_moderator(member, settings):
-            log.info("removed reaction %s on item %s by non-moderator %s", emoji, item.id, payload.user_id)
+            log.info("removed reaction %s on %s by non-moderator %s", emoji, what, payload.user_id)
             try:
                 channel = self.client.get_channel(payload.channel_id)
                 if isinstance(channel, discord.TextChannel):
@@ -438,8 +398,14 @@ class Gate:
                         payload.emoji, discord.Object(payload.user_id)
                     )
             except discord.HTTPException as exc:
-                log.warning("could not remove reaction on item %s (%s)", item.id, exc.status)
+                log.warning("could not remove reaction on %s (%s)", what, exc.status)
             return
+        if group is not None:
+            decision = Decision.APPROVE if emoji == words.REACTION_APPROVE else Decision.REJECT
+            reason = None if decision is Decision.APPROVE else words.GENERIC_REJECT_REASON
+            await self.decide_group(group.id, decision, member, reason=reason)
+            return
+        assert item is not None
         if emoji == words.REACTION_APPROVE:
             decision = Decision.RESTORE if item.state is ItemState.BLOCKED else Decision.APPROVE
             await self.decide(item.id, decision, member)
@@ -450,7 +416,7 @@ class Gate:
     async def decide(
         self, item_id: int, decision: Decision, moderator: discord.Member, *, reason: str | None = None
     ) -> DecisionOutcome:
-        """Record a decision exactly once and carry out its effects."""
+        """Record a decision exactly once; its effects go through the outbox, which this waits for (a while)."""
         outcome = await self.store.decide(
             item_id,
             decision,
@@ -464,64 +430,154 @@ class Gate:
         if not outcome.won:
             log.info("item %s: %s by %s lost to an earlier decision", item_id, decision, moderator.id)
             return outcome
+        await self._after_decisions([item], decision, moderator)
+        return DecisionOutcome(True, await self._reload(item))
+
+    @_tracked
+    async def decide_group(
+        self, group_id: int, decision: Decision, moderator: discord.Member, *, reason: str | None = None
+    ) -> list[DecisionOutcome]:
+        """Decide every open item of a grouped card, each exactly once, in one transaction."""
+        items = await self.store.card_group_items(group_id)
+        open_ids = [item.id for item in items if item.is_open]
+        # Restoring applies to removed (blocked) items, approving to held ones.
+        by_decision: dict[Decision, list[int]] = {}
+        for item in items:
+            if item.is_open:
+                chosen = decision
+                if decision is Decision.APPROVE and item.state is ItemState.BLOCKED:
+                    chosen = Decision.RESTORE
+                by_decision.setdefault(chosen, []).append(item.id)
+        outcomes: list[DecisionOutcome] = []
+        for chosen, ids in by_decision.items():
+            outcomes += await self.store.decide_many(
+                ids,
+                chosen,
+                moderator_id=moderator.id,
+                moderator_name=moderator.display_name,
+                reason=reason,
+                now=discord.utils.utcnow(),
+            )
+        won = [outcome.item for outcome in outcomes if outcome.won]
         log.info(
-            "decision %s item=%s guild=%s channel=%s message=%s moderator=%s",
+            "group decision %s group=%s items=%d won=%d moderator=%s",
             decision,
-            item.id,
-            item.guild_id,
-            item.target_channel_id,
-            item.message_id,
+            group_id,
+            len(open_ids),
+            len(won),
             moderator.id,
         )
-        await self.community.refresh_member(item.guild_id, item.author_id)
-        if decision is Decision.APPROVE_DOMAIN and item.external_domains:
-            await self.community.allow_domains(item.guild_id, list(item.external_domains), moderator.id)
-        item = await self.finish(item)
-        return DecisionOutcome(True, item)
+        if won:
+            await self._after_decisions(won, decision, moderator)
+        return [DecisionOutcome(o.won, await self._reload(o.item)) for o in outcomes]
+
+    async def _after_decisions(self, items: list[HeldItem], decision: Decision, moderator: discord.Member) -> None:
+        for item in items:
+            log.info(
+                "decision %s item=%s guild=%s channel=%s message=%s moderator=%s",
+                item.decision or decision,
+                item.id,
+                item.guild_id,
+                item.target_channel_id,
+                item.message_id,
+                moderator.id,
+            )
+        for guild_id, author_id in {(item.guild_id, item.author_id) for item in items}:
+            await self.community.refresh_member(guild_id, author_id)
+        if decision is Decision.APPROVE_DOMAIN:
+            for item in items:
+                if item.external_domains:
+                    await self.community.allow_domains(item.guild_id, list(item.external_domains), moderator.id)
+        self.outbox.kick()
+        await self.outbox.wait_for_items([item.id for item in items], DECISION_WAIT_S)
+
+    @_tracked
+    async def decide_group_from_interaction(
+        self, interaction: discord.Interaction[Any], group_id: int, decision: Decision, *, timeout_member: bool
+    ) -> None:
+        """Approve all / Reject all / Reject all & time out, from a grouped card; the outcome said privately."""
+        await interaction.response.defer()
+        moderator = interaction.user
+        assert isinstance(moderator, discord.Member)  # checked by interaction_check
+        group = await self.store.card_group(group_id)
+        if group is None or group.guild_id != interaction.guild_id:
+            await interaction.followup.send(f"Grouped card #{group_id} does not exist here.", ephemeral=True)
+            return
+        reason = None
+        if decision is Decision.REJECT:
+            reason = words.COMMON_REJECT_REASONS[4] if timeout_member else words.GENERIC_REJECT_REASON
+        outcomes = await self.decide_group(group_id, decision, moderator, reason=reason)
+        won = sum(outcome.won for outcome in outcomes)
+        verb = "Approved" if decision is not Decision.REJECT else "Rejected"
+        lines = [f"{verb} {won} item{'s' if won != 1 else ''}."]
+        items = await self.store.card_group_items(group_id)
+        already = len(items) - won
+        if already:
+            lines.append(f"{already} had already been decided.")
+        if timeout_member:
+            # Only the authors this click rejected: a member whose message was approved is not timed out.
+            rejected = {o.item.author_id for o in outcomes if o.won and o.item.state is ItemState.REJECTED}
+            lines += await self._time_out_authors(interaction, rejected)
+        await interaction.followup.send(" ".join(lines), ephemeral=True)
+
+    async def _time_out_authors(self, interaction: discord.Interaction[Any], author_ids: set[int]) -> list[str]:
+        guild = interaction.guild
+        if guild is None:
+            return []
+        done, failed = 0, 0
+        for author_id in sorted(author_ids):
+            member = guild.get_member(author_id)
+            try:
+                if member is None:
+                    member = await guild.fetch_member(author_id)
+                await member.timeout(RAID_TIMEOUT, reason=f"Forum Bridge: rejected as spam by {interaction.user.id}")
+                done += 1
+                log.info("timed out member %s in guild %s (by %s)", author_id, guild.id, interaction.user.id)
+            except discord.HTTPException as exc:
+                failed += 1
+                log.warning("could not time out member %s in guild %s (%s)", author_id, guild.id, exc.status)
+        lines = []
+        if done:
+            lines.append(f"Timed out {done} member{'s' if done != 1 else ''} for a day.")
+        if failed:
+            lines.append(
+                f"I could not time out {failed} member{'s' if failed != 1 else ''} "
+                "(do I have Moderate Members, and a role above theirs?)."
+            )
+        return lines
+
+    async def show_group_item(self, interaction: discord.Interaction[Any], group_id: int, item_id: int) -> None:
+        """One item of a grouped card, privately, with its own buttons."""
+        item = await self.store.item(item_id)
+        if item is None or await self.store.card_group_of(item_id) != group_id:
+            await interaction.response.send_message("That item is not on this card.", ephemeral=True)
+            return
+        author, record = await self.author_info(item)
+        view = card_view(item)
+        await interaction.response.send_message(
+            embed=card_embed(item, author=author, record=record),
+            view=view or discord.utils.MISSING,
+            ephemeral=True,
+        )
 
     async def finish(self, item: HeldItem) -> HeldItem:
-        """After a decision: publish if approved, update the card, tell the author."""
-        if item.state in (ItemState.APPROVED, ItemState.RESTORED) and item.repost_message_id is None:
-            item = await self._publish(item)
-        await self._update_card(item)
-        # An approved author hears of it once it is published, with the link to it.
-        settled = item.state is ItemState.REJECTED or item.repost_message_id is not None
-        if settled and not item.author_notified:
-            await self._notify_decision(item)
-            await self.store.mark_author_notified(item.id)
-            item = await self._reload(item)
-        return item
-
-    async def _publish(self, item: HeldItem) -> HeldItem:
-        guild = self.client.get_guild(item.guild_id)
-        channel = guild.get_channel(item.channel_id) if guild else None
-        if not isinstance(channel, discord.TextChannel | discord.ForumChannel):
-            log.error("item %s: channel %s is gone; cannot publish", item.id, item.channel_id)
+        """Make sure what follows a decision is queued, let the outbox send it, and return the item as it then is."""
+        if item.is_open:
             return item
-        existing = await self._find_repost(channel, item)
-        if existing is None:
-            try:
-                sent = await self.publisher.publish(item, channel, await self.store.attachments(item.id))
-            except discord.HTTPException as exc:
-                log.error(
-                    "item %s: publishing in channel %s failed (%s %s); will retry at start-up",
-                    item.id,
-                    channel.id,
-                    exc.status,
-                    exc.text,
-                )
-                await self.store.audit(item.guild_id, "publish_failed", actor_id=None, item_id=item.id, detail=exc.text)
-                return item
-            existing_channel, existing_id = sent.channel.id, sent.id
-        else:
-            existing_channel, existing_id = existing
-        await self.store.set_repost(item.id, existing_channel, existing_id)
+        kinds = [OutboxKind.CARD_UPDATE]
+        if item.state in (ItemState.APPROVED, ItemState.RESTORED) and item.repost_message_id is None:
+            kinds.append(OutboxKind.REPOST)
+        if not item.author_notified:
+            kinds.append(OutboxKind.DECISION_DM)
+        await self.store.enqueue(item.id, kinds)
+        self.outbox.kick()
+        await self.outbox.wait_for_items([item.id], DECISION_WAIT_S)
         return await self._reload(item)
 
-    async def _find_repost(
-        self, channel: discord.TextChannel | discord.ForumChannel, item: HeldItem
-    ) -> tuple[int, int] | None:
+    async def find_repost(self, item: HeldItem) -> tuple[int, int] | None:
         """A repost already made for the item (a crash came between posting and recording it)."""
+        guild = self.client.get_guild(item.guild_id)
+        channel = guild.get_channel(item.channel_id) if guild else None
         if not isinstance(channel, discord.TextChannel) or item.decided_at is None:
             return None
         target: discord.abc.Messageable = channel
@@ -533,47 +589,21 @@ class Gate:
         first_chunk = repost_text(item)[:2000]
         try:
             async for message in target.history(limit=50, after=item.decided_at):
-                if self.publisher.owns(message.webhook_id) and message.content == first_chunk:
-                    return message.channel.id, message.id
+                if message.webhook_id is not None and message.content == first_chunk:
+                    hooks = await self.publisher.webhook_for(channel)
+                    if message.webhook_id == hooks.id:
+                        return message.channel.id, message.id
         except discord.HTTPException:
             return None
         return None
-
-    async def _update_card(self, item: HeldItem) -> None:
-        if item.card_channel_id is None or item.card_message_id is None:
-            return
-        channel = self.client.get_channel(item.card_channel_id)
-        if not isinstance(channel, discord.TextChannel):
-            return
-        author, record = await self._author_info(item)
-        try:
-            await channel.get_partial_message(item.card_message_id).edit(
-                embed=card_embed(item, author=author, record=record), view=card_view(item)
-            )
-        except discord.HTTPException as exc:
-            log.warning("item %s: could not update its card (%s)", item.id, exc.status)
-
-    async def _notify_decision(self, item: HeldItem) -> None:
-        if item.state in (ItemState.APPROVED, ItemState.RESTORED):
-            jump = None
-            if item.repost_message_id is not None and item.repost_channel_id is not None:
-                jump = f"https://discord.com/channels/{item.guild_id}/{item.repost_channel_id}/{item.repost_message_id}"
-            text = words.approved_notice(item, jump)
-        else:
-            text = words.rejected_notice(item)
-        user = self.client.get_user(item.author_id)
-        try:
-            if user is None:
-                user = await self.client.fetch_user(item.author_id)
-            await user.send(text)
-        except discord.HTTPException as exc:
-            log.info("item %s: could not DM author %s about the decision (%s)", item.id, item.author_id, exc.code)
 
     # --- start-up -------------------------------------------------------------------------
 
     @_tracked
     async def reconcile(self) -> int:
-        """Finish every hold or decision a crash interrupted; returns how many items were touched."""
+        """Finish every hold or decision a crash interrupted, and start the outbox; returns items touched."""
+        recovered = await self.courier.recover()
+        retried = await self.store.requeue_failed()
         touched = 0
         for item in await self.store.unfinished_items():
             touched += 1
@@ -581,8 +611,11 @@ class Gate:
                 await self._reconcile_item(item)
             except discord.HTTPException as exc:
                 log.error("reconciling item %s failed (%s %s)", item.id, exc.status, exc.text)
-        if touched:
-            log.info("reconciled %d unfinished items", touched)
+        if touched or recovered or retried:
+            log.info(
+                "reconciled %d unfinished items; %d outbox rows were in flight, %d retried", touched, recovered, retried
+            )
+        self.outbox.kick()
         return touched
 
     async def _reconcile_item(self, item: HeldItem) -> None:
@@ -592,9 +625,15 @@ class Gate:
                 starter_of = thread if isinstance(thread, discord.Thread) else None
                 item = await self._remove_original(item, self._partial_original(item), starter_of)
             if item.card_message_id is None:
-                item = await self._post_card(item, may_exist=True)
+                await self.store.enqueue(item.id, (OutboxKind.CARD,))  # a hold from before the outbox
+            await self.store.release(item.id)
             return
-        await self.finish(item)
+        kinds = [OutboxKind.CARD_UPDATE]
+        if item.state in (ItemState.APPROVED, ItemState.RESTORED) and item.repost_message_id is None:
+            kinds.append(OutboxKind.REPOST)
+        if not item.author_notified:
+            kinds.append(OutboxKind.DECISION_DM)
+        await self.store.enqueue(item.id, kinds)
 
     def _partial_original(self, item: HeldItem) -> discord.PartialMessage | None:
         channel = self.client.get_channel(item.target_channel_id)

@@ -152,3 +152,96 @@ def outcome_line(item: HeldItem) -> str:
     }.get(item.decision.value if item.decision else "", item.state.value.capitalize())
     reason = f" — {item.decision_reason}" if item.decision_reason else ""
     return f"{verb} by {who}{when}{reason}"
+
+
+# --- several messages at once (a wave, a grouped card) -------------------------------------
+
+_DM_LIMIT = 1900
+
+
+def _fit(lines: list[str], limit: int = _DM_LIMIT) -> str:
+    """Lines joined, cut at a line so the text stays under Discord's message limit."""
+    out: list[str] = []
+    size = 0
+    for line in lines:
+        if size + len(line) + 1 > limit:
+            out.append("…")
+            break
+        out.append(line)
+        size += len(line) + 1
+    return "\n".join(out)
+
+
+def top_domains(items: Iterable[HeldItem]) -> list[tuple[str, int]]:
+    """The outside domains of these items, with how many items link to each, most first."""
+    counts: dict[str, int] = {}
+    for item in items:
+        for domain in dict.fromkeys(link.domain for link in item.links if link.link_class is not LinkClass.INTERNAL):
+            counts[domain] = counts.get(domain, 0) + 1
+    return sorted(counts.items(), key=lambda pair: (-pair[1], pair[0]))
+
+
+def group_summary(items: list[HeldItem], *, author_mention: str | None) -> str:
+    """One line for a grouped card: "12 messages from @x in 40 s: 11 links to cheap-pills.net"."""
+    span = int((max(i.created_at for i in items) - min(i.created_at for i in items)).total_seconds())
+    who = author_mention or f"{len({i.author_id for i in items})} members"
+    line = f"{len(items)} messages from {who} in {span} s"
+    domains = top_domains(items)
+    if domains:
+        domain, count = domains[0]
+        line += f": {count} link{'s' if count != 1 else ''} to {domain}"
+        if len(domains) > 1:
+            line += f" (and {len(domains) - 1} other domain{'s' if len(domains) > 2 else ''})"
+    return line
+
+
+def held_notice_many(items: list[HeldItem]) -> str:
+    """One DM for several held messages of one author."""
+    reasons: list[str] = []
+    for item in items:
+        for line in member_reason_lines(item.reasons, item.links):
+            if line not in reasons:
+                reasons.append(line)
+    lines = [
+        f"{len(items)} of your messages are waiting for a moderator.",
+        *("• " + line for line in reasons),
+        "",
+        "A moderator will read them soon; I'll tell you what they decide.",
+        "",
+        "Your messages:",
+    ]
+    lines += [quote(item.content, 200) for item in items]
+    return _fit(lines)
+
+
+def approved_notice_many(items: list[HeldItem], jumps: list[str | None]) -> str:
+    """One DM for several approved messages of one author, with links to them."""
+    lines = [f"Good news: a moderator approved {len(items)} of your messages and they are now published."]
+    lines += [jump for jump in jumps if jump]
+    return _fit(lines)
+
+
+def rejected_notice_many(items: list[HeldItem]) -> str:
+    """One DM for several rejected messages of one author, with their texts to revise."""
+    reason = items[0].decision_reason or GENERIC_REJECT_REASON
+    lines = [
+        f"A moderator decided not to publish {len(items)} of your messages.",
+        f"Reason: {reason}",
+        "",
+        "Here are your texts, so you can change them and post again:",
+    ]
+    lines += [quote(item.content, 300) for item in items]
+    return _fit(lines)
+
+
+def raid_notice(members: int, threshold: int, window_seconds: int, domains: list[tuple[str, int]]) -> str:
+    """What the moderators read when a raid starts."""
+    text = (
+        f"{members} new members posted held links within {window_seconds} s (more than {threshold}): "
+        "this looks like a raid. "
+        "Their messages were removed (with bulk deletes where Discord allows it) and are grouped on cards below, "
+        "with Approve all, Reject all, and Reject all & time out."
+    )
+    if domains:
+        text += "\nMost linked: " + ", ".join(f"{inert(domain)} ({count})" for domain, count in domains[:5])
+    return text

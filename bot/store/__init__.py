@@ -28,6 +28,7 @@ from bot.models import (
     DEFAULT_REMINDER_AFTER_S,
     OPEN_STATES,
     AttachmentData,
+    CardGroup,
     Decision,
     DecisionFacts,
     DecisionOutcome,
@@ -37,6 +38,9 @@ from bot.models import (
     LinkPreapproval,
     MemberRecord,
     NewHeldItem,
+    OutboxKind,
+    OutboxRow,
+    OutboxState,
     QueueEntry,
     StoredLink,
     WelcomeSettings,
@@ -360,6 +364,9 @@ class Store:
                     ],
                 )
                 await self._update_member(db, new.guild_id, new.author_id, held=1)
+                # The card and the author's DM are queued with the item, to go once its original is removed.
+                assert item_id is not None
+                await _enqueue(db, item_id, (OutboxKind.CARD, OutboxKind.HOLD_DM), state=OutboxState.WAITING)
         item = await self.item_by_message(new.message_id)
         assert item is not None  # inserted above or already there
         return item, created
@@ -448,48 +455,82 @@ class Store:
         now: datetime | None = None,
     ) -> DecisionOutcome:
         """Decide an open item exactly once; a second decision loses and sees the first."""
-        state = DECISION_STATE[decision]
-        from_state = DECIDABLE_FROM[decision]
+        [outcome] = await self.decide_many(
+            [item_id], decision, moderator_id=moderator_id, moderator_name=moderator_name, reason=reason, now=now
+        )
+        return outcome
+
+    async def decide_many(
+        self,
+        item_ids: Sequence[int],
+        decision: Decision,
+        *,
+        moderator_id: int,
+        moderator_name: str,
+        reason: str | None = None,
+        now: datetime | None = None,
+    ) -> list[DecisionOutcome]:
+        """Decide several items in one transaction, each exactly once; what follows each win is queued with it."""
+        won_ids: set[int] = set()
         async with self._transaction() as db:
-            cursor = await db.execute(
-                "UPDATE held_items SET state = ?, decision = ?, decided_by = ?, decided_by_name = ?,"
-                " decided_at = ?, decision_reason = ? WHERE id = ? AND state = ?",
-                (
-                    state.value,
-                    decision.value,
-                    moderator_id,
-                    moderator_name,
-                    _now_text(now),
-                    reason,
-                    item_id,
-                    from_state,
-                ),
+            for item_id in item_ids:
+                if await self._decide_one(db, item_id, decision, moderator_id, moderator_name, reason, now):
+                    won_ids.add(item_id)
+        outcomes = []
+        for item_id in item_ids:
+            item = await self.item(item_id)
+            if item is None:
+                raise KeyError(f"no held item {item_id}")
+            outcomes.append(DecisionOutcome(item_id in won_ids, item))
+        return outcomes
+
+    async def _decide_one(
+        self,
+        db: aiosqlite.Connection,
+        item_id: int,
+        decision: Decision,
+        moderator_id: int,
+        moderator_name: str,
+        reason: str | None,
+        now: datetime | None,
+    ) -> bool:
+        state = DECISION_STATE[decision]
+        cursor = await db.execute(
+            "UPDATE held_items SET state = ?, decision = ?, decided_by = ?, decided_by_name = ?,"
+            " decided_at = ?, decision_reason = ? WHERE id = ? AND state = ?",
+            (
+                state.value,
+                decision.value,
+                moderator_id,
+                moderator_name,
+                _now_text(now),
+                reason,
+                item_id,
+                DECIDABLE_FROM[decision],
+            ),
+        )
+        if not cursor.rowcount:
+            return False
+        row = await (await db.execute("SELECT guild_id, author_id FROM held_items WHERE id = ?", (item_id,))).fetchone()
+        assert row is not None
+        guild_id, author_id = row["guild_id"], row["author_id"]
+        if state in (ItemState.APPROVED, ItemState.RESTORED):
+            await self._update_member(
+                db,
+                guild_id,
+                author_id,
+                approved=1,
+                trusted=True if decision is Decision.APPROVE_TRUST else None,
             )
-            won = bool(cursor.rowcount)
-            if won:
-                row = await (
-                    await db.execute("SELECT guild_id, author_id FROM held_items WHERE id = ?", (item_id,))
-                ).fetchone()
-                assert row is not None
-                guild_id, author_id = row["guild_id"], row["author_id"]
-                if state in (ItemState.APPROVED, ItemState.RESTORED):
-                    await self._update_member(
-                        db,
-                        guild_id,
-                        author_id,
-                        approved=1,
-                        trusted=True if decision is Decision.APPROVE_TRUST else None,
-                    )
-                else:
-                    await self._update_member(db, guild_id, author_id, rejected=1)
-                await db.execute(
-                    "INSERT INTO audit_log (guild_id, item_id, actor_id, action, detail, at) VALUES (?, ?, ?, ?, ?, ?)",
-                    (guild_id, item_id, moderator_id, decision.value, reason, _now_text(now)),
-                )
-        item = await self.item(item_id)
-        if item is None:
-            raise KeyError(f"no held item {item_id}")
-        return DecisionOutcome(won, item)
+        else:
+            await self._update_member(db, guild_id, author_id, rejected=1)
+        await db.execute(
+            "INSERT INTO audit_log (guild_id, item_id, actor_id, action, detail, at) VALUES (?, ?, ?, ?, ?, ?)",
+            (guild_id, item_id, moderator_id, decision.value, reason, _now_text(now)),
+        )
+        # What the decision calls for is queued in the same transaction: a crash cannot lose it.
+        await _enqueue(db, item_id, _decision_kinds(state))
+        return True
 
     async def set_repost(self, item_id: int, channel_id: int, message_id: int) -> None:
         """Record where an approved item was published."""
@@ -815,6 +856,180 @@ class Store:
                 (settings.guild_id, settings.text, settings.channel_id, int(settings.enabled), _now_text()),
             )
 
+    # --- outbox -------------------------------------------------------------------------
+
+    async def enqueue(self, item_id: int, kinds: Iterable[OutboxKind]) -> None:
+        """Queue rows for an item (a row that exists already is left as it is)."""
+        async with self._transaction() as db:
+            await _enqueue(db, item_id, tuple(kinds))
+
+    async def release(self, item_id: int) -> None:
+        """Let an item's waiting rows go: its original has been dealt with."""
+        async with self._transaction() as db:
+            await db.execute(
+                "UPDATE outbox SET state = 'queued', updated_at = ? WHERE item_id = ? AND state = 'waiting'",
+                (_now_text(), item_id),
+            )
+
+    async def rearm(self, item_id: int, kind: OutboxKind) -> None:
+        """Queue a row again that already went (a card must show what changed since)."""
+        async with self._transaction() as db:
+            await _enqueue(db, item_id, (kind,))
+            await db.execute(
+                "UPDATE outbox SET state = 'queued', nonce = NULL, not_before = NULL, error = NULL, updated_at = ?"
+                " WHERE item_id = ? AND kind = ? AND state IN ('done', 'failed')",
+                (_now_text(), item_id, kind.value),
+            )
+
+    async def outbox_rows(
+        self,
+        states: Iterable[OutboxState] = (OutboxState.QUEUED,),
+        *,
+        item_id: int | None = None,
+        group_id: int | None = None,
+        limit: int = 1000,
+    ) -> list[OutboxRow]:
+        """Rows in the given states, in the order they should go (priority, then age)."""
+        wanted = tuple(state.value for state in states)
+        where = f"o.state IN ({', '.join('?' for _ in wanted)})"
+        params: list[Any] = list(wanted)
+        if item_id is not None:
+            where += " AND o.item_id = ?"
+            params.append(item_id)
+        if group_id is not None:
+            where += " AND o.group_id = ?"
+            params.append(group_id)
+        rows = await self._all(
+            "SELECT o.*, h.guild_id, h.author_id, h.channel_id AS item_channel_id, h.state AS item_state,"
+            " (SELECT r.state FROM outbox r WHERE r.item_id = o.item_id AND r.kind = 'repost') AS repost_state,"
+            " c.state AS card_state, c.group_id AS card_group_id"
+            " FROM outbox o JOIN held_items h ON h.id = o.item_id"
+            " LEFT JOIN outbox c ON c.item_id = o.item_id AND c.kind = 'card'"
+            f" WHERE {where}"
+            f" ORDER BY o.priority, o.id LIMIT {int(limit)}",
+            params,
+        )
+        return [_outbox_row(row) for row in rows]
+
+    async def mark_sending(self, row_ids: Sequence[int], nonce: str, *, group_id: int | None = None) -> None:
+        """Record, before the request, that these rows are going out together under this nonce."""
+        async with self._transaction() as db:
+            await db.executemany(
+                "UPDATE outbox SET state = 'sending', nonce = ?, group_id = COALESCE(?, group_id),"
+                " attempts = attempts + 1, updated_at = ? WHERE id = ?",
+                [(nonce, group_id, _now_text(), row_id) for row_id in row_ids],
+            )
+
+    async def mark_done(self, row_ids: Sequence[int], channel_id: int | None, message_id: int | None) -> None:
+        """Record what Discord made of these rows, and what it means for their items, at once."""
+        now = _now_text()
+        async with self._transaction() as db:
+            for row_id in row_ids:
+                row = await (await db.execute("SELECT item_id, kind FROM outbox WHERE id = ?", (row_id,))).fetchone()
+                if row is None:
+                    continue
+                await db.execute(
+                    "UPDATE outbox SET state = 'done', result_channel_id = ?, result_message_id = ?, error = NULL,"
+                    " updated_at = ? WHERE id = ?",
+                    (channel_id, message_id, now, row_id),
+                )
+                kind, item_id = OutboxKind(row["kind"]), row["item_id"]
+                if kind is OutboxKind.CARD and message_id is not None:
+                    await db.execute(
+                        "UPDATE held_items SET card_channel_id = ?, card_message_id = ? WHERE id = ?",
+                        (channel_id, message_id, item_id),
+                    )
+                elif kind is OutboxKind.REPOST and message_id is not None:
+                    await db.execute(
+                        "UPDATE held_items SET repost_channel_id = ?, repost_message_id = ? WHERE id = ?",
+                        (channel_id, message_id, item_id),
+                    )
+                elif kind is OutboxKind.DECISION_DM:
+                    await db.execute("UPDATE held_items SET author_notified = 1 WHERE id = ?", (item_id,))
+
+    async def mark_failed(self, row_ids: Sequence[int], error: str, *, retry_at: datetime | None = None) -> None:
+        """A send failed: queue it again after retry_at, or (None) give up until the next start."""
+        async with self._transaction() as db:
+            await db.executemany(
+                "UPDATE outbox SET state = ?, not_before = ?, error = ?, updated_at = ? WHERE id = ?",
+                [
+                    (
+                        "queued" if retry_at else "failed",
+                        _now_text(retry_at) if retry_at else None,
+                        error[:500],
+                        _now_text(),
+                        row_id,
+                    )
+                    for row_id in row_ids
+                ],
+            )
+
+    async def requeue(self, row_ids: Sequence[int], *, keep_nonce: bool = True) -> None:
+        """Queue rows again: with their nonce (so Discord can spot a repeat), or afresh (nonce and group cleared)."""
+        async with self._transaction() as db:
+            if keep_nonce:
+                sql = "UPDATE outbox SET state = 'queued', not_before = NULL, updated_at = ? WHERE id = ?"
+            else:
+                sql = (
+                    "UPDATE outbox SET state = 'queued', not_before = NULL, nonce = NULL, group_id = NULL,"
+                    " updated_at = ? WHERE id = ?"
+                )
+            await db.executemany(sql, [(_now_text(), row_id) for row_id in row_ids])
+
+    async def requeue_failed(self) -> int:
+        """At start-up: every row that gave up is tried once more; returns how many."""
+        async with self._transaction() as db:
+            cursor = await db.execute(
+                "UPDATE outbox SET state = 'queued', not_before = NULL, attempts = 0, updated_at = ?"
+                " WHERE state = 'failed'",
+                (_now_text(),),
+            )
+            return cursor.rowcount
+
+    async def outbox_counts(self) -> dict[str, int]:
+        """How many rows are in each state (for logs, tests and benchmarks)."""
+        rows = await self._all("SELECT state, COUNT(*) AS n FROM outbox GROUP BY state")
+        return {row["state"]: row["n"] for row in rows}
+
+    async def create_card_group(self, guild_id: int, author_id: int | None, channel_id: int, nonce: str) -> CardGroup:
+        """Open a grouped card for one author's items (its message comes when it is posted)."""
+        async with self._transaction() as db:
+            cursor = await db.execute(
+                "INSERT INTO card_groups (guild_id, author_id, channel_id, nonce, created_at) VALUES (?, ?, ?, ?, ?)",
+                (guild_id, author_id, channel_id, nonce, _now_text()),
+            )
+            group_id = cursor.lastrowid
+        assert group_id is not None
+        group = await self.card_group(group_id)
+        assert group is not None
+        return group
+
+    async def set_card_group_message(self, group_id: int, message_id: int) -> None:
+        """Record the message of a grouped card."""
+        async with self._transaction() as db:
+            await db.execute("UPDATE card_groups SET message_id = ? WHERE id = ?", (message_id, group_id))
+
+    async def card_group(self, group_id: int) -> CardGroup | None:
+        """A grouped card by its id."""
+        row = await self._one("SELECT * FROM card_groups WHERE id = ?", (group_id,))
+        return _card_group(row) if row else None
+
+    async def card_group_by_message(self, message_id: int) -> CardGroup | None:
+        """A grouped card by its message."""
+        row = await self._one("SELECT * FROM card_groups WHERE message_id = ?", (message_id,))
+        return _card_group(row) if row else None
+
+    async def card_group_items(self, group_id: int) -> list[HeldItem]:
+        """The items a grouped card stands for, oldest first."""
+        return await self._items(
+            "h.id IN (SELECT item_id FROM outbox WHERE kind = 'card' AND group_id = ?)", (group_id,)
+        )
+
+    async def card_group_of(self, item_id: int) -> int | None:
+        """The grouped card an item is on, if any."""
+        row = await self._one("SELECT group_id FROM outbox WHERE item_id = ? AND kind = 'card'", (item_id,))
+        return row["group_id"] if row and row["group_id"] is not None else None
+
 
 class _SpentOut(Exception):
     """A counted grant had no use left: roll the whole spend back."""
@@ -829,6 +1044,71 @@ def _preapproval(row: aiosqlite.Row) -> LinkPreapproval:
         uses_left=row["uses_left"],
         granted_by=row["granted_by"],
         granted_at=datetime.fromisoformat(row["granted_at"]),
+    )
+
+
+_PRIORITIES = {
+    OutboxKind.CARD: 1,
+    OutboxKind.RAID_CARD: 0,
+    OutboxKind.REPOST: 1,
+    OutboxKind.CARD_UPDATE: 1,
+    OutboxKind.HOLD_DM: 2,
+    OutboxKind.DECISION_DM: 2,
+}
+
+
+def _decision_kinds(state: ItemState) -> tuple[OutboxKind, ...]:
+    if state in (ItemState.APPROVED, ItemState.RESTORED):
+        return (OutboxKind.REPOST, OutboxKind.CARD_UPDATE, OutboxKind.DECISION_DM)
+    return (OutboxKind.CARD_UPDATE, OutboxKind.DECISION_DM)
+
+
+async def _enqueue(
+    db: aiosqlite.Connection,
+    item_id: int,
+    kinds: Sequence[OutboxKind],
+    *,
+    state: OutboxState = OutboxState.QUEUED,
+) -> None:
+    now = _now_text()
+    await db.executemany(
+        "INSERT INTO outbox (item_id, kind, state, priority, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)"
+        " ON CONFLICT (item_id, kind) DO NOTHING",
+        [(item_id, kind.value, state.value, _PRIORITIES[kind], now, now) for kind in kinds],
+    )
+
+
+def _outbox_row(row: aiosqlite.Row) -> OutboxRow:
+    return OutboxRow(
+        id=row["id"],
+        item_id=row["item_id"],
+        kind=OutboxKind(row["kind"]),
+        state=OutboxState(row["state"]),
+        priority=row["priority"],
+        guild_id=row["guild_id"],
+        author_id=row["author_id"],
+        channel_id=row["item_channel_id"],
+        item_state=ItemState(row["item_state"]),
+        attempts=row["attempts"],
+        nonce=row["nonce"],
+        group_id=row["group_id"],
+        not_before=_time(row["not_before"]),
+        repost_state=OutboxState(row["repost_state"]) if row["repost_state"] else None,
+        card_state=OutboxState(row["card_state"]) if row["card_state"] else None,
+        card_group_id=row["card_group_id"],
+        updated_at=_time(row["updated_at"]),
+    )
+
+
+def _card_group(row: aiosqlite.Row) -> CardGroup:
+    return CardGroup(
+        id=row["id"],
+        guild_id=row["guild_id"],
+        author_id=row["author_id"],
+        channel_id=row["channel_id"],
+        message_id=row["message_id"],
+        nonce=row["nonce"],
+        created_at=datetime.fromisoformat(row["created_at"]),
     )
 
 

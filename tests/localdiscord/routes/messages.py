@@ -82,10 +82,26 @@ async def create_message(local: LocalDiscord, call: Call) -> Any:
     require_send(local, ch, with_files=bool(call.files))
     require_content(call.body, call.files)
     check_reference(local, ch, call.body)
+    repeat = _same_nonce(local, ch, call.body)
+    if repeat is not None:
+        # Discord answers a repeated nonce with the message it already made (enforce_nonce).
+        local.nonce_repeats += 1
+        return payloads.rendered(world, repeat)
     attachments = local.store_uploads(ch.id, call.body, call.files)
     stored = payloads.message(world, ch, payloads.user(world.bot), call.body, attachments)
     await local.post_message(stored)
     return payloads.rendered(world, stored)
+
+
+def _same_nonce(local: LocalDiscord, ch: Channel, body: Mapping[str, Any]) -> StoredMessage | None:
+    """The bot's message in this channel made with the same nonce, when the body enforces it."""
+    nonce = body.get("nonce")
+    if nonce is None or not body.get("enforce_nonce"):
+        return None
+    for stored in local.world.messages.get(ch.id, {}).values():
+        if stored.author_id == local.world.bot.id and stored.payload.get("nonce") == nonce:
+            return stored
+    return None
 
 
 @router.route("GET", "/channels/{channel_id}/messages")

@@ -1,0 +1,470 @@
+"""What the outbox worker sends for each kind of row, and how an interrupted send is found again.
+
+Every send follows the same steps: mark the rows 'sending' (with a nonce), make the request,
+then record the Discord message with the rows ('done') in one transaction. A crash between
+the request and the record leaves the rows 'sending': at start-up `recover()` looks for the
+message on Discord (a card by its footer, a repost by its text, a DM by its text) and adopts
+it; only when it is not there is the row queued again, with the same nonce, which Discord
+also uses to refuse a duplicate (`enforce_nonce`).
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+import discord
+
+from bot.gate import words
+from bot.gate.cards import (
+    GROUP_MARKER,
+    RAID_MARKER,
+    card_embed,
+    card_files,
+    card_view,
+    group_card_embed,
+    group_card_view,
+    raid_embed,
+)
+from bot.gate.outbox import Lane
+from bot.models import CardGroup, HeldItem, ItemState, OutboxKind, OutboxRow, OutboxState
+
+if TYPE_CHECKING:
+    from bot.gate.service import Gate
+
+log = logging.getLogger(__name__)
+
+COALESCE_AFTER = 3  # more cards than this waiting for one moderator channel: group each author's
+WAVE_AFTER = 10  # more than this waiting (or a raid under way): group whatever waits, whoever wrote it
+GROUP_LIMIT = 25  # items on one grouped card (a select menu lists at most 25)
+DM_BATCH_LIMIT = GROUP_LIMIT  # messages told of in one DM (one DM per outcome for a whole card)
+MAX_ATTEMPTS = 5
+SEARCH_LIMIT = 200  # messages read, after an interrupted send, to find what it sent
+CHANNEL_NOTICE_SECONDS = 15
+_NOTICE_MENTIONS = discord.AllowedMentions(everyone=False, roles=False, users=True)
+_UNSETTLED = (OutboxState.WAITING, OutboxState.QUEUED, OutboxState.SENDING)
+_PUBLISHED = (ItemState.APPROVED, ItemState.RESTORED)
+
+
+def _retry_at(attempts: int) -> datetime:
+    return datetime.now(UTC) + timedelta(seconds=min(60, 2**attempts))
+
+
+class GateCourier:
+    """Routes, groups and sends the gate's outbox rows."""
+
+    def __init__(self, gate: Gate) -> None:
+        self.gate = gate
+
+    @property
+    def client(self) -> discord.Client:
+        """The bot."""
+        return self.gate.client
+
+    # --- routing ---------------------------------------------------------------------------
+
+    async def route(self, rows: Sequence[OutboxRow]) -> dict[Lane, list[OutboxRow]]:
+        """The rows that may go now, by lane, in order; rows that must wait are left out."""
+        # An author hears of several decisions with the same outcome in one DM: while any of their
+        # reposts is still on its way, those DMs wait for it (a failed repost's DM waits for a restart).
+        pending = {
+            (row.author_id, row.item_state in _PUBLISHED)
+            for row in rows
+            if row.kind is OutboxKind.DECISION_DM and row.repost_state in _UNSETTLED
+        }
+        lanes: dict[Lane, list[OutboxRow]] = {}
+        for row in rows:
+            lane = await self._lane(row, pending)
+            if lane is not None:
+                lanes.setdefault(lane, []).append(row)
+        return lanes
+
+    async def _lane(self, row: OutboxRow, pending: set[tuple[int, bool]]) -> Lane | None:
+        if row.kind in (OutboxKind.CARD, OutboxKind.RAID_CARD, OutboxKind.CARD_UPDATE):
+            channel_id = (await self.gate.community.settings(row.guild_id)).moderator_channel_id
+            if channel_id is None:
+                return None  # no moderator channel yet: the card waits in the queue
+            if row.kind is not OutboxKind.CARD_UPDATE:
+                return ("post", channel_id)
+            if row.card_state in _UNSETTLED or row.repost_state in _UNSETTLED:
+                return None  # the card shows the outcome once the card and the repost are there
+            return ("edit", channel_id)
+        if row.kind is OutboxKind.REPOST:
+            return ("webhook", row.channel_id)
+        if row.kind is OutboxKind.HOLD_DM:
+            if self.gate.raid.active(row.guild_id):
+                return ("hold", row.author_id)  # in a raid, a raider hears "held" once per 10 s at most
+            return ("dm", row.author_id)
+        if row.repost_state is OutboxState.FAILED or (row.author_id, row.item_state in _PUBLISHED) in pending:
+            return None
+        return ("dm", row.author_id)
+
+    async def batch(self, lane: Lane, rows: list[OutboxRow]) -> list[OutboxRow]:
+        """The rows of a lane that go together in its next request."""
+        first = rows[0]
+        if first.kind is OutboxKind.CARD:
+            cards = [row for row in rows if row.kind is OutboxKind.CARD and row.guild_id == first.guild_id]
+            if len(cards) > WAVE_AFTER or self.gate.raid.active(first.guild_id):
+                group = cards  # a wave: one card for as much of it as fits
+            elif len(cards) > COALESCE_AFTER:
+                group = [row for row in cards if row.author_id == first.author_id]
+            else:
+                group = [first]
+            return group[:GROUP_LIMIT]
+        if first.kind is OutboxKind.CARD_UPDATE and first.card_group_id is not None:
+            return [
+                row for row in rows if row.kind is OutboxKind.CARD_UPDATE and row.card_group_id == first.card_group_id
+            ]
+        if first.kind is OutboxKind.HOLD_DM:
+            same = [row for row in rows if row.kind is first.kind and row.guild_id == first.guild_id]
+            return same[:DM_BATCH_LIMIT]
+        if first.kind is OutboxKind.DECISION_DM:
+            published = first.item_state in _PUBLISHED
+            same = [
+                row
+                for row in rows
+                if row.kind is first.kind
+                and row.guild_id == first.guild_id
+                and (row.item_state in _PUBLISHED) == published
+            ]
+            return same[:DM_BATCH_LIMIT]
+        return [first]
+
+    # --- sending ---------------------------------------------------------------------------
+
+    async def deliver(self, lane: Lane, rows: list[OutboxRow]) -> None:
+        """Send one request for these rows and record its outcome."""
+        kind = rows[0].kind
+        try:
+            if kind is OutboxKind.CARD:
+                await self._send_card(lane, rows)
+            elif kind is OutboxKind.RAID_CARD:
+                await self._send_raid_card(lane, rows[0])
+            elif kind is OutboxKind.HOLD_DM:
+                await self._send_hold_dm(rows)
+            elif kind is OutboxKind.REPOST:
+                await self._send_repost(rows[0])
+            elif kind is OutboxKind.CARD_UPDATE:
+                await self._send_card_update(rows)
+            else:
+                await self._send_decision_dm(rows)
+        except discord.HTTPException as exc:
+            await self._failed(rows, exc)
+
+    async def _failed(self, rows: list[OutboxRow], exc: discord.HTTPException) -> None:
+        attempts = max(row.attempts for row in rows) + 1
+        transient = exc.status >= 500 or exc.status == 429
+        log.warning(
+            "outbox: %s for items %s failed (%s %s)%s",
+            rows[0].kind,
+            [row.item_id for row in rows],
+            exc.status,
+            exc.code,
+            "; will retry" if transient and attempts < MAX_ATTEMPTS else "",
+        )
+        retry = _retry_at(attempts) if transient and attempts < MAX_ATTEMPTS else None
+        await self.gate.store.mark_failed([row.id for row in rows], f"{exc.status} {exc.text}", retry_at=retry)
+
+    async def _items(self, rows: Sequence[OutboxRow]) -> list[HeldItem]:
+        items = []
+        for row in rows:
+            item = await self.gate.store.item(row.item_id)
+            if item is not None:
+                items.append(item)
+        return items
+
+    def _text_channel(self, channel_id: int) -> discord.TextChannel | None:
+        channel = self.client.get_channel(channel_id)
+        return channel if isinstance(channel, discord.TextChannel) else None
+
+    async def _send_card(self, lane: Lane, rows: list[OutboxRow]) -> None:
+        store = self.gate.store
+        channel = self._text_channel(lane[1])
+        if channel is None:
+            await store.mark_failed([row.id for row in rows], "the moderator channel is gone")
+            return
+        ids = [row.id for row in rows]
+        if len(rows) == 1:
+            [item] = await self._items(rows)
+            if item.card_message_id is not None:
+                await store.mark_done(ids, item.card_channel_id, item.card_message_id)
+                return
+            nonce = rows[0].nonce or f"fbc{rows[0].id}"
+            await store.mark_sending(ids, nonce)
+            author, record = await self.gate.author_info(item)
+            files = card_files(await store.attachments(item.id))
+            view = card_view(item)
+            sent = await channel.send(
+                embed=card_embed(item, author=author, record=record),
+                view=view or discord.utils.MISSING,
+                files=files or discord.utils.MISSING,
+                allowed_mentions=discord.AllowedMentions.none(),
+                nonce=nonce,
+            )
+            await store.mark_done(ids, channel.id, sent.id)
+            return
+        first = rows[0]
+        author_id = first.author_id if len({row.author_id for row in rows}) == 1 else None
+        # A fresh nonce per group: a batch sent again after a crash may hold other items.
+        nonce = f"fbg{first.id}-{secrets.token_hex(4)}"
+        group = await store.create_card_group(first.guild_id, author_id, channel.id, nonce)
+        await store.mark_sending(ids, group.nonce, group_id=group.id)
+        items = await self._items(rows)
+        view = group_card_view(group, items)
+        sent = await channel.send(
+            embed=group_card_embed(group, items),
+            view=view or discord.utils.MISSING,
+            allowed_mentions=discord.AllowedMentions.none(),
+            nonce=group.nonce,
+        )
+        await store.set_card_group_message(group.id, sent.id)
+        await store.mark_done(ids, channel.id, sent.id)
+        log.info("outbox: grouped card %s for %d items in channel %s", group.id, len(ids), channel.id)
+
+    async def _send_raid_card(self, lane: Lane, row: OutboxRow) -> None:
+        store = self.gate.store
+        channel = self._text_channel(lane[1])
+        item = await store.item(row.item_id)
+        if channel is None or item is None:
+            await store.mark_failed([row.id], "the moderator channel is gone")
+            return
+        nonce = row.nonce or f"fbr{row.id}"
+        await store.mark_sending([row.id], nonce)
+        sent = await channel.send(
+            embed=raid_embed(item, self.gate.raid.describe(item.guild_id)),
+            allowed_mentions=discord.AllowedMentions.none(),
+            nonce=nonce,
+        )
+        await store.mark_done([row.id], channel.id, sent.id)
+
+    async def _user(self, user_id: int, guild_id: int) -> discord.Member | discord.User:
+        guild = self.client.get_guild(guild_id)
+        member = guild.get_member(user_id) if guild else None
+        if member is not None:
+            return member
+        user = self.client.get_user(user_id)
+        return user if user is not None else await self.client.fetch_user(user_id)
+
+    async def _send_hold_dm(self, rows: list[OutboxRow]) -> None:
+        store = self.gate.store
+        items = await self._items(rows)
+        ids = [row.id for row in rows]
+        text = hold_dm_text(items)
+        nonce = rows[0].nonce or f"fbh{rows[0].id}"
+        await store.mark_sending(ids, nonce)
+        try:
+            user = await self._user(rows[0].author_id, rows[0].guild_id)
+            sent = await user.send(text, nonce=nonce)
+        except discord.HTTPException as exc:
+            if exc.status >= 500 or exc.status == 429:
+                raise
+            log.info("items %s: could not DM author %s (%s)", [i.id for i in items], rows[0].author_id, exc.code)
+            await self._channel_notice(items)
+            await store.mark_done(ids, None, None)
+            return
+        await store.mark_done(ids, sent.channel.id, sent.id)
+
+    async def _channel_notice(self, items: list[HeldItem]) -> None:
+        """A short public notice where the author posted, when their DMs are closed."""
+        item = next((i for i in items if not i.is_forum_post), None)
+        if item is None:
+            return  # the post's thread is gone: there is nowhere public to say it
+        channel = self.client.get_channel(item.target_channel_id)
+        if not isinstance(channel, discord.abc.Messageable):
+            return
+        try:
+            await channel.send(
+                words.channel_notice(f"<@{item.author_id}>", item),
+                delete_after=CHANNEL_NOTICE_SECONDS,
+                allowed_mentions=_NOTICE_MENTIONS,
+            )
+        except discord.HTTPException as exc:
+            log.warning("guild=%s item=%s: could not post a notice either (%s)", item.guild_id, item.id, exc.status)
+
+    async def _send_repost(self, row: OutboxRow) -> None:
+        store = self.gate.store
+        item = await store.item(row.item_id)
+        if item is None:
+            await store.mark_failed([row.id], "the item is gone")
+            return
+        if item.repost_message_id is not None:
+            await store.mark_done([row.id], item.repost_channel_id, item.repost_message_id)
+            return
+        guild = self.client.get_guild(item.guild_id)
+        channel = guild.get_channel(item.channel_id) if guild else None
+        if not isinstance(channel, discord.TextChannel | discord.ForumChannel):
+            log.error("item %s: channel %s is gone; cannot publish", item.id, item.channel_id)
+            await store.mark_failed([row.id], "the channel is gone")
+            await store.rearm(item.id, OutboxKind.CARD_UPDATE)
+            return
+        await store.mark_sending([row.id], row.nonce or f"fbp{row.id}")
+        try:
+            sent = await self.gate.publisher.publish(item, channel, await store.attachments(item.id))
+        except discord.HTTPException as exc:
+            log.error(
+                "item %s: publishing in channel %s failed (%s %s); will retry%s",
+                item.id,
+                channel.id,
+                exc.status,
+                exc.text,
+                "" if exc.status >= 500 else " at start-up",
+            )
+            await store.audit(item.guild_id, "publish_failed", actor_id=None, item_id=item.id, detail=exc.text)
+            await self._failed([row], exc)
+            await store.rearm(item.id, OutboxKind.CARD_UPDATE)  # the card says it is not published yet
+            return
+        await store.mark_done([row.id], sent.channel.id, sent.id)
+        await store.rearm(item.id, OutboxKind.CARD_UPDATE)
+
+    async def _send_card_update(self, rows: list[OutboxRow]) -> None:
+        store = self.gate.store
+        ids = [row.id for row in rows]
+        group_id = rows[0].card_group_id
+        await store.mark_sending(ids, rows[0].nonce or f"fbu{rows[0].id}")
+        if group_id is not None:
+            group = await store.card_group(group_id)
+            if group is None or group.message_id is None:
+                await store.mark_done(ids, None, None)
+                return
+            items = await store.card_group_items(group.id)
+            channel = self._text_channel(group.channel_id)
+            if channel is not None:
+                await channel.get_partial_message(group.message_id).edit(
+                    embed=group_card_embed(group, items), view=group_card_view(group, items)
+                )
+            await store.mark_done(ids, group.channel_id, group.message_id)
+            return
+        [item] = await self._items(rows)
+        if item.card_channel_id is None or item.card_message_id is None:
+            await store.mark_done(ids, None, None)
+            return
+        channel = self._text_channel(item.card_channel_id)
+        if channel is not None:
+            author, record = await self.gate.author_info(item)
+            await channel.get_partial_message(item.card_message_id).edit(
+                embed=card_embed(item, author=author, record=record), view=card_view(item)
+            )
+        await store.mark_done(ids, item.card_channel_id, item.card_message_id)
+
+    async def _send_decision_dm(self, rows: list[OutboxRow]) -> None:
+        store = self.gate.store
+        items = await self._items(rows)
+        ids = [row.id for row in rows]
+        text = decision_dm_text(items)
+        nonce = rows[0].nonce or f"fbd{rows[0].id}"
+        await store.mark_sending(ids, nonce)
+        try:
+            user = await self._user(rows[0].author_id, rows[0].guild_id)
+            sent = await user.send(text, nonce=nonce)
+        except discord.HTTPException as exc:
+            if exc.status >= 500 or exc.status == 429:
+                raise
+            log.info(
+                "items %s: could not DM author %s about the decision (%s)",
+                [i.id for i in items],
+                rows[0].author_id,
+                exc.code,
+            )
+            await store.mark_done(ids, None, None)
+            return
+        await store.mark_done(ids, sent.channel.id, sent.id)
+
+    # --- start-up ----------------------------------------------------------------------------
+
+    async def recover(self) -> int:
+        """Rows a crash left 'sending': adopt what reached Discord, queue the rest again; returns how many."""
+        store = self.gate.store
+        rows = await store.outbox_rows((OutboxState.SENDING,))
+        batches: dict[str, list[OutboxRow]] = {}
+        for row in rows:
+            batches.setdefault(row.nonce or f"row{row.id}", []).append(row)
+        for batch in batches.values():
+            try:
+                found = await self._find_sent(batch)
+            except discord.HTTPException as exc:
+                log.warning("outbox: could not check rows %s on Discord (%s)", [r.id for r in batch], exc.status)
+                found = None
+            ids = [row.id for row in batch]
+            if found is None:
+                # Not on Discord: send again. A single message keeps its nonce (Discord refuses a repeat of
+                # one it did make); a batch may be made up differently next time, so it starts afresh.
+                await store.requeue(ids, keep_nonce=len(batch) == 1)
+                continue
+            channel_id, message_id = found
+            if batch[0].kind is OutboxKind.CARD and batch[0].group_id is not None:
+                await store.set_card_group_message(batch[0].group_id, message_id)
+            await store.mark_done(ids, channel_id, message_id)
+            log.info("outbox: adopted message %s for rows %s after a restart", message_id, ids)
+        return len(rows)
+
+    async def _find_sent(self, batch: list[OutboxRow]) -> tuple[int, int] | None:
+        first = batch[0]
+        items = await self._items(batch)
+        if not items:
+            return None
+        # Whatever was sent for these items came after the first of their original messages.
+        since = discord.Object(min(item.message_id for item in items))
+        if first.kind in (OutboxKind.CARD, OutboxKind.RAID_CARD):
+            channel_id = (await self.gate.community.settings(first.guild_id)).moderator_channel_id
+            channel = self._text_channel(channel_id) if channel_id else None
+            if channel is None:
+                return None
+            if first.kind is OutboxKind.RAID_CARD:
+                marker = f"{RAID_MARKER}{first.item_id}"
+            elif first.group_id is not None:
+                marker = f"{GROUP_MARKER}{first.group_id}"
+            else:
+                marker = f"Item #{first.item_id}"
+            return await self._find_own(channel, since, lambda m: _footer_matches(m, marker))
+        if first.kind is OutboxKind.REPOST:
+            return await self.gate.find_repost(items[0])
+        if first.kind in (OutboxKind.HOLD_DM, OutboxKind.DECISION_DM):
+            text = hold_dm_text(items) if first.kind is OutboxKind.HOLD_DM else decision_dm_text(items)
+            user = await self._user(first.author_id, first.guild_id)
+            dm = user.dm_channel or await user.create_dm()
+            return await self._find_own(dm, since, lambda m: m.content == text)
+        return None  # a card update is simply made again
+
+    async def _find_own(
+        self, channel: discord.abc.Messageable, since: discord.abc.Snowflake, matches: Any
+    ) -> tuple[int, int] | None:
+        me = self.client.user
+        async for message in channel.history(limit=SEARCH_LIMIT, after=since):
+            if me is not None and message.author.id == me.id and matches(message):
+                return message.channel.id, message.id
+        return None
+
+
+def _footer_matches(message: discord.Message, marker: str) -> bool:
+    for embed in message.embeds:
+        footer = embed.footer.text or ""
+        if footer == marker or footer.startswith(marker + " "):
+            return True
+    return False
+
+
+def hold_dm_text(items: list[HeldItem]) -> str:
+    """The DM telling an author their message (or messages) are held."""
+    return words.held_notice(items[0]) if len(items) == 1 else words.held_notice_many(items)
+
+
+def jump_url(item: HeldItem) -> str | None:
+    """A link to the published message."""
+    if item.repost_message_id is None or item.repost_channel_id is None:
+        return None
+    return f"https://discord.com/channels/{item.guild_id}/{item.repost_channel_id}/{item.repost_message_id}"
+
+
+def decision_dm_text(items: list[HeldItem]) -> str:
+    """The DM telling an author the outcome for one or several of their messages."""
+    if items[0].state in _PUBLISHED:
+        if len(items) == 1:
+            return words.approved_notice(items[0], jump_url(items[0]))
+        return words.approved_notice_many(items, [jump_url(item) for item in items])
+    return words.rejected_notice(items[0]) if len(items) == 1 else words.rejected_notice_many(items)
+
+
+__all__ = ["CardGroup", "GateCourier", "decision_dm_text", "hold_dm_text"]
