@@ -4,12 +4,16 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 from bot.policy import PolicyBundle, load_policy_file
 from bot.rules import Engine
 from bot.store import Store
+
+if TYPE_CHECKING:
+    from bot.client import ForumBridge
 
 
 @pytest.fixture(scope="session")
@@ -30,3 +34,13 @@ async def store(tmp_path: Path) -> AsyncIterator[Store]:
     opened = await Store.open(tmp_path / "bridge.db")
     yield opened
     await opened.close()
+
+
+@pytest.fixture
+def simcord_bot(store: Store, shipped: PolicyBundle) -> ForumBridge:
+    """The real bot, built as `make run` builds it, over the test's store (SimCord runs it)."""
+    # Imported here: the pure-engine tests must be able to run without discord.py loaded.
+    from bot.client import ForumBridge
+    from bot.community import Community
+
+    return ForumBridge(community=Community(store, shipped))

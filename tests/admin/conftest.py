@@ -10,14 +10,7 @@ import pytest
 
 from bot.client import ForumBridge
 from bot.community import Community
-from bot.policy import PolicyBundle
 from bot.store import Store
-
-
-@pytest.fixture
-def simcord_bot(store: Store, shipped: PolicyBundle) -> ForumBridge:
-    """The real bot, built as `make run` builds it, over the test's store."""
-    return ForumBridge(community=Community(store, shipped))
 
 
 @dataclass

@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from tests.queue.conftest import Server, server, simcord_bot
+from tests.queue.conftest import Server, server
 
-__all__ = ["Server", "server", "simcord_bot"]
+__all__ = ["Server", "server"]
