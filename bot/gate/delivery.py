@@ -249,23 +249,34 @@ class GateCourier:
         return user if user is not None else await self.client.fetch_user(user_id)
 
     async def _send_hold_dm(self, rows: list[OutboxRow]) -> None:
-        store = self.gate.store
         items = await self._items(rows)
+        if not await self._send_dm(rows, hold_dm_text(items), nonce_prefix="fbh", about="the hold"):
+            # A closed DM must not leave the author wondering where their message went.
+            await self._channel_notice(items)
+
+    async def _send_dm(self, rows: list[OutboxRow], text: str, *, nonce_prefix: str, about: str) -> bool:
+        """DM the rows' author once for all of them; False when Discord refused (DMs closed, user gone)."""
+        store = self.gate.store
         ids = [row.id for row in rows]
-        text = hold_dm_text(items)
-        nonce = rows[0].nonce or f"fbh{rows[0].id}"
+        nonce = rows[0].nonce or f"{nonce_prefix}{rows[0].id}"
         await store.mark_sending(ids, nonce)
         try:
             user = await self._user(rows[0].author_id, rows[0].guild_id)
             sent = await user.send(text, nonce=nonce)
         except discord.HTTPException as exc:
             if exc.status >= 500 or exc.status == 429:
-                raise
-            log.info("items %s: could not DM author %s (%s)", [i.id for i in items], rows[0].author_id, exc.code)
-            await self._channel_notice(items)
+                raise  # worth another try: the worker retries the batch
+            log.info(
+                "items %s: could not DM author %s about %s (%s)",
+                [row.item_id for row in rows],
+                rows[0].author_id,
+                about,
+                exc.code,
+            )
             await store.mark_done(ids, None, None)
-            return
+            return False
         await store.mark_done(ids, sent.channel.id, sent.id)
+        return True
 
     async def _channel_notice(self, items: list[HeldItem]) -> None:
         """A short public notice where the author posted, when their DMs are closed."""
@@ -350,27 +361,8 @@ class GateCourier:
         await store.mark_done(ids, item.card_channel_id, item.card_message_id)
 
     async def _send_decision_dm(self, rows: list[OutboxRow]) -> None:
-        store = self.gate.store
         items = await self._items(rows)
-        ids = [row.id for row in rows]
-        text = decision_dm_text(items)
-        nonce = rows[0].nonce or f"fbd{rows[0].id}"
-        await store.mark_sending(ids, nonce)
-        try:
-            user = await self._user(rows[0].author_id, rows[0].guild_id)
-            sent = await user.send(text, nonce=nonce)
-        except discord.HTTPException as exc:
-            if exc.status >= 500 or exc.status == 429:
-                raise
-            log.info(
-                "items %s: could not DM author %s about the decision (%s)",
-                [i.id for i in items],
-                rows[0].author_id,
-                exc.code,
-            )
-            await store.mark_done(ids, None, None)
-            return
-        await store.mark_done(ids, sent.channel.id, sent.id)
+        await self._send_dm(rows, decision_dm_text(items), nonce_prefix="fbd", about="the decision")
 
     # --- start-up ----------------------------------------------------------------------------
 
