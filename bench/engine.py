@@ -19,7 +19,11 @@ links or email addresses) and measures, on that corpus:
 Extras (on the same corpus): ``link_first_sight_us``, a link message's cost the first time it
 is seen (caches hold only the messages before it); ``link_ascii_us`` and ``link_non_ascii_us``;
 and where a link message's time goes, each stage timed on its own: ``link_precheck_us``,
-``link_scan_us`` (``link_normalize_us`` of it) and ``link_classify_us`` (the rest of evaluate).
+``link_scan_us`` (``link_normalize_us`` of it) and ``link_classify_us`` (the rest of evaluate);
+``link_floor_us`` (and ``link_floor_ratio``, its share of ``parse_us``): the pre-check plus
+the regular-expression and substring passes the scan makes over the text (``text_passes``),
+with no judgement, classification or verdict: what no rearranging of the Python code
+around those passes can go below.
 
 Every figure is printed as ``name: value``; ``misclassified`` counts messages where the
 engine's finding (any link or email) disagrees with the corpus label, and up to five are
@@ -52,7 +56,17 @@ from discord.state import ConnectionState  # noqa: E402
 from bench.corpus import CHANNEL_ID, GUILD_ID, CorpusAuthor, CorpusMessage, author_pool, generate  # noqa: E402
 from bot.policy import load_policy_file  # noqa: E402
 from bot.rules import AuthorFacts, Engine, MessageFacts, Policy, Verdict, warm  # noqa: E402
-from bot.rules.scan import LINK_HINT, find_links, may_contain_link, normalize  # noqa: E402
+from bot.rules.scan import (  # noqa: E402
+    # (The underscored names are the scan's own searches, for link_floor_us only: see text_passes.)
+    _DISCORD_TOKEN,
+    _NEXT_CANDIDATE,
+    _NEXT_DOT_CANDIDATE,
+    _WHOLE_TOKEN,
+    LINK_HINT,
+    find_links,
+    may_contain_link,
+    normalize,
+)
 
 if TYPE_CHECKING:
     from discord.types.guild import Guild as GuildPayload
@@ -375,6 +389,29 @@ def payload_batch(payload: MessagePayload, k: int) -> list[MessagePayload]:
     return [payload] * k
 
 
+def text_passes(text: str, hint_at: int) -> None:
+    """The regular-expression and substring work a link message's scan cannot skip, and nothing else.
+
+    What bot.rules.scan runs over the text, in the same order: normalize(), the removal of
+    Discord's <…> tokens, then each search for the next candidate, the start of its token
+    and the one match that reads a usual token whole. Nothing is judged or classified and no
+    link is built. (Tokens are cut at spaces only, so a text with line breaks is read a
+    little more cheaply than the scan reads it: a floor, not an estimate.)
+    """
+    normalized, obfuscated = normalize(text)
+    if "<" in normalized:
+        normalized = _DISCORD_TOKEN.sub(" ", normalized)
+    as_written = hint_at and normalized is text and not obfuscated and text[:hint_at].isascii()
+    end = 1 + normalized.rfind(" ", 0, hint_at) if as_written else 0
+    # The scan's choice of candidate search (the dot-only one is faster).
+    searchable = "@" in normalized or (":" in normalized and (":/" in normalized or ":\\" in normalized))
+    next_candidate = _NEXT_CANDIDATE if searchable else _NEXT_DOT_CANDIDATE
+    while (candidate := next_candidate(normalized, end)) is not None:
+        position, end = candidate.span()
+        start = 1 + normalized.rfind(" ", 0, position)
+        _WHOLE_TOKEN(normalized, start, end)
+
+
 # ---------------------------------------------------------------------------------------
 # The run
 # ---------------------------------------------------------------------------------------
@@ -503,7 +540,7 @@ async def run(args: argparse.Namespace) -> int:
     # whole evaluate again in this pass; the rest (classifying each link, the verdict) is
     # evaluate minus pre-check minus scan, per message.
     link_cases = [(author, facts) for (author, facts), m in zip(cases, corpus, strict=True) if m.has_link]
-    stage_ns: dict[str, list[float]] = {"precheck": [], "normalize": [], "scan": [], "rest": []}
+    stage_ns: dict[str, list[float]] = {"precheck": [], "normalize": [], "scan": [], "rest": [], "floor": []}
     hint_search = LINK_HINT.search
     with gc_paused():
         for author, facts in link_cases:
@@ -522,6 +559,10 @@ async def run(args: argparse.Namespace) -> int:
             for _ in reps:
                 find_links(text, (), text_precheck=hint is not None, text_hint_at=hint_at)
             scan_ns = (clock() - start) / k
+            start = clock()
+            for _ in reps:
+                text_passes(text, hint_at)
+            stage_ns["floor"].append(precheck + (clock() - start) / k)
             start = clock()
             for _ in reps:
                 evaluate(author, facts, policy)
@@ -579,6 +620,8 @@ async def run(args: argparse.Namespace) -> int:
     emit("link_scan_us", median_us(stage_ns["scan"]))
     emit("link_normalize_us", median_us(stage_ns["normalize"]))
     emit("link_classify_us", median_us(stage_ns["rest"]))
+    emit("link_floor_us", median_us(stage_ns["floor"]))
+    emit("link_floor_ratio", median_us(stage_ns["floor"]) / parse_us)
     emit("parse_uncached_members_us", median_us(uncached_ns))
     emit("gateway_event_us", median_us(event_ns))
     emit("engine_pass_mean_us", pass_ns / len(cases) / 1000)
