@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+from collections import Counter
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -111,6 +112,11 @@ class GateCourier:
                 group = cards  # a wave: one card for as much of it as fits
             elif len(cards) > COALESCE_AFTER:
                 group = [row for row in cards if row.author_id == first.author_id]
+                if len(group) == 1:
+                    # Several members with one message each (a wave of fresh accounts): one card for all of
+                    # them, not one card a second each; members with several messages keep their own cards.
+                    waiting = Counter(row.author_id for row in cards)
+                    group = [row for row in cards if waiting[row.author_id] == 1]
             else:
                 group = [first]
             return group[:GROUP_LIMIT]

@@ -185,6 +185,23 @@ async def test_a_backlog_groups_one_authors_items_on_one_card(world: World, paus
     assert held.content.startswith("6 of your messages are waiting")
 
 
+async def test_a_backlog_of_different_members_one_message_each_shares_one_card(world: World, paused: None) -> None:
+    # Four members plus one: under the raid threshold (more than 5 new members), so no raid groups them all.
+    members = [await spammer(world, f"fresh{n}") for n in range(4)]
+    for n, member in enumerate(members):
+        await member.send(world.general, f"look at this: cheap-pills.net/deal{n}")
+    spam = await spammer(world)
+    await _backlog(world, spam, 2)
+    await drain(world)
+    # The four one-message members share a card; what is left (two) is few enough for a card each.
+    [wave_card] = group_cards(world)
+    wave = await world.bot.store.card_group_items(group_id_of(wave_card))
+    assert {item.author_id for item in wave} == {member.id for member in members}
+    singles = cards(world)
+    assert len(singles) == 2
+    assert all("Pills4u" in (card.embeds[0].author.name or "") for card in singles)
+
+
 async def test_approve_all_publishes_each_once_and_sends_one_dm(world: World, paused: None) -> None:
     spam = await spammer(world)
     await _backlog(world, spam, 5)
