@@ -15,7 +15,7 @@ from dataclasses import replace
 from typing import Any, TypeVar, cast
 
 from bot.models import GuildSettings, MemberRecord
-from bot.policy import PolicyBundle, PolicyError, merge_overrides, parse_policy
+from bot.policy import PolicyBundle, PolicyError, RaidSettings, merge_overrides, parse_policy, raid_settings
 from bot.rules import Policy
 from bot.store import Store
 
@@ -42,6 +42,9 @@ class Community:
         self._default_role = default_moderator_role_id
         self._settings: dict[int, GuildSettings] = {}
         self._policies: dict[int, Policy] = {}
+        # Raid settings come from the same merged document as the policy: loaded, cached and dropped with it.
+        self._raids: dict[int, RaidSettings] = {}
+        self._shipped_raid = raid_settings(bundle.raw)
         self._members: OrderedDict[tuple[int, int], MemberRecord] = OrderedDict()
         self._loading: dict[Hashable, asyncio.Future[Any]] = {}
         self._epochs: dict[Hashable, int] = {}
@@ -93,23 +96,36 @@ class Community:
         cached = self._policies.get(guild_id)
         if cached is not None:
             return cached
+        return (await self._load_policy(guild_id))[0]
+
+    async def raid(self, guild_id: int) -> RaidSettings:
+        """The guild's raid settings: the shipped [raid] with its overrides (cached with the policy)."""
+        cached = self._raids.get(guild_id)
+        if cached is not None:
+            return cached
+        return (await self._load_policy(guild_id))[1]
+
+    async def _load_policy(self, guild_id: int) -> tuple[Policy, RaidSettings]:
         key = ("policy", guild_id)
         epoch = self._epochs.get(key, 0)
 
-        async def load() -> Policy:
+        async def load() -> tuple[Policy, RaidSettings]:
             overrides = await self.store.policy_overrides(guild_id)
+            merged = merge_overrides(self.bundle.raw, overrides)
             try:
-                policy, _ = parse_policy(merge_overrides(self.bundle.raw, overrides))
+                policy, _ = parse_policy(merged)
+                raid = raid_settings(merged)
             except PolicyError as exc:
                 # Overrides are validated before they are stored; a bad row means someone
                 # edited the database by hand. Keep moderating with the shipped policy.
                 log.error("guild %s: stored policy overrides are invalid (%s); using the defaults", guild_id, exc)
-                policy = self.bundle.policy
+                policy, raid = self.bundle.policy, self._shipped_raid
             allowed = await self.store.allowed_domains(guild_id)
             loaded = replace(policy, allowed_domains=policy.allowed_domains | allowed)
             if self._epochs.get(key, 0) == epoch:
                 self._policies[guild_id] = loaded
-            return loaded
+                self._raids[guild_id] = raid
+            return loaded, raid
 
         return await self._load_once(key, load)
 
@@ -138,6 +154,12 @@ class Community:
 
     # --- writes (store first, then cache) ----------------------------------------------
 
+    def _drop_policy(self, guild_id: int) -> None:
+        # The policy and the raid settings are one document: they go stale together.
+        self._policies.pop(guild_id, None)
+        self._raids.pop(guild_id, None)
+        self._invalidate(("policy", guild_id))
+
     async def set_moderation(
         self, guild_id: int, *, channel_id: int | None = None, role_id: int | None = None
     ) -> GuildSettings:
@@ -157,22 +179,19 @@ class Community:
         """Validate and store a guild's policy changes; raise PolicyError if invalid."""
         parse_policy(merge_overrides(self.bundle.raw, overrides))
         await self.store.set_policy_overrides(guild_id, overrides)
-        self._policies.pop(guild_id, None)
-        self._invalidate(("policy", guild_id))
+        self._drop_policy(guild_id)
         return await self.policy(guild_id)
 
     async def allow_domains(self, guild_id: int, domains: list[str], added_by: int | None) -> frozenset[str]:
         """Add domains to the guild's allowed list; return those that were new."""
         added = await self.store.allow_domains(guild_id, domains, added_by)
-        self._policies.pop(guild_id, None)
-        self._invalidate(("policy", guild_id))
+        self._drop_policy(guild_id)
         return added
 
     async def disallow_domain(self, guild_id: int, domain: str) -> bool:
         """Remove a domain from the guild's allowed list."""
         removed = await self.store.disallow_domain(guild_id, domain)
-        self._policies.pop(guild_id, None)
-        self._invalidate(("policy", guild_id))
+        self._drop_policy(guild_id)
         return removed
 
     async def update_member(self, guild_id: int, user_id: int, **changes: Any) -> MemberRecord:
@@ -211,8 +230,7 @@ class Community:
         )
         self._settings.pop(guild_id, None)
         self._invalidate(("settings", guild_id))
-        self._policies.pop(guild_id, None)
-        self._invalidate(("policy", guild_id))
+        self._drop_policy(guild_id)
         return await self.policy(guild_id)
 
     async def add_preapproval(

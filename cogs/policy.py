@@ -56,6 +56,9 @@ class PolicyCommands(commands.Cog):
         emails="what to do with messages carrying an email address",
         channel="a channel, forum or category to screen or not (give screened too)",
         screened="whether messages in that channel are screened",
+        raid_members="a raid is more than this many new members posting held links (1-10000)",
+        raid_window="...within this many seconds (5-86400)",
+        raid_bulk_delete="in a raid, remove the messages with bulk deletes",
     )
     @admin_only()
     async def set_policy(
@@ -72,6 +75,9 @@ class PolicyCommands(commands.Cog):
         emails: ActionName | None = None,
         channel: ScreenableChannel | None = None,
         screened: bool | None = None,
+        raid_members: int | None = None,
+        raid_window: int | None = None,
+        raid_bulk_delete: bool | None = None,
     ) -> None:
         """Apply the options given, all or nothing."""
         given = {
@@ -89,6 +95,9 @@ class PolicyCommands(commands.Cog):
             email_action=Action(emails) if emails is not None else None,
             channel_id=channel.id if channel is not None else None,
             screened=screened,
+            raid_members=raid_members,
+            raid_window=raid_window,
+            raid_bulk_delete=raid_bulk_delete,
         )
         guild = guild_of(interaction)
         settings = await self.bot.community.settings(guild.id)

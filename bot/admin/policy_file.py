@@ -13,7 +13,15 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from bot.policy import PolicyBundle, PolicyError, merge_overrides, parse_policy, unscreened_channels
+from bot.policy import (
+    PolicyBundle,
+    PolicyError,
+    RaidSettings,
+    merge_overrides,
+    parse_policy,
+    raid_settings,
+    unscreened_channels,
+)
 from bot.rules import DomainArgumentError, LinkClass, Policy, domain_argument
 
 MAX_IMPORT_BYTES = 256 * 1024
@@ -28,9 +36,10 @@ class PolicyImport:
     allowed_domains: frozenset[str]  # the guild's own allowed list (beyond the policy document's)
     unscreened_channel_ids: frozenset[int]
     policy: Policy
+    raid: RaidSettings
 
 
-def policy_document(policy: Policy, unscreened: Collection[int]) -> dict[str, Any]:
+def policy_document(policy: Policy, unscreened: Collection[int], *, raid: RaidSettings) -> dict[str, Any]:
     """The guild-configurable part of a policy, canonical: every key, lists sorted."""
     return {
         "new_members": {"hold": policy.new_member_hold, "approved_posts_required": policy.new_member_posts},
@@ -41,12 +50,17 @@ def policy_document(policy: Policy, unscreened: Collection[int]) -> dict[str, An
         },
         "emails": {"action": policy.email_action.value},
         "screening": {"unscreened_channels": sorted(unscreened)},
+        "raid": {
+            "new_members": raid.new_members,
+            "window_seconds": raid.window_seconds,
+            "bulk_delete": raid.bulk_delete,
+        },
     }
 
 
-def export_text(policy: Policy, unscreened: Collection[int], guild_name: str) -> str:
+def export_text(policy: Policy, unscreened: Collection[int], guild_name: str, *, raid: RaidSettings) -> str:
     """The policy as a TOML file an admin can edit and import again."""
-    document = policy_document(policy, unscreened)
+    document = policy_document(policy, unscreened, raid=raid)
     name = " ".join(guild_name.split())
     lines = [
         f"# Forum Bridge policy for {name}. Change it and load it back with /policy import.",
@@ -58,11 +72,14 @@ def export_text(policy: Policy, unscreened: Collection[int], guild_name: str) ->
         ("links.actions", document["links"]["actions"]),
         ("emails", document["emails"]),
         ("screening", document["screening"]),
+        ("raid", document["raid"]),
     ):
         lines.append("")
         lines.append(f"[{section}]")
         if section == "screening":
             lines.append("# Channels, forums and categories whose messages are not screened, by id.")
+        if section == "raid":
+            lines.append("# A raid: more than new_members new members posting held links within window_seconds.")
         lines.extend(f"{key} = {_toml_value(value)}" for key, value in table.items())
     return "\n".join(lines) + "\n"
 
@@ -102,9 +119,10 @@ def read_import(data: bytes, bundle: PolicyBundle, channel_ids: Collection[int])
                 errors.append(f"links.{key} cannot be changed here: every server uses the shipped list ({shipped!r})")
     merged = merge_overrides(bundle.raw, raw)
     _check_allowed_domains(merged, errors)
-    policy = bundle.policy
+    policy, raid = bundle.policy, RaidSettings()
     try:
         policy, _ = parse_policy(merged)
+        raid = raid_settings(merged)  # parse_policy has checked [raid] too
     except PolicyError as exc:
         errors.extend(exc.errors)
     unscreened = frozenset[int]()
@@ -116,7 +134,7 @@ def read_import(data: bytes, bundle: PolicyBundle, channel_ids: Collection[int])
         )
     if errors:
         raise PolicyError("; ".join(errors), errors)
-    return _to_store(policy, unscreened, bundle.policy)
+    return _to_store(policy, unscreened, raid, bundle)
 
 
 def _check_allowed_domains(merged: dict[str, Any], errors: list[str]) -> None:
@@ -142,12 +160,13 @@ def _check_allowed_domains(merged: dict[str, Any], errors: list[str]) -> None:
     merged["links"] = {**links, "allowed_domains": kept}
 
 
-def _to_store(policy: Policy, unscreened: frozenset[int], shipped: Policy) -> PolicyImport:
+def _to_store(policy: Policy, unscreened: frozenset[int], raid: RaidSettings, bundle: PolicyBundle) -> PolicyImport:
     """What differs from the shipped policy goes in the overrides; allowed domains mostly in the guild's list."""
-    wanted = policy_document(policy, ())
-    default = policy_document(shipped, ())
+    shipped = bundle.policy
+    wanted = policy_document(policy, (), raid=raid)
+    default = policy_document(shipped, (), raid=raid_settings(bundle.raw))
     overrides: dict[str, Any] = {}
-    for section in ("new_members", "emails"):
+    for section in ("new_members", "emails", "raid"):
         changed = {k: v for k, v in wanted[section].items() if v != default[section][k]}
         if changed:
             overrides[section] = changed
@@ -163,4 +182,4 @@ def _to_store(policy: Policy, unscreened: frozenset[int], shipped: Policy) -> Po
         links["allowed_domains"] = sorted(shipped.allowed_domains & policy.allowed_domains)
     if links:
         overrides["links"] = links
-    return PolicyImport(overrides, policy.allowed_domains - shipped.allowed_domains, unscreened, policy)
+    return PolicyImport(overrides, policy.allowed_domains - shipped.allowed_domains, unscreened, policy, raid)

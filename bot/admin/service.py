@@ -49,6 +49,9 @@ class PolicyChange:
     email_action: Action | None = None
     channel_id: int | None = None
     screened: bool | None = None
+    raid_members: int | None = None
+    raid_window: int | None = None
+    raid_bulk_delete: bool | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,7 +78,8 @@ class AdminService:
         policy = await self.community.policy(guild_id)
         settings = await self.community.settings(guild_id)
         guild_allowed = await self.community.store.allowed_domains(guild_id)
-        return words.policy_text(policy, settings.unscreened_channel_ids, len(guild_allowed))
+        raid = await self.community.raid(guild_id)
+        return words.policy_text(policy, settings.unscreened_channel_ids, len(guild_allowed), raid)
 
     async def policy_set(
         self, guild_id: int, change: PolicyChange, *, actor_id: int, moderator_channel_id: int | None = None
@@ -93,11 +97,23 @@ class AdminService:
             table.setdefault("links", {})["actions"] = actions
         if change.email_action is not None:
             table.setdefault("emails", {})["action"] = change.email_action.value
+        raid_table = {
+            key: value
+            for key, value in (
+                ("new_members", change.raid_members),
+                ("window_seconds", change.raid_window),
+                ("bulk_delete", change.raid_bulk_delete),
+            )
+            if value is not None
+        }
+        if raid_table:
+            table["raid"] = raid_table
         if not table and change.channel_id is None:
             raise AdminError("Nothing to change: give at least one option (see /policy show for the current policy).")
         if change.channel_id is not None and change.channel_id == moderator_channel_id:
             raise AdminError("The moderator channel is never screened; choose another channel.")
         before = await self.community.policy(guild_id)
+        before_raid = await self.community.raid(guild_id)
         settings = await self.community.settings(guild_id)
         if table:
             overrides = merge_overrides(await self.community.store.policy_overrides(guild_id), table)
@@ -116,7 +132,8 @@ class AdminService:
         after = await self.community.policy(guild_id)
         unscreened = (await self.community.settings(guild_id)).unscreened_channel_ids
         changed = _differences(
-            policy_document(before, settings.unscreened_channel_ids), policy_document(after, unscreened)
+            policy_document(before, settings.unscreened_channel_ids, raid=before_raid),
+            policy_document(after, unscreened, raid=await self.community.raid(guild_id)),
         )
         if not changed:
             return "That is already the policy: nothing changed."
@@ -143,7 +160,9 @@ class AdminService:
         """The guild's policy as a TOML file."""
         policy = await self.community.policy(guild_id)
         settings = await self.community.settings(guild_id)
-        return export_text(policy, settings.unscreened_channel_ids, guild_name)
+        return export_text(
+            policy, settings.unscreened_channel_ids, guild_name, raid=await self.community.raid(guild_id)
+        )
 
     async def policy_import(self, guild_id: int, data: bytes, channel_ids: Collection[int], *, actor_id: int) -> str:
         """Replace the guild's policy with a file's, only if all of it is valid."""
@@ -153,6 +172,7 @@ class AdminService:
             listed = "\n".join(f"• {error}" for error in exc.errors)
             raise AdminError(f"Nothing was imported: the file has {len(exc.errors)} problem(s).\n{listed}") from None
         before = await self.community.policy(guild_id)
+        before_raid = await self.community.raid(guild_id)
         settings = await self.community.settings(guild_id)
         after = await self.community.replace_policy(
             guild_id,
@@ -162,8 +182,8 @@ class AdminService:
             actor_id=actor_id,
         )
         changed = _differences(
-            policy_document(before, settings.unscreened_channel_ids),
-            policy_document(after, imported.unscreened_channel_ids),
+            policy_document(before, settings.unscreened_channel_ids, raid=before_raid),
+            policy_document(after, imported.unscreened_channel_ids, raid=await self.community.raid(guild_id)),
         )
         log.info("guild=%s: policy imported by %s (%d changes)", guild_id, actor_id, len(changed))
         if not changed:

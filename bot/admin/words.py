@@ -6,6 +6,7 @@ from collections.abc import Collection, Iterable
 
 from bot.gate.words import reason_lines
 from bot.models import HeldItem, LinkPreapproval, MemberRecord, StoredLink
+from bot.policy import RaidSettings
 from bot.rules import Action, LinkClass, Policy, Verdict
 
 ACTION_WORDS = {
@@ -28,7 +29,7 @@ def channel_list(channel_ids: Collection[int]) -> str:
     return ", ".join(f"<#{channel_id}>" for channel_id in sorted(channel_ids)) or "none"
 
 
-def policy_text(policy: Policy, unscreened: Collection[int], guild_allowed: int) -> str:
+def policy_text(policy: Policy, unscreened: Collection[int], guild_allowed: int, raid: RaidSettings) -> str:
     """The policy as /policy show reads it."""
     if not policy.new_member_hold:
         members = "hold off: new members' posts are not held for being new"
@@ -47,7 +48,17 @@ def policy_text(policy: Policy, unscreened: Collection[int], guild_allowed: int)
         f"Allowed domains: {len(policy.allowed_domains)} ({guild_allowed} added in this server; /links list shows them)"
     )
     lines.append(f"Not screened: {channel_list(unscreened)} (every other channel is screened)")
+    lines.append(raid_line(raid))
     return "\n".join(lines)
+
+
+def raid_line(raid: RaidSettings) -> str:
+    """Raid mode's settings in one line."""
+    bulk = "on" if raid.bulk_delete else "off"
+    return (
+        f"Raid mode: more than {raid.new_members} new member(s) posting held links within {raid.window_seconds} s; "
+        f"bulk deletes {bulk}"
+    )
 
 
 def verdict_text(verdict: Verdict, who: str, *, exempt: bool) -> str:

@@ -96,7 +96,7 @@ class GateCourier:
         if row.kind is OutboxKind.REPOST:
             return ("webhook", row.channel_id)
         if row.kind is OutboxKind.HOLD_DM:
-            if self.gate.raid.active(row.guild_id):
+            if self.gate.raid.active(row.guild_id, await self.gate.community.raid(row.guild_id)):
                 return ("hold", row.author_id)  # in a raid, a raider hears "held" once per 10 s at most
             return ("dm", row.author_id)
         if row.repost_state is OutboxState.FAILED or (row.author_id, row.item_state in _PUBLISHED) in pending:
@@ -108,7 +108,8 @@ class GateCourier:
         first = rows[0]
         if first.kind is OutboxKind.CARD:
             cards = [row for row in rows if row.kind is OutboxKind.CARD and row.guild_id == first.guild_id]
-            if len(cards) > WAVE_AFTER or self.gate.raid.active(first.guild_id):
+            raid = await self.gate.community.raid(first.guild_id)
+            if len(cards) > WAVE_AFTER or self.gate.raid.active(first.guild_id, raid):
                 group = cards  # a wave: one card for as much of it as fits
             elif len(cards) > COALESCE_AFTER:
                 group = [row for row in cards if row.author_id == first.author_id]

@@ -1,9 +1,10 @@
 """Raid mode: noticing a burst of new members posting held links, and removing their messages in bulk.
 
 A raid is more than `new_members` distinct new members whose held messages carry links within
-`window_seconds` (data/policy.toml, [raid]). While one is under way the moderators get one card
-saying so, the wave's cards are grouped, and originals are removed with bulk deletes: Discord
-takes 2–100 messages younger than two weeks per request, per channel, once a second.
+`window_seconds` (the guild's [raid] settings: data/policy.toml's, changed per guild with /policy).
+While one is under way the moderators get one card saying so, the wave's cards are grouped, and
+originals are removed with bulk deletes: Discord takes 2–100 messages younger than two weeks per
+request, per channel, once a second.
 """
 
 from __future__ import annotations
@@ -34,44 +35,48 @@ class _GuildWatch:
     seen: deque[tuple[float, int, tuple[str, ...]]] = field(default_factory=deque)
     active: bool = False
     raid_size: int = 0
+    # The guild's settings as last given (on note), for the callers that only ask "is a raid on?".
+    settings: RaidSettings = field(default_factory=RaidSettings)
 
 
 class RaidWatch:
-    """Counts new members posting held links per guild, in a sliding window."""
+    """Counts new members posting held links per guild, in a sliding window, under each guild's settings."""
 
-    def __init__(self, settings: RaidSettings, *, clock: Callable[[], float] = time.monotonic) -> None:
-        self.settings = settings
+    def __init__(self, *, clock: Callable[[], float] = time.monotonic) -> None:
         self._clock = clock
         self._guilds: dict[int, _GuildWatch] = {}
 
-    def note(self, guild_id: int, author_id: int, domains: tuple[str, ...]) -> bool:
-        """Count a new member's held link; True when this one starts a raid."""
+    def note(self, guild_id: int, author_id: int, domains: tuple[str, ...], settings: RaidSettings) -> bool:
+        """Count a new member's held link under the guild's settings; True when this one starts a raid."""
         watch = self._guilds.setdefault(guild_id, _GuildWatch())
+        watch.settings = settings
         now = self._clock()
         watch.seen.append((now, author_id, domains))
         self._expire(watch, now)
         authors = len({author for _, author, _ in watch.seen})
         watch.raid_size = max(watch.raid_size, authors) if watch.active else authors
-        if not watch.active and authors > self.settings.new_members:
+        if not watch.active and authors > settings.new_members:
             watch.active = True
             log.warning("raid mode on in guild %s: %d new members posted held links", guild_id, authors)
             return True
         return False
 
-    def active(self, guild_id: int) -> bool:
-        """True while a raid is under way (until the window passes without one)."""
+    def active(self, guild_id: int, settings: RaidSettings | None = None) -> bool:
+        """True while a raid is under way (until the window passes without one); settings default to the last noted."""
         watch = self._guilds.get(guild_id)
         if watch is None or not watch.active:
             return False
+        if settings is not None:
+            watch.settings = settings
         self._expire(watch, self._clock())
-        if len({author for _, author, _ in watch.seen}) <= self.settings.new_members:
+        if len({author for _, author, _ in watch.seen}) <= watch.settings.new_members:
             watch.active = False
             log.info("raid mode off in guild %s", guild_id)
         return watch.active
 
-    def bulk_delete(self, guild_id: int) -> bool:
-        """True when the guild's held messages should go with bulk deletes now."""
-        return self.settings.bulk_delete and self.active(guild_id)
+    def bulk_delete(self, guild_id: int, settings: RaidSettings) -> bool:
+        """True when the guild's held messages should go with bulk deletes now, under its settings."""
+        return settings.bulk_delete and self.active(guild_id, settings)
 
     def describe(self, guild_id: int) -> str:
         """The raid card's text."""
@@ -83,13 +88,13 @@ class RaidWatch:
         ranked = sorted(counts.items(), key=lambda pair: (-pair[1], pair[0]))
         return words.raid_notice(
             max(watch.raid_size, len({a for _, a, _ in watch.seen})),
-            self.settings.new_members,
-            self.settings.window_seconds,
+            watch.settings.new_members,
+            watch.settings.window_seconds,
             ranked,
         )
 
     def _expire(self, watch: _GuildWatch, now: float) -> None:
-        while watch.seen and now - watch.seen[0][0] > self.settings.window_seconds:
+        while watch.seen and now - watch.seen[0][0] > watch.settings.window_seconds:
             watch.seen.popleft()
 
 

@@ -38,7 +38,6 @@ from bot.gate.outbox import OutboxWorker
 from bot.gate.publisher import Publisher, repost_text
 from bot.gate.raid import BulkDeleter, RaidWatch
 from bot.models import Decision, DecisionOutcome, GuildSettings, HeldItem, ItemState, OutboxKind, OutboxState
-from bot.policy import raid_settings
 from bot.preapprovals import grants_to_spend
 from bot.rules import Action, AuthorFacts, Engine, LinkClass, Policy, Reason, Verdict
 from bot.store import Store
@@ -90,7 +89,7 @@ class Gate:
         self.community = community
         self.engine = engine
         self.publisher = Publisher(client)
-        self.raid = RaidWatch(raid_settings(community.bundle.raw))
+        self.raid = RaidWatch()
         self.bulk = BulkDeleter()
         self.courier = GateCourier(self)
         self.outbox = OutboxWorker(lambda: self.store, self.courier)
@@ -260,7 +259,8 @@ class Gate:
             return item  # the same message arrived twice; the first delivery handles it
         await self.community.refresh_member(item.guild_id, item.author_id)
         raider = Reason.NEW_MEMBER in verdict.reasons and bool(_LINK_REASONS & set(verdict.reasons))
-        if raider and self.raid.note(item.guild_id, item.author_id, item.external_domains):
+        raid = await self.community.raid(item.guild_id)  # cached with the policy the verdict used
+        if raider and self.raid.note(item.guild_id, item.author_id, item.external_domains, raid):
             await self.store.enqueue(item.id, (OutboxKind.RAID_CARD,))
         item = await self._remove_original(item, message, starter_of)
         # The card and the DM wait until the original is dealt with (the card says if it could not be).
@@ -280,7 +280,7 @@ class Gate:
                 await starter_of.delete()
             elif (
                 message is not None
-                and self.raid.bulk_delete(item.guild_id)
+                and self.raid.bulk_delete(item.guild_id, await self.community.raid(item.guild_id))
                 and isinstance(message.channel, discord.TextChannel | discord.Thread)
             ):
                 await self.bulk.delete(message.channel, message.id)

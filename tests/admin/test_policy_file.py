@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from bot.admin.policy_file import export_text, read_import
 from bot.models import LinkPreapproval, MemberRecord
-from bot.policy import DATA_DIR, PolicyBundle, PolicyError, load_policy_file
+from bot.policy import DATA_DIR, PolicyBundle, PolicyError, RaidSettings, load_policy_file, raid_settings
 from bot.preapprovals import covered_domains, covers_any_domain, grants_to_spend
 from bot.rules import Action, AuthorFacts, Engine, LinkClass, MessageFacts, Policy
 
@@ -31,22 +31,32 @@ policies = st.builds(
     internal_domains=st.frozensets(st.sampled_from(DOMAINS), min_size=1),
     allowed_domains=st.frozensets(st.sampled_from(DOMAINS)),
 )
+raids = st.builds(
+    RaidSettings,
+    new_members=st.integers(1, 10_000),
+    window_seconds=st.integers(5, 86_400),
+    bulk_delete=st.booleans(),
+)
 
 
 @settings(max_examples=150, deadline=None)
-@given(policy=policies, unscreened=st.frozensets(st.sampled_from(CHANNELS)))
+@given(policy=policies, unscreened=st.frozensets(st.sampled_from(CHANNELS)), raid=raids)
 def test_export_then_import_gives_the_same_policy_and_the_same_file(
-    shipped: PolicyBundle, policy: Policy, unscreened: frozenset[int]
+    shipped: PolicyBundle, policy: Policy, unscreened: frozenset[int], raid: RaidSettings
 ) -> None:
-    text = export_text(policy, unscreened, "Spine & Arthritis Community")
+    text = export_text(policy, unscreened, "Spine & Arthritis Community", raid=raid)
     imported = read_import(text.encode(), shipped, CHANNELS)
     assert imported.policy == policy
     assert imported.unscreened_channel_ids == unscreened
-    assert export_text(imported.policy, imported.unscreened_channel_ids, "Spine & Arthritis Community") == text
+    assert imported.raid == raid
+    assert (
+        export_text(imported.policy, imported.unscreened_channel_ids, "Spine & Arthritis Community", raid=imported.raid)
+        == text
+    )
 
 
 def test_the_shipped_policy_imports_to_no_overrides(shipped: PolicyBundle) -> None:
-    imported = read_import(export_text(shipped.policy, (), "x").encode(), shipped, ())
+    imported = read_import(export_text(shipped.policy, (), "x", raid=raid_settings(shipped.raw)).encode(), shipped, ())
     assert imported.overrides == {}
     assert imported.allowed_domains == frozenset()
 
@@ -56,6 +66,33 @@ def test_only_what_differs_from_the_shipped_policy_is_stored(shipped: PolicyBund
     imported = read_import(data, shipped, ())
     assert imported.overrides == {"new_members": {"approved_posts_required": 2}}
     assert imported.allowed_domains == {"backblog.net"}
+
+
+def test_only_the_raid_settings_that_differ_are_stored(shipped: PolicyBundle) -> None:
+    imported = read_import(b"[raid]\nnew_members = 2\nbulk_delete = true\n", shipped, ())
+    assert imported.overrides == {"raid": {"new_members": 2}}
+    assert imported.raid == RaidSettings(new_members=2, window_seconds=60, bulk_delete=True)
+    assert "[raid]\n" in export_text(shipped.policy, (), "x", raid=imported.raid)
+
+
+@pytest.mark.parametrize(
+    ("raid", "errors"),
+    [
+        (b"window_seconds = 2", ("raid.window_seconds must be between 5 and 86400 (a day), not 2",)),
+        (
+            b"new_members = 0\nbulk_delete = 'yes'\nsize = 3",
+            (
+                "unknown key raid.size",
+                "raid.bulk_delete must be true or false, not 'yes'",
+                "raid.new_members must be between 1 and 10000, not 0",
+            ),
+        ),
+    ],
+)
+def test_bad_raid_settings_are_listed_with_their_keys(shipped: PolicyBundle, raid: bytes, errors: tuple[str]) -> None:
+    with pytest.raises(PolicyError) as raised:
+        read_import(b"[raid]\n" + raid + b"\n", shipped, ())
+    assert raised.value.errors == errors
 
 
 def test_errors_are_listed_one_by_one(shipped: PolicyBundle) -> None:
@@ -113,5 +150,7 @@ def test_an_export_next_to_the_lists_loads_as_a_policy_file_for_backtests(
         shutil.copy(DATA_DIR / name, tmp_path / name)
     policy = Policy(new_member_posts=3, allowed_domains=frozenset({"backblog.net"}))
     path = tmp_path / "exported.toml"
-    path.write_text(export_text(policy, (111,), "Spine & Arthritis Community"), encoding="utf-8")
+    raid = RaidSettings(new_members=9, window_seconds=30, bulk_delete=False)
+    path.write_text(export_text(policy, (111,), "Spine & Arthritis Community", raid=raid), encoding="utf-8")
     assert load_policy_file(path).policy == policy
+    assert raid_settings(load_policy_file(path).raw) == raid

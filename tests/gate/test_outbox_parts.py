@@ -186,26 +186,45 @@ class Clock:
 
 def test_a_raid_starts_past_the_threshold_of_distinct_new_members_and_ends_with_the_window() -> None:
     clock = Clock()
-    watch = RaidWatch(RaidSettings(new_members=3, window_seconds=60), clock=clock)
-    assert [watch.note(1, author, ("cheap-pills.net",)) for author in (1, 1, 2, 3)] == [False] * 4
+    settings = RaidSettings(new_members=3, window_seconds=60)
+    watch = RaidWatch(clock=clock)
+    assert [watch.note(1, author, ("cheap-pills.net",), settings) for author in (1, 1, 2, 3)] == [False] * 4
     assert not watch.active(1)
-    assert watch.note(1, 4, ("cheap-pills.net",))  # the fourth member: more than 3
-    assert not watch.note(1, 5, ("pills-now.shop",))  # a raid starts once
+    assert watch.note(1, 4, ("cheap-pills.net",), settings)  # the fourth member: more than 3
+    assert not watch.note(1, 5, ("pills-now.shop",), settings)  # a raid starts once
     assert watch.active(1)
     assert not watch.active(2)  # per guild
     assert "5 new members posted held links within 60 s (more than 3)" in watch.describe(1)
     assert "cheap-pills.net (5)" in watch.describe(1).replace("\u200b", "")
     clock.now = 61
     assert not watch.active(1)
-    assert not watch.bulk_delete(1)
+    assert not watch.bulk_delete(1, settings)
 
 
 def test_bulk_deletes_follow_the_policy() -> None:
-    watch = RaidWatch(RaidSettings(new_members=1, window_seconds=60, bulk_delete=False), clock=Clock())
-    watch.note(1, 1, ())
-    watch.note(1, 2, ())
+    settings = RaidSettings(new_members=1, window_seconds=60, bulk_delete=False)
+    watch = RaidWatch(clock=Clock())
+    watch.note(1, 1, (), settings)
+    watch.note(1, 2, (), settings)
     assert watch.active(1)
-    assert not watch.bulk_delete(1)
+    assert not watch.bulk_delete(1, settings)
+    assert watch.bulk_delete(1, RaidSettings(new_members=1, window_seconds=60, bulk_delete=True))
+
+
+def test_each_guild_counts_under_its_own_settings() -> None:
+    clock = Clock()
+    watch = RaidWatch(clock=clock)
+    strict, shipped = RaidSettings(new_members=1, window_seconds=10), RaidSettings()
+    assert [watch.note(1, author, (), strict) for author in (1, 2)] == [False, True]
+    assert [watch.note(2, author, (), shipped) for author in (1, 2)] == [False, False]
+    assert watch.active(1)
+    assert not watch.active(2)
+    assert "within 10 s (more than 1)" in watch.describe(1)
+    clock.now = 11  # guild 1's window (10 s) has passed; the settings noted last are the ones that count
+    assert not watch.active(1)
+    # A looser setting given mid-raid ends it at once.
+    assert [watch.note(3, author, (), strict) for author in (1, 2)] == [False, True]
+    assert not watch.active(3, RaidSettings(new_members=5))
 
 
 # --- the [raid] policy ---------------------------------------------------------------------
