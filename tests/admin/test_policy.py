@@ -7,6 +7,7 @@ import pytest
 from discord import app_commands
 
 from bot.checks import NotAdmin
+from bot.gate.cards import RAID_MARKER
 from bot.models import ItemState
 from tests.admin.conftest import Server, open_command_to
 
@@ -78,6 +79,7 @@ async def test_show_reads_the_policy(server: Server, actor_name: str) -> None:
     assert "• external (every other outside site): hold" in text
     assert "Email addresses: hold" in text
     assert "Not screened: none" in text
+    assert "Raid mode: more than 5 new member(s) posting held links within 60 s; bulk deletes on" in text
 
 
 # --- /policy set -----------------------------------------------------------------------------------
@@ -148,6 +150,16 @@ async def test_set_a_channel_unscreened_and_screened_again(server: Server) -> No
             "Nothing was changed:\n• new_members.approved_posts_required must be between 0 and 1000",
         ),
         ("modqueue", "The moderator channel is never screened; choose another channel."),
+        ({"raid_members": 0}, "Nothing was changed:\n• raid.new_members must be between 1 and 10000, not 0"),
+        (
+            {"raid_window": 4, "raid_bulk_delete": False},
+            "Nothing was changed:\n• raid.window_seconds must be between 5 and 86400 (a day), not 4",
+        ),
+        (
+            {"raid_members": 20_000, "raid_window": 90_000},
+            "Nothing was changed:\n• raid.new_members must be between 1 and 10000, not 20000\n"
+            "• raid.window_seconds must be between 5 and 86400 (a day), not 90000",
+        ),
     ],
 )
 async def test_set_refuses_bad_arguments_and_changes_nothing(
@@ -163,6 +175,52 @@ async def test_set_refuses_bad_arguments_and_changes_nothing(
     assert result.response.content == reply
     assert await server.store.policy_overrides(server.guild.id) == {}
     assert (await server.community.settings(server.guild.id)).unscreened_channel_ids == frozenset()
+
+
+def raid_cards(server: Server) -> list[discord.Message]:
+    """The raid cards in the moderator channel."""
+    return [
+        m for m in server.modqueue.history() if m.embeds and (m.embeds[0].footer.text or "").startswith(RAID_MARKER)
+    ]
+
+
+@pytest.mark.parametrize("raid_members", [None, 2])
+async def test_set_raid_members_makes_a_smaller_wave_a_raid(server: Server, raid_members: int | None) -> None:
+    if raid_members is not None:
+        result = await server.admin.slash(server.general, "policy set", raid_members=raid_members)
+        assert (result.ephemeral, result.response.content) == (True, "Policy changed:\n• raid.new_members: 5 → 2")
+        show = await server.mod.slash(server.general, "policy show")
+        assert "Raid mode: more than 2 new member(s) posting held links within 60 s; bulk deletes on" in (
+            show.response.content
+        )
+    for n in range(3):
+        raider = server.guild.add_member(server.env.create_user(f"raider{n}", global_name=f"Raider {n}"))
+        await raider.send(server.general, f"join us: cheap-pills.net/{n}")
+    await server.bot.gate.outbox.idle()
+    await server.env.settle()
+    assert server.message_ids() == []  # held either way
+    assert len(await server.store.open_items(server.guild.id)) == 3
+    if raid_members is None:
+        assert raid_cards(server) == []  # the shipped setting: a raid is more than 5
+    else:
+        [card] = raid_cards(server)
+        assert "3 new members posted held links within 60 s (more than 2)" in (card.embeds[0].description or "")
+    # Another server keeps the shipped settings.
+    assert (await server.community.raid(server.guild.id + 1)).new_members == 5
+
+
+async def test_set_raid_window_and_bulk_deletes(server: Server) -> None:
+    result = await server.admin.slash(server.general, "policy set", raid_window=300, raid_bulk_delete=False)
+    assert result.response.content.splitlines() == [
+        "Policy changed:",
+        "• raid.window_seconds: 60 → 300",
+        "• raid.bulk_delete: on → off",
+    ]
+    assert await server.store.policy_overrides(server.guild.id) == {
+        "raid": {"window_seconds": 300, "bulk_delete": False}
+    }
+    show = await server.mod.slash(server.general, "policy show")
+    assert "within 300 s; bulk deletes off" in show.response.content
 
 
 async def test_set_to_the_current_value_says_so(server: Server) -> None:
@@ -219,6 +277,7 @@ async def test_test_refuses_blank_text(server: Server) -> None:
 
 async def test_export_import_round_trips_exactly(server: Server) -> None:
     await server.admin.slash(server.general, "policy set", new_member_posts=3, external_links="allow", emails="block")
+    await server.admin.slash(server.general, "policy set", raid_members=2, raid_window=30)
     await server.admin.slash(server.general, "policy set", channel=server.offtopic, screened=False)
     await server.mod.slash(server.general, "links allow", domain="backblog.net")
     exported = await export(server)
@@ -226,17 +285,24 @@ async def test_export_import_round_trips_exactly(server: Server) -> None:
     assert "approved_posts_required = 3\n" in text
     assert 'allowed_domains = ["backblog.net"]\n' in text
     assert f"unscreened_channels = [{server.offtopic.id}]\n" in text
+    assert "\n[raid]\n" in text
+    assert "new_members = 2\nwindow_seconds = 30\nbulk_delete = true\n" in text
     policy = await server.community.policy(server.guild.id)
+    raid = await server.community.raid(server.guild.id)
 
     # Back to the shipped defaults (an empty file), then the export again.
     reply = await import_file(server, b"")
     assert "links.actions.external: allow → hold" in reply
+    assert "raid.window_seconds: 30 → 60" in reply
     assert (await server.community.policy(server.guild.id)).new_member_posts == 1
+    assert (await server.community.raid(server.guild.id)).new_members == 5
     assert await server.store.allowed_domains(server.guild.id) == frozenset()
     reply = await import_file(server, exported)
     assert reply.startswith("Imported. Changes:")
+    assert "raid.new_members: 5 → 2" in reply
     assert await export(server) == exported
     assert await server.community.policy(server.guild.id) == policy
+    assert await server.community.raid(server.guild.id) == raid
     assert (await server.community.settings(server.guild.id)).unscreened_channel_ids == {server.offtopic.id}
     # The same file again changes nothing.
     assert await import_file(server, exported) == "Imported: the file matches the current policy, so nothing changed."
@@ -280,12 +346,15 @@ action = "allow"
 [screening]
 unscreened_channels = [12345]
 
+[raid]
+window_seconds = 3
+
 [extras]
 """
     reply = await import_file(server, bad)
     assert sorted(reply.splitlines()) == sorted(
         [
-            "Nothing was imported: the file has 8 problem(s).",
+            "Nothing was imported: the file has 9 problem(s).",
             "• links.medical_list cannot be changed here: every server uses the shipped list ('medical_domains.txt')",
             "• links.allowed_domains: co.uk is a public suffix shared by many unrelated sites; give one site's "
             "domain, such as example.co.uk",
@@ -296,6 +365,7 @@ unscreened_channels = [12345]
             "external)",
             "• links.actions.external must be one of allow, hold, block, not 'maybe'",
             "• screening.unscreened_channels: 12345 is not a channel, forum or category in this server",
+            "• raid.window_seconds must be between 5 and 86400 (a day), not 3",
         ]
     )
     assert await export(server) == before
