@@ -13,7 +13,7 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from bot.policy import PolicyBundle, PolicyError, merge_overrides, parse_policy, unscreened_channels
+from bot.policy import PolicyBundle, PolicyError, merge_overrides, parse_policy, raid_settings, unscreened_channels
 from bot.rules import DomainArgumentError, LinkClass, Policy, domain_argument
 
 MAX_IMPORT_BYTES = 256 * 1024
@@ -100,6 +100,7 @@ def read_import(data: bytes, bundle: PolicyBundle, channel_ids: Collection[int])
             shipped = bundle.raw.get("links", {}).get(key)
             if key in links and links[key] != shipped:
                 errors.append(f"links.{key} cannot be changed here: every server uses the shipped list ({shipped!r})")
+    _check_raid(raw, bundle, errors)
     merged = merge_overrides(bundle.raw, raw)
     _check_allowed_domains(merged, errors)
     policy = bundle.policy
@@ -117,6 +118,21 @@ def read_import(data: bytes, bundle: PolicyBundle, channel_ids: Collection[int])
     if errors:
         raise PolicyError("; ".join(errors), errors)
     return _to_store(policy, unscreened, bundle.policy)
+
+
+def _check_raid(raw: Mapping[str, Any], bundle: PolicyBundle, errors: list[str]) -> None:
+    """Raid mode runs on the shipped [raid] table for every server: a file may repeat it, not change it."""
+    raid = raw.get("raid")
+    shipped = bundle.raw.get("raid", {})
+    if not isinstance(raid, Mapping) or not isinstance(shipped, Mapping):
+        return  # no [raid] table, or parse_policy reports the wrong type
+    if merge_overrides(shipped, raid) != dict(shipped):
+        settings = raid_settings(bundle.raw)
+        errors.append(
+            "raid cannot be changed here: every server uses the shipped [raid] settings "
+            f"(new_members = {settings.new_members}, window_seconds = {settings.window_seconds}, "
+            f"bulk_delete = {_toml_value(settings.bulk_delete)})"
+        )
 
 
 def _check_allowed_domains(merged: dict[str, Any], errors: list[str]) -> None:

@@ -67,6 +67,19 @@ def test_errors_are_listed_one_by_one(shipped: PolicyBundle) -> None:
     )
 
 
+def test_an_import_refuses_raid_settings_it_cannot_apply(shipped: PolicyBundle) -> None:
+    # Raid mode runs on the shipped [raid] table for every server: an import changing it would be
+    # accepted and then silently ignored.
+    with pytest.raises(PolicyError) as raised:
+        read_import(b"[raid]\nnew_members = 50\nwindow_seconds = 60\n", shipped, ())
+    assert raised.value.errors == (
+        "raid cannot be changed here: every server uses the shipped [raid] settings "
+        "(new_members = 5, window_seconds = 60, bulk_delete = true)",
+    )
+    # The shipped values themselves are fine (a file copied from data/policy.toml imports).
+    assert read_import(b"[raid]\nnew_members = 5\nbulk_delete = true\n", shipped, ()).overrides == {}
+
+
 # --- which counted grant a message spends --------------------------------------------------------
 
 
