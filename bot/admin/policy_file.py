@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.policy import PolicyBundle, PolicyError, merge_overrides, parse_policy, raid_settings, unscreened_channels
-from bot.rules import DomainArgumentError, LinkClass, Policy, domain_argument
+from bot.rules import DomainArgumentError, DomainLists, LinkClass, Policy, domain_argument
+from bot.rules.domains import matches_any
 
 MAX_IMPORT_BYTES = 256 * 1024
 _SHIPPED_ONLY = ("medical_list", "shortener_list")
@@ -102,7 +103,7 @@ def read_import(data: bytes, bundle: PolicyBundle, channel_ids: Collection[int])
                 errors.append(f"links.{key} cannot be changed here: every server uses the shipped list ({shipped!r})")
     _check_raid(raw, bundle, errors)
     merged = merge_overrides(bundle.raw, raw)
-    _check_allowed_domains(merged, errors)
+    _check_allowed_domains(merged, bundle.lists, errors)
     policy = bundle.policy
     try:
         policy, _ = parse_policy(merged)
@@ -135,8 +136,11 @@ def _check_raid(raw: Mapping[str, Any], bundle: PolicyBundle, errors: list[str])
         )
 
 
-def _check_allowed_domains(merged: dict[str, Any], errors: list[str]) -> None:
-    """Allowed domains must each be one site's registrable domain (the commands' own rule)."""
+def _check_allowed_domains(merged: dict[str, Any], lists: DomainLists, errors: list[str]) -> None:
+    """Allowed domains must each be one site's registrable domain, and neither medical nor a shortener.
+
+    The same rules as /links allow: an allowed shortener would let every shortened link through.
+    """
     links = merged.get("links")
     if not isinstance(links, Mapping):
         return  # parse_policy reports the wrong type
@@ -149,9 +153,16 @@ def _check_allowed_domains(merged: dict[str, Any], errors: list[str]) -> None:
             kept.append(item)
             continue
         try:
-            domain_argument(item)
+            domain = domain_argument(item)
         except DomainArgumentError as exc:
             errors.append(f"links.allowed_domains: {exc}")
+            continue
+        if lists.medical_kind(domain) is not None:
+            errors.append(
+                f"links.allowed_domains: {domain} is a medical web site: links to medical sites are not permitted"
+            )
+        elif matches_any(domain, lists.shorteners):
+            errors.append(f"links.allowed_domains: {domain} is a link shortener: a shortened link hides where it goes")
         else:
             kept.append(item)
     # Reported once: parse_policy sees only the entries not already refused here.

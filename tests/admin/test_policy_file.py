@@ -80,6 +80,22 @@ def test_an_import_refuses_raid_settings_it_cannot_apply(shipped: PolicyBundle) 
     assert read_import(b"[raid]\nnew_members = 5\nbulk_delete = true\n", shipped, ()).overrides == {}
 
 
+@pytest.mark.parametrize(
+    ("domain", "error"),
+    [
+        (
+            "webmd.com",
+            "links.allowed_domains: webmd.com is a medical web site: links to medical sites are not permitted",
+        ),
+        ("bit.ly", "links.allowed_domains: bit.ly is a link shortener: a shortened link hides where it goes"),
+    ],
+)
+def test_an_import_refuses_allowed_domains_the_commands_refuse(shipped: PolicyBundle, domain: str, error: str) -> None:
+    with pytest.raises(PolicyError) as raised:
+        read_import(f'[links]\nallowed_domains = ["backblog.net", "{domain}"]\n'.encode(), shipped, ())
+    assert raised.value.errors == (error,)
+
+
 # --- which counted grant a message spends --------------------------------------------------------
 
 
