@@ -147,13 +147,15 @@ class AdminService:
 
     async def policy_import(self, guild_id: int, data: bytes, channel_ids: Collection[int], *, actor_id: int) -> str:
         """Replace the guild's policy with a file's, only if all of it is valid."""
+        settings = await self.community.settings(guild_id)
+        # A channel deleted after it was unscreened is still in the export: it must import back.
+        known = set(channel_ids) | settings.unscreened_channel_ids
         try:
-            imported = read_import(data, self.community.bundle, channel_ids)
+            imported = read_import(data, self.community.bundle, known)
         except PolicyError as exc:
             listed = "\n".join(f"• {error}" for error in exc.errors)
             raise AdminError(f"Nothing was imported: the file has {len(exc.errors)} problem(s).\n{listed}") from None
         before = await self.community.policy(guild_id)
-        settings = await self.community.settings(guild_id)
         after = await self.community.replace_policy(
             guild_id,
             overrides=imported.overrides,
