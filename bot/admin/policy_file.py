@@ -48,7 +48,8 @@ def policy_document(policy: Policy, unscreened: Collection[int]) -> dict[str, An
 def export_text(policy: Policy, unscreened: Collection[int], guild_name: str) -> str:
     """The policy as a TOML file an admin can edit and import again."""
     document = policy_document(policy, unscreened)
-    name = " ".join(guild_name.split())
+    # The name goes in a comment: one line, and no control characters (TOML refuses them there).
+    name = " ".join("".join(char for char in guild_name if char.isprintable() or char.isspace()).split())
     lines = [
         f"# Forum Bridge policy for {name}. Change it and load it back with /policy import.",
         "# Actions are allow, hold or block. Keys left out of an imported file take the shipped defaults.",

@@ -45,6 +45,15 @@ def test_export_then_import_gives_the_same_policy_and_the_same_file(
     assert export_text(imported.policy, imported.unscreened_channel_ids, "Spine & Arthritis Community") == text
 
 
+@pytest.mark.parametrize(
+    "guild_name", ['Spine "Club" \U0001f9b4 \u00fc', "Back\x7fPain", "Neck\x00\x1b Club", "A\u2028B"]
+)
+def test_an_export_imports_back_whatever_the_servers_name(shipped: PolicyBundle, guild_name: str) -> None:
+    # The name goes in a TOML comment, where control characters are not allowed.
+    text = export_text(shipped.policy, (111,), guild_name)
+    assert read_import(text.encode(), shipped, (111,)).unscreened_channel_ids == {111}
+
+
 def test_the_shipped_policy_imports_to_no_overrides(shipped: PolicyBundle) -> None:
     imported = read_import(export_text(shipped.policy, (), "x").encode(), shipped, ())
     assert imported.overrides == {}
