@@ -59,6 +59,7 @@ class Person:
     mention: str
     is_bot: bool = False
     is_moderator: bool = False
+    in_guild: bool = True
 
 
 class AdminService:
@@ -318,7 +319,12 @@ class AdminService:
         record = await self.community.member(guild_id, member.user_id)
         items = await self.community.store.member_items(guild_id, member.user_id)
         return words.member_text(
-            member.mention, record, items, is_moderator=member.is_moderator, grants_all=record.links_preapproved
+            member.mention,
+            record,
+            items,
+            is_moderator=member.is_moderator,
+            grants_all=record.links_preapproved,
+            in_guild=member.in_guild,
         )
 
     async def set_trusted(self, guild_id: int, member: Person, trusted: bool, *, actor_id: int) -> str:

@@ -96,3 +96,17 @@ async def test_a_bot_is_refused_as_the_member(server: Server, command: str, opti
     assert result.ephemeral
     assert result.response.content == f"<@{other_bot.id}> is a bot: bots' messages are never screened."
     assert await server.store.members(server.guild.id) == [await server.store.member(server.guild.id, server.alice.id)]
+
+
+async def test_info_about_someone_who_left_shows_their_record(server: Server) -> None:
+    # A spammer often leaves once held: the moderators still want their record.
+    spammer_user = server.env.create_user("spammer", global_name="Cheap Pills")
+    spammer = server.guild.add_member(spammer_user)
+    assert not await server.posted(spammer, "best deals: pills-cheap.example/buy")
+    server.guild.remove_member(spammer)
+    await server.env.settle()
+    reply = await member(server, "mod", "info", spammer_user)
+    lines = reply.splitlines()
+    assert lines[0] == f"**<@{spammer.id}>** (not in this server now)"
+    assert lines[1] == "Approved posts: 0 · held: 1 · rejected: 0"
+    assert lines[-1].startswith("• #1 pending (")
