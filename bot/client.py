@@ -53,7 +53,10 @@ class ForumBridgeTree(app_commands.CommandTree["ForumBridge"]):
 
     async def on_error(self, interaction: discord.Interaction[Any], error: app_commands.AppCommandError) -> None:
         """Tell the user what went wrong, privately; log what they should not see."""
-        if isinstance(error, app_commands.CheckFailure | app_commands.TransformerError):
+        if isinstance(error, app_commands.TransformerError) and isinstance(error.value, discord.User):
+            # A member option given someone who has left: say so, not "Failed to convert … to Member".
+            message = f"{error.value.mention} is not a member of this server (any more): nothing changed."
+        elif isinstance(error, app_commands.CheckFailure | app_commands.TransformerError):
             message = str(error) or "You cannot use this command."
         else:
             log.error(
@@ -64,10 +67,11 @@ class ForumBridgeTree(app_commands.CommandTree["ForumBridge"]):
                 exc_info=error,
             )
             message = "Something went wrong on my side; the moderators' logs have the details."
+        quiet = discord.AllowedMentions.none()
         if interaction.response.is_done():
-            await interaction.followup.send(message, ephemeral=True)
+            await interaction.followup.send(message, ephemeral=True, allowed_mentions=quiet)
         else:
-            await interaction.response.send_message(message, ephemeral=True)
+            await interaction.response.send_message(message, ephemeral=True, allowed_mentions=quiet)
 
 
 class ForumBridge(commands.Bot):

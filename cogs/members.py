@@ -27,9 +27,9 @@ class MemberCommands(commands.Cog):
         self.service = AdminService(bot.community, bot.engine)
 
     @member.command(name="info", description="Approved posts, holds, decisions, trust and pre-approved links")
-    @app_commands.describe(member="the member")
+    @app_commands.describe(member="the member (or someone who has left)")
     @moderator_only()
-    async def info(self, interaction: discord.Interaction[ForumBridge], member: discord.Member) -> None:
+    async def info(self, interaction: discord.Interaction[ForumBridge], member: discord.Member | discord.User) -> None:
         """Reply with the member's record."""
         who = await person(interaction, member)
         await answer(interaction, self.service.member_info(guild_of(interaction).id, who), filename="member.txt")

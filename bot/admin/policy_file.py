@@ -22,7 +22,8 @@ from bot.policy import (
     raid_settings,
     unscreened_channels,
 )
-from bot.rules import DomainArgumentError, LinkClass, Policy, domain_argument
+from bot.rules import DomainArgumentError, DomainLists, LinkClass, Policy, domain_argument
+from bot.rules.domains import matches_any
 
 MAX_IMPORT_BYTES = 256 * 1024
 _SHIPPED_ONLY = ("medical_list", "shortener_list")
@@ -61,7 +62,8 @@ def policy_document(policy: Policy, unscreened: Collection[int], *, raid: RaidSe
 def export_text(policy: Policy, unscreened: Collection[int], guild_name: str, *, raid: RaidSettings) -> str:
     """The policy as a TOML file an admin can edit and import again."""
     document = policy_document(policy, unscreened, raid=raid)
-    name = " ".join(guild_name.split())
+    # The name goes in a comment: one line, and no control characters (TOML refuses them there).
+    name = " ".join("".join(char for char in guild_name if char.isprintable() or char.isspace()).split())
     lines = [
         f"# Forum Bridge policy for {name}. Change it and load it back with /policy import.",
         "# Actions are allow, hold or block. Keys left out of an imported file take the shipped defaults.",
@@ -118,7 +120,7 @@ def read_import(data: bytes, bundle: PolicyBundle, channel_ids: Collection[int])
             if key in links and links[key] != shipped:
                 errors.append(f"links.{key} cannot be changed here: every server uses the shipped list ({shipped!r})")
     merged = merge_overrides(bundle.raw, raw)
-    _check_allowed_domains(merged, errors)
+    _check_allowed_domains(merged, bundle.lists, errors)
     policy, raid = bundle.policy, RaidSettings()
     try:
         policy, _ = parse_policy(merged)
@@ -137,8 +139,11 @@ def read_import(data: bytes, bundle: PolicyBundle, channel_ids: Collection[int])
     return _to_store(policy, unscreened, raid, bundle)
 
 
-def _check_allowed_domains(merged: dict[str, Any], errors: list[str]) -> None:
-    """Allowed domains must each be one site's registrable domain (the commands' own rule)."""
+def _check_allowed_domains(merged: dict[str, Any], lists: DomainLists, errors: list[str]) -> None:
+    """Allowed domains must each be one site's registrable domain, and neither medical nor a shortener.
+
+    The same rules as /links allow: an allowed shortener would let every shortened link through.
+    """
     links = merged.get("links")
     if not isinstance(links, Mapping):
         return  # parse_policy reports the wrong type
@@ -151,9 +156,16 @@ def _check_allowed_domains(merged: dict[str, Any], errors: list[str]) -> None:
             kept.append(item)
             continue
         try:
-            domain_argument(item)
+            domain = domain_argument(item)
         except DomainArgumentError as exc:
             errors.append(f"links.allowed_domains: {exc}")
+            continue
+        if lists.medical_kind(domain) is not None:
+            errors.append(
+                f"links.allowed_domains: {domain} is a medical web site: links to medical sites are not permitted"
+            )
+        elif matches_any(domain, lists.shorteners):
+            errors.append(f"links.allowed_domains: {domain} is a link shortener: a shortened link hides where it goes")
         else:
             kept.append(item)
     # Reported once: parse_policy sees only the entries not already refused here.

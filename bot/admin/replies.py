@@ -52,10 +52,16 @@ async def reply(
         await interaction.response.send_message(shown, **kwargs)
 
 
-async def person(interaction: discord.Interaction[ForumBridge], member: discord.Member) -> Person:
-    """The plain facts the service needs about a member."""
-    settings = await interaction.client.community.settings(member.guild.id)
-    return Person(member.id, member.mention, is_bot=member.bot, is_moderator=is_moderator(member, settings))
+async def person(interaction: discord.Interaction[ForumBridge], member: discord.Member | discord.User) -> Person:
+    """The plain facts the service needs about a member (a User: someone no longer in the server)."""
+    settings = await interaction.client.community.settings(guild_of(interaction).id)
+    return Person(
+        member.id,
+        member.mention,
+        is_bot=member.bot,
+        is_moderator=is_moderator(member, settings),
+        in_guild=isinstance(member, discord.Member),
+    )
 
 
 def guild_of(interaction: discord.Interaction[ForumBridge]) -> discord.Guild:

@@ -62,6 +62,7 @@ class Person:
     mention: str
     is_bot: bool = False
     is_moderator: bool = False
+    in_guild: bool = True
 
 
 class AdminService:
@@ -166,14 +167,16 @@ class AdminService:
 
     async def policy_import(self, guild_id: int, data: bytes, channel_ids: Collection[int], *, actor_id: int) -> str:
         """Replace the guild's policy with a file's, only if all of it is valid."""
+        settings = await self.community.settings(guild_id)
+        # A channel deleted after it was unscreened is still in the export: it must import back.
+        known = set(channel_ids) | settings.unscreened_channel_ids
         try:
-            imported = read_import(data, self.community.bundle, channel_ids)
+            imported = read_import(data, self.community.bundle, known)
         except PolicyError as exc:
             listed = "\n".join(f"• {error}" for error in exc.errors)
             raise AdminError(f"Nothing was imported: the file has {len(exc.errors)} problem(s).\n{listed}") from None
         before = await self.community.policy(guild_id)
         before_raid = await self.community.raid(guild_id)
-        settings = await self.community.settings(guild_id)
         after = await self.community.replace_policy(
             guild_id,
             overrides=imported.overrides,
@@ -336,7 +339,12 @@ class AdminService:
         record = await self.community.member(guild_id, member.user_id)
         items = await self.community.store.member_items(guild_id, member.user_id)
         return words.member_text(
-            member.mention, record, items, is_moderator=member.is_moderator, grants_all=record.links_preapproved
+            member.mention,
+            record,
+            items,
+            is_moderator=member.is_moderator,
+            grants_all=record.links_preapproved,
+            in_guild=member.in_guild,
         )
 
     async def set_trusted(self, guild_id: int, member: Person, trusted: bool, *, actor_id: int) -> str:

@@ -88,11 +88,18 @@ def grant_text(grant: LinkPreapproval) -> str:
 
 
 def member_text(
-    mention: str, record: MemberRecord, items: Iterable[HeldItem], *, is_moderator: bool, grants_all: bool
+    mention: str,
+    record: MemberRecord,
+    items: Iterable[HeldItem],
+    *,
+    is_moderator: bool,
+    grants_all: bool,
+    in_guild: bool = True,
 ) -> str:
     """What /member info says."""
+    status = " (moderator: never screened)" if is_moderator else "" if in_guild else " (not in this server now)"
     lines = [
-        f"**{mention}**" + (" (moderator: never screened)" if is_moderator else ""),
+        f"**{mention}**" + status,
         f"Approved posts: {record.approved_posts} · held: {record.held_posts} · rejected: {record.rejected_posts}",
         f"Trusted: {'yes (skips the new-member review)' if record.trusted else 'no'}",
     ]

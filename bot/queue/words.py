@@ -10,8 +10,10 @@ from bot.queue.stats import GroupStats, QueueStats
 from bot.rules import Reason
 
 PAGE_SIZE = 10
-# Lines a reminder lists before it says "and N more"; keeps it well inside 2000 characters.
+# Lines a reminder lists at most before it says "and N more".
 REMINDER_LINES = 15
+# Discord's limit on a message's content; a reminder lists fewer lines when long names and jump links need it.
+MESSAGE_LIMIT = 2000
 TOP_DOMAINS = 10
 
 REASON_NAMES: dict[str, str] = {
@@ -149,10 +151,23 @@ def reminder_text(entries: Sequence[QueueEntry], period_s: int, role_id: int | N
     subject = "1 held message has" if count == 1 else f"{count} held messages have"
     ping = f"<@&{role_id}> " if role_id is not None else ""
     lines = [f"⏰ {ping}{subject} waited more than {hours_text(period_s)}:"]
-    for entry in entries[:REMINDER_LINES]:
+    length = len(lines[0])
+    # Room kept for the closing "and N more" line whenever some entry is left out.
+    tail = len(_more_line(count)) + 1
+    for shown, entry in enumerate(entries[:REMINDER_LINES]):
         waited = duration((now - entry.created_at).total_seconds())
         card = entry.card_url or "(no card)"
-        lines.append(f"• `#{entry.id}` {_plain(entry.author_name)}, waiting {waited}: {card}")
-    if count > REMINDER_LINES:
-        lines.append(f"…and {count - REMINDER_LINES} more: see `/queue list`.")
+        line = f"• `#{entry.id}` {_plain(entry.author_name)}, waiting {waited}: {card}"
+        reserve = tail if shown + 1 < count else 0
+        if length + 1 + len(line) + reserve > MESSAGE_LIMIT:
+            break
+        lines.append(line)
+        length += 1 + len(line)
+    listed = len(lines) - 1
+    if count > listed:
+        lines.append(_more_line(count - listed))
     return "\n".join(lines)
+
+
+def _more_line(left_out: int) -> str:
+    return f"…and {left_out} more: see `/queue list`."

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from discord import app_commands
 
 from bot.checks import NotModerator
 from tests.admin.conftest import Server, open_command_to
@@ -96,3 +97,35 @@ async def test_a_bot_is_refused_as_the_member(server: Server, command: str, opti
     assert result.ephemeral
     assert result.response.content == f"<@{other_bot.id}> is a bot: bots' messages are never screened."
     assert await server.store.members(server.guild.id) == [await server.store.member(server.guild.id, server.alice.id)]
+
+
+async def test_info_about_someone_who_left_shows_their_record(server: Server) -> None:
+    # A spammer often leaves once held: the moderators still want their record.
+    spammer_user = server.env.create_user("spammer", global_name="Cheap Pills")
+    spammer = server.guild.add_member(spammer_user)
+    assert not await server.posted(spammer, "best deals: pills-cheap.example/buy")
+    server.guild.remove_member(spammer)
+    await server.env.settle()
+    reply = await member(server, "mod", "info", spammer_user)
+    lines = reply.splitlines()
+    assert lines[0] == f"**<@{spammer.id}>** (not in this server now)"
+    assert lines[1] == "Approved posts: 0 · held: 1 · rejected: 0"
+    assert lines[-1].startswith("• #1 pending (")
+
+
+@pytest.mark.parametrize(
+    ("command", "options"),
+    [("member trust", {}), ("member untrust", {}), ("links preapprove", {"domain": "backblog.net"})],
+)
+async def test_a_command_about_someone_who_left_says_so(
+    server: Server, command: str, options: dict[str, object]
+) -> None:
+    gone = server.env.create_user("gone", global_name="Gone Away")
+    server.guild.add_member(gone)
+    server.guild.remove_member(gone)
+    await server.env.settle()
+    result = await server.mod.slash(server.general, command, member=gone, **options)
+    assert result.ephemeral
+    assert result.response.content == f"<@{gone.id}> is not a member of this server (any more): nothing changed."
+    assert (await server.store.member(server.guild.id, gone.id)).preapprovals == ()
+    assert [type(error) for error in server.env.errors] == [app_commands.TransformerError]

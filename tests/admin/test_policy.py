@@ -309,6 +309,20 @@ async def test_export_import_round_trips_exactly(server: Server) -> None:
     assert await export(server) == exported
 
 
+async def test_an_export_naming_a_deleted_channel_imports_back(server: Server) -> None:
+    await server.admin.slash(server.general, "policy set", channel=server.offtopic, screened=False)
+    server.env.backend.delete_channel(server.offtopic.id)
+    await server.env.settle()
+    exported = await export(server)
+    assert f"unscreened_channels = [{server.offtopic.id}]\n" in exported.decode()
+    # The admin edits the hold count in that file and loads it back: the old id is no reason to refuse it.
+    edited = exported.replace(b"approved_posts_required = 1\n", b"approved_posts_required = 2\n")
+    assert await import_file(server, edited) == ("Imported. Changes:\n• new_members.approved_posts_required: 1 → 2")
+    # A channel that was never this server's is still refused.
+    reply = await import_file(server, b"[screening]\nunscreened_channels = [12345]\n")
+    assert reply.endswith("• screening.unscreened_channels: 12345 is not a channel, forum or category in this server")
+
+
 async def test_import_changes_screening(server: Server) -> None:
     reply = await import_file(
         server, b'[new_members]\napproved_posts_required = 0\n[links]\nallowed_domains = ["backblog.net"]\n'

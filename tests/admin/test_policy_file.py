@@ -55,6 +55,15 @@ def test_export_then_import_gives_the_same_policy_and_the_same_file(
     )
 
 
+@pytest.mark.parametrize(
+    "guild_name", ['Spine "Club" \U0001f9b4 \u00fc', "Back\x7fPain", "Neck\x00\x1b Club", "A\u2028B"]
+)
+def test_an_export_imports_back_whatever_the_servers_name(shipped: PolicyBundle, guild_name: str) -> None:
+    # The name goes in a TOML comment, where control characters are not allowed.
+    text = export_text(shipped.policy, (111,), guild_name, raid=raid_settings(shipped.raw))
+    assert read_import(text.encode(), shipped, (111,)).unscreened_channel_ids == {111}
+
+
 def test_the_shipped_policy_imports_to_no_overrides(shipped: PolicyBundle) -> None:
     imported = read_import(export_text(shipped.policy, (), "x", raid=raid_settings(shipped.raw)).encode(), shipped, ())
     assert imported.overrides == {}
@@ -102,6 +111,22 @@ def test_errors_are_listed_one_by_one(shipped: PolicyBundle) -> None:
         "links.actions.medical must be one of allow, hold, block, not 'nope'",
         "emails.action must be one of allow, hold, block, not 3",
     )
+
+
+@pytest.mark.parametrize(
+    ("domain", "error"),
+    [
+        (
+            "webmd.com",
+            "links.allowed_domains: webmd.com is a medical web site: links to medical sites are not permitted",
+        ),
+        ("bit.ly", "links.allowed_domains: bit.ly is a link shortener: a shortened link hides where it goes"),
+    ],
+)
+def test_an_import_refuses_allowed_domains_the_commands_refuse(shipped: PolicyBundle, domain: str, error: str) -> None:
+    with pytest.raises(PolicyError) as raised:
+        read_import(f'[links]\nallowed_domains = ["backblog.net", "{domain}"]\n'.encode(), shipped, ())
+    assert raised.value.errors == (error,)
 
 
 # --- which counted grant a message spends --------------------------------------------------------

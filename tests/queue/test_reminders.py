@@ -125,3 +125,27 @@ async def test_a_missing_moderator_channel_is_logged_once_per_period(
         await server.env.advance_time(6 * HOUR)
         assert caplog.text.count(warning) == 2  # once a period
     assert server.env.errors == []
+
+
+async def test_a_reminder_of_many_items_with_long_names_fits_one_message(server: Server) -> None:
+    # Real snowflakes make each card's jump link about 90 characters: fifteen lines of them, with
+    # long display names, would pass Discord's 2000-character limit and the reminder would never go.
+    # Reminders are off while the members post, so all sixteen fall due in the same round.
+    await server.admin.slash(server.general, "queue reminders", hours=0)
+    for number in range(16):
+        user = server.env.create_user(f"member{number}", global_name=f"Margaret Thompson-Whitfield {number:02d}")
+        member = server.guild.add_member(user)
+        await member.send(server.general, "Hello everyone, my first post here")
+    assert len(server.cards()) == 16
+    await server.env.advance_time(12 * HOUR)
+    await server.admin.slash(server.general, "queue reminders", hours=12)
+    await server.env.advance_time(CHECK)
+    [reminder] = reminders(server)
+    assert len(reminder.content) <= 2000
+    header = f"⏰ <@&{server.moderators.id}> 16 held messages have waited more than 12 hours:"
+    assert reminder.content.startswith(header)
+    listed = [line for line in reminder.content.splitlines() if line.startswith("• ")]
+    assert listed
+    assert server.cards()[0].jump_url in listed[0]
+    assert reminder.content.splitlines()[-1] == f"…and {16 - len(listed)} more: see `/queue list`."
+    assert server.env.errors == []

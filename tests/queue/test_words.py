@@ -74,3 +74,17 @@ def test_a_reminder_pings_the_role_and_lists_at_most_its_lines() -> None:
 
 def test_a_reminder_without_a_role_pings_no_one() -> None:
     assert words.reminder_text(entries(1), 3600, None, T0).startswith("⏰ 1 held message has waited more than 1 hour:")
+
+
+def test_a_reminder_with_real_ids_and_long_names_stays_within_one_message() -> None:
+    snowflake = 1_456_074_443_980_800_013
+    long_entries = [
+        QueueEntry(i, snowflake, 20, "@" * 32, (Reason.NEW_MEMBER,), T0, None, snowflake + 1, snowflake + 100 + i)
+        for i in range(1, 31)
+    ]
+    text = words.reminder_text(long_entries, 43200, snowflake + 2, T0 + timedelta(hours=13))
+    lines = text.splitlines()
+    listed = [line for line in lines if line.startswith("• ")]
+    assert len(text) <= words.MESSAGE_LIMIT
+    assert 0 < len(listed) < words.REMINDER_LINES
+    assert lines[-1] == f"…and {30 - len(listed)} more: see `/queue list`."
