@@ -524,12 +524,18 @@ class Gate:
         guild = interaction.guild
         if guild is None:
             return []
-        done, failed = 0, 0
+        done, failed, spared = 0, 0, 0
+        settings = await self.community.settings(guild.id)
+        me = self.client.user
         for author_id in sorted(author_ids):
             member = guild.get_member(author_id)
             try:
                 if member is None:
                     member = await guild.fetch_member(author_id)
+                if is_moderator(member, settings) or member.bot or (me is not None and member.id == me.id):
+                    # A moderator (made one since, say) or a bot is never timed out by a click on a spam card.
+                    spared += 1
+                    continue
                 await member.timeout(RAID_TIMEOUT, reason=f"Forum Bridge: rejected as spam by {interaction.user.id}")
                 done += 1
                 log.info("timed out member %s in guild %s (by %s)", author_id, guild.id, interaction.user.id)
@@ -543,6 +549,10 @@ class Gate:
             lines.append(
                 f"I could not time out {failed} member{'s' if failed != 1 else ''} "
                 "(do I have Moderate Members, and a role above theirs?)."
+            )
+        if spared:
+            lines.append(
+                f"I did not time out {spared} moderator{'s' if spared != 1 else ''} or bot{'s' if spared != 1 else ''}."
             )
         return lines
 

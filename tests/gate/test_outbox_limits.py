@@ -40,3 +40,30 @@ async def test_a_message_with_many_long_domains_still_gets_its_card(world: World
     embed = card.embeds[0]
     assert all(len(field.value or "") <= 1024 for field in embed.fields)
     assert len(embed) <= 6000
+
+
+async def test_reject_all_and_time_out_spares_a_moderator(world: World) -> None:
+    world.bot.gate.outbox.pause()
+    author = world.guild.add_member(world.env.create_user("later_mod", global_name="Later Mod"))
+    for n in range(5):
+        await author.send(world.general, f"my links {n}: cheap-pills.net/deal{n}")
+    # Before anyone decides, the author is made a moderator (a wave card can also hold several people).
+    guild = world.bot.get_guild(world.guild.id)
+    assert guild is not None
+    member = guild.get_member(author.id)
+    role = guild.get_role(world.moderators_role.id)
+    assert member is not None
+    assert role is not None
+    await member.add_roles(role)
+    world.bot.gate.outbox.resume()
+    await world.bot.gate.outbox.idle()
+    await world.env.settle()
+    [group] = [m for m in world.modqueue.history() if m.components]
+    result = await world.mod.click(group, label="Reject all & time out")
+    [said] = result.followups
+    assert "Rejected 5 items." in said.content
+    assert "Timed out" not in said.content
+    assert "moderator" in said.content
+    fresh = guild.get_member(author.id)
+    assert fresh is not None
+    assert fresh.timed_out_until is None
