@@ -375,7 +375,9 @@ class GateCourier:
     async def recover(self) -> int:
         """Rows a crash left 'sending': adopt what reached Discord, queue the rest again; returns how many."""
         store = self.gate.store
-        rows = await store.outbox_rows((OutboxState.SENDING,))
+        # Rows the live worker is sending are not a crash's: holds can start it before this runs.
+        live = self.gate.outbox.in_flight
+        rows = [row for row in await store.outbox_rows((OutboxState.SENDING,)) if row.id not in live]
         batches: dict[str, list[OutboxRow]] = {}
         for row in rows:
             batches.setdefault(row.nonce or f"row{row.id}", []).append(row)

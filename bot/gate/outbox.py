@@ -117,6 +117,11 @@ class OutboxWorker:
         self.sent = 0  # requests made: a figure for benchmarks and logs
 
     @property
+    def in_flight(self) -> frozenset[int]:
+        """The ids of the rows this worker is sending right now (they are 'sending' but not a crash's)."""
+        return frozenset(self._rows_in_flight)
+
+    @property
     def running(self) -> bool:
         """True while the worker is draining."""
         return self._task is not None and not self._task.done()

@@ -965,14 +965,18 @@ class Store:
             )
 
     async def requeue(self, row_ids: Sequence[int], *, keep_nonce: bool = True) -> None:
-        """Queue rows again: with their nonce (so Discord can spot a repeat), or afresh (nonce and group cleared)."""
+        """Queue 'sending' rows again: with their nonce (Discord spots a repeat), or afresh (nonce, group cleared)."""
+        # Only rows still 'sending': one that was recorded done meanwhile must not go a second time.
         async with self._transaction() as db:
             if keep_nonce:
-                sql = "UPDATE outbox SET state = 'queued', not_before = NULL, updated_at = ? WHERE id = ?"
+                sql = (
+                    "UPDATE outbox SET state = 'queued', not_before = NULL, updated_at = ?"
+                    " WHERE id = ? AND state = 'sending'"
+                )
             else:
                 sql = (
                     "UPDATE outbox SET state = 'queued', not_before = NULL, nonce = NULL, group_id = NULL,"
-                    " updated_at = ? WHERE id = ?"
+                    " updated_at = ? WHERE id = ? AND state = 'sending'"
                 )
             await db.executemany(sql, [(_now_text(), row_id) for row_id in row_ids])
 

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-import discord
+import asyncio
+from typing import Any
 
-from bot.models import Decision
+import discord
+import pytest
+
+from bot.models import Decision, OutboxState
 from tests.gate.conftest import World, cards, dms
 
 # A wall of empty lines, as spammers post it: within a member's 2000 characters, but every line quoted
@@ -67,3 +71,39 @@ async def test_reject_all_and_time_out_spares_a_moderator(world: World) -> None:
     fresh = guild.get_member(author.id)
     assert fresh is not None
     assert fresh.timed_out_until is None
+
+
+async def test_recovery_leaves_alone_a_grouped_card_the_live_worker_is_sending(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Holds can start the worker before on_ready runs the start-up recovery (discord.py dispatches messages
+    # while it still waits for guilds): recovery must not take the live worker's rows for a crash's.
+    world.bot.gate.outbox.pause()
+    spam = world.guild.add_member(world.env.create_user("pills4u", global_name="Pills4u"))
+    for n in range(5):
+        await spam.send(world.general, f"cheap meds {n}: cheap-pills.net/deal{n}")
+    let_go = asyncio.Event()
+    real_send = discord.abc.Messageable.send
+
+    async def slow_send(self: Any, *args: Any, **kwargs: Any) -> Any:
+        if isinstance(self, discord.TextChannel) and self.id == world.modqueue.id:
+            await let_go.wait()
+        return await real_send(self, *args, **kwargs)
+
+    monkeypatch.setattr(discord.abc.Messageable, "send", slow_send)
+    world.bot.gate.outbox.resume()
+    for _ in range(50):
+        if await world.bot.store.outbox_rows((OutboxState.SENDING,)):
+            break
+        await asyncio.sleep(0)
+    assert await world.bot.store.outbox_rows((OutboxState.SENDING,))  # the grouped card is on its way
+    await world.bot.gate.courier.recover()
+    let_go.set()
+    await world.bot.gate.outbox.idle()
+    await world.env.settle()
+    monkeypatch.undo()
+    [group] = [m for m in world.modqueue.history() if m.components]
+    result = await world.mod.click(group, label="Approve all")
+    [said] = result.followups
+    assert "Approved 5 items." in said.content
+    assert len([m for m in world.modqueue.history() if m.embeds]) == 1  # one grouped card, sent once
