@@ -206,6 +206,8 @@ class OutboxWorker:
     async def _drain_loop(self) -> None:
         store = self._store()
         while True:
+            if self._stopped:
+                return  # stopping or paused: what is queued waits in the database, sends in flight finish
             self._dirty = False
             rows = await store.outbox_rows((OutboxState.QUEUED,), limit=2000)
             now = self._clock()

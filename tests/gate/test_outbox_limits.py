@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+from collections.abc import Sequence
 from typing import Any
 
 import discord
 import pytest
 
-from bot.models import Decision, OutboxState
+from bot.gate.outbox import IDLE_POLL_S, Lane, OutboxWorker
+from bot.models import Decision, OutboxKind, OutboxRow, OutboxState
+from bot.store import Store
 from tests.gate.conftest import World, cards, dms
+from tests.gate.test_outbox_parts import held
 
 # A wall of empty lines, as spammers post it: within a member's 2000 characters, but every line quoted
 # on a card or in a DM costs two more ("> ").
@@ -107,3 +112,44 @@ async def test_recovery_leaves_alone_a_grouped_card_the_live_worker_is_sending(
     [said] = result.followups
     assert "Approved 5 items." in said.content
     assert len([m for m in world.modqueue.history() if m.embeds]) == 1  # one grouped card, sent once
+
+
+class _SlowCourier:
+    """Every card row in its own lane (other rows stay queued); each send waits until the test lets it go."""
+
+    def __init__(self) -> None:
+        self.started: list[int] = []
+        self.let_go = asyncio.Event()
+        self.first = asyncio.Event()
+        self.second = asyncio.Event()
+
+    async def route(self, rows: Sequence[OutboxRow]) -> dict[Lane, list[OutboxRow]]:
+        return {("post", row.id): [row] for row in rows if row.kind is OutboxKind.CARD}
+
+    async def batch(self, lane: Lane, rows: list[OutboxRow]) -> list[OutboxRow]:
+        return rows[:1]
+
+    async def deliver(self, lane: Lane, rows: list[OutboxRow]) -> None:
+        self.started.append(rows[0].id)
+        (self.second if self.first.is_set() else self.first).set()
+        await self.let_go.wait()
+
+
+async def test_a_stopping_worker_starts_no_new_sends(store: Store) -> None:
+    item, _ = await store.add_held_item(held(100))
+    await store.release(item.id)
+    courier = _SlowCourier()
+    worker = OutboxWorker(lambda: store, courier)
+    worker.kick()
+    await asyncio.wait_for(courier.first.wait(), 5.0)
+    stopping = asyncio.create_task(worker.stop(timeout=5.0))
+    await asyncio.sleep(0)
+    # A row queued while the worker lets its last send finish (the worker looks again every IDLE_POLL_S).
+    late, _ = await store.add_held_item(held(101))
+    await store.release(late.id)
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(courier.second.wait(), 4 * IDLE_POLL_S)
+    courier.let_go.set()
+    await stopping
+    assert len(courier.started) == 1  # the late rows wait in the database for the next start
+    assert not worker.running
