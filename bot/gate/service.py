@@ -19,6 +19,7 @@ from dataclasses import replace
 from datetime import timedelta
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
+import aiohttp
 import discord
 
 from bot.community import Community
@@ -298,12 +299,13 @@ class Gate:
             )
             await self.store.mark_original_removed(item.id, error="I lack the Manage Messages permission there")
             return await self._reload(item)
-        except discord.HTTPException as exc:
+        except (discord.HTTPException, OSError, aiohttp.ClientError, TimeoutError) as exc:
+            # A network failure counts as a Discord error: the card still goes, the removal is retried at start-up.
             log.error(
                 "removing held message guild=%s message=%s failed (%s); will retry at start-up",
                 item.guild_id,
                 item.message_id,
-                exc.status,
+                exc.status if isinstance(exc, discord.HTTPException) else type(exc).__name__,
             )
             return item
         await self.store.mark_original_removed(item.id)

@@ -11,10 +11,11 @@ import discord
 import pytest
 
 from bot.gate.outbox import IDLE_POLL_S, Lane, OutboxWorker
+from bot.gate.raid import BulkDeleter
 from bot.models import Decision, OutboxKind, OutboxRow, OutboxState
 from bot.store import Store
-from tests.gate.conftest import World, cards, dms
-from tests.gate.test_outbox_parts import held
+from tests.gate.conftest import World, cards, dms, item_id_of
+from tests.gate.test_outbox_parts import FakeChannel, fresh_ids, held
 
 # A wall of empty lines, as spammers post it: within a member's 2000 characters, but every line quoted
 # on a card or in a DM costs two more ("> ").
@@ -153,3 +154,32 @@ async def test_a_stopping_worker_starts_no_new_sends(store: Store) -> None:
     await stopping
     assert len(courier.started) == 1  # the late rows wait in the database for the next start
     assert not worker.running
+
+
+async def test_a_bulk_delete_cut_off_by_the_network_reaches_every_caller() -> None:
+    deleter = BulkDeleter()
+    failing = FakeChannel(fail=OSError("connection reset by peer"))
+    results = await asyncio.wait_for(
+        asyncio.gather(
+            *(deleter.delete(failing, message_id) for message_id in fresh_ids(3)),  # type: ignore[arg-type]
+            return_exceptions=True,
+        ),
+        5.0,
+    )
+    assert all(isinstance(result, OSError) for result in results)
+
+
+async def test_a_removal_cut_off_by_the_network_still_lets_the_card_go(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def network_down(self: Any, *args: Any, **kwargs: Any) -> None:
+        raise OSError("connection reset by peer")
+
+    monkeypatch.setattr(discord.Message, "delete", network_down)
+    await world.newbie.send(world.general, "hello, my first post")
+    monkeypatch.undo()
+    [card] = cards(world)  # the card goes now; the removal is tried again at start-up
+    assert item_id_of(card)
+    [item] = await world.bot.store.open_items(world.guild.id)
+    assert not item.original_removed
+    assert [item.id for item in await world.bot.store.unfinished_items()] == [item.id]
