@@ -252,10 +252,16 @@ def approved_notice_many(items: list[HeldItem], jumps: list[str | None]) -> str:
 
 def rejected_notice_many(items: list[HeldItem]) -> str:
     """One DM for several rejected messages of one author, with their texts to revise."""
-    reason = items[0].decision_reason or GENERIC_REJECT_REASON
+    reasons = [item.decision_reason or GENERIC_REJECT_REASON for item in items]
+    if len(set(reasons)) > 1:
+        # Decisions made apart (by different moderators, say) share a DM: each text keeps its own reason.
+        lines = [f"A moderator decided not to publish {len(items)} of your messages. Here are your texts and why:"]
+        for item, reason in zip(items, reasons, strict=True):
+            lines += ["", quote(item.content, 300), f"Reason: {reason}"]
+        return _fit(lines)
     lines = [
         f"A moderator decided not to publish {len(items)} of your messages.",
-        f"Reason: {reason}",
+        f"Reason: {reasons[0]}",
         "",
         "Here are your texts, so you can change them and post again:",
     ]

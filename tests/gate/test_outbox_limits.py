@@ -183,3 +183,22 @@ async def test_a_removal_cut_off_by_the_network_still_lets_the_card_go(
     [item] = await world.bot.store.open_items(world.guild.id)
     assert not item.original_removed
     assert [item.id for item in await world.bot.store.unfinished_items()] == [item.id]
+
+
+async def test_one_dm_for_two_rejections_gives_each_its_own_reason(world: World) -> None:
+    world.bot.gate.outbox.pause()
+    await world.newbie.send(world.general, "first: see cheap-pills.net")
+    await world.newbie.send(world.general, "second: ask my doctor friend")
+    first, second = await world.bot.store.open_items(world.guild.id)
+    moderator = world.mod.member
+    assert isinstance(moderator, discord.Member)
+    world.bot.gate.outbox.resume()
+    await world.bot.gate.outbox.idle()
+    world.bot.gate.outbox.pause()  # both decisions are told in one DM
+    await world.bot.gate.decide(first.id, Decision.REJECT, moderator, reason="No shop links, please.")
+    await world.bot.gate.decide(second.id, Decision.REJECT, moderator, reason="No medical advice here.")
+    world.bot.gate.outbox.resume()
+    await world.bot.gate.outbox.idle()
+    [told] = [m for m in dms(world.newbie) if m.content.startswith("A moderator decided not to publish")]
+    assert "No shop links, please." in told.content
+    assert "No medical advice here." in told.content
