@@ -256,6 +256,14 @@ class GateCourier:
 
     async def _send_hold_dm(self, rows: list[OutboxRow]) -> None:
         items = await self._items(rows)
+        decided = {item.id for item in items if not item.is_open}
+        if decided:
+            # Decided before the DM went (a backlog, a raid's slow lane): the decision DM says it all.
+            await self.gate.store.mark_done([row.id for row in rows if row.item_id in decided], None, None)
+            rows = [row for row in rows if row.item_id not in decided]
+            items = [item for item in items if item.id not in decided]
+            if not rows:
+                return
         if not await self._send_dm(rows, hold_dm_text(items), nonce_prefix="fbh", about="the hold"):
             # A closed DM must not leave the author wondering where their message went.
             await self._channel_notice(items)

@@ -202,3 +202,19 @@ async def test_one_dm_for_two_rejections_gives_each_its_own_reason(world: World)
     [told] = [m for m in dms(world.newbie) if m.content.startswith("A moderator decided not to publish")]
     assert "No shop links, please." in told.content
     assert "No medical advice here." in told.content
+
+
+async def test_no_waiting_dm_for_a_message_decided_before_it_went(world: World) -> None:
+    world.bot.gate.outbox.pause()  # a backlog: the hold DM has not gone yet
+    await world.newbie.send(world.general, "hello, see cheap-pills.net")
+    [item] = await world.bot.store.open_items(world.guild.id)
+    moderator = world.mod.member
+    assert isinstance(moderator, discord.Member)
+    await world.bot.store.decide(item.id, Decision.REJECT, moderator_id=moderator.id, moderator_name="Maria")
+    world.bot.gate.outbox.resume()
+    await world.bot.gate.outbox.idle()
+    said = [m.content for m in dms(world.newbie)]
+    assert len(said) == 1
+    assert said[0].startswith("A moderator decided not to publish")
+    [card] = cards(world)
+    assert card.components == []  # the card shows the decision, without buttons
