@@ -220,12 +220,18 @@ class GateCourier:
         await store.mark_sending(ids, group.nonce, group_id=group.id)
         items = await self._items(rows)
         view = group_card_view(group, items)
-        sent = await channel.send(
-            embed=group_card_embed(group, items),
-            view=view or discord.utils.MISSING,
-            allowed_mentions=discord.AllowedMentions.none(),
-            nonce=group.nonce,
-        )
+        try:
+            sent = await channel.send(
+                embed=group_card_embed(group, items),
+                view=view or discord.utils.MISSING,
+                allowed_mentions=discord.AllowedMentions.none(),
+                nonce=group.nonce,
+            )
+        except Exception:
+            # The group was never posted: its rows go again afresh (perhaps alone), not as part of a ghost group
+            # whose nonce and id they would otherwise keep (and a single card of theirs would never be updated).
+            await store.requeue(ids, keep_nonce=False)
+            raise
         await store.set_card_group_message(group.id, sent.id)
         await store.mark_done(ids, channel.id, sent.id)
         log.info("outbox: grouped card %s for %d items in channel %s", group.id, len(ids), channel.id)

@@ -5,11 +5,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import discord
 import pytest
 
+from bot.gate import delivery
+from bot.gate.cards import GROUP_MARKER
 from bot.gate.outbox import IDLE_POLL_S, Lane, OutboxWorker
 from bot.gate.raid import BulkDeleter
 from bot.models import Decision, OutboxKind, OutboxRow, OutboxState
@@ -218,3 +221,43 @@ async def test_no_waiting_dm_for_a_message_decided_before_it_went(world: World) 
     assert said[0].startswith("A moderator decided not to publish")
     [card] = cards(world)
     assert card.components == []  # the card shows the decision, without buttons
+
+
+async def test_a_grouped_card_that_failed_once_gives_each_item_its_own_card_later(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    world.bot.gate.outbox.pause()
+    spam = world.guild.add_member(world.env.create_user("pills4u", global_name="Pills4u"))
+    for n in range(3):
+        await spam.send(world.general, f"cheap meds {n}: cheap-pills.net/deal{n}")
+    await world.alice.send(world.general, "see cheap-pills.net")  # two more authors: more than 3 cards wait
+    await world.bob.send(world.general, "and cheap-pills.net again")
+    # The retry comes once the other two cards have gone: three cards left, too few to group.
+    monkeypatch.setattr(delivery, "_retry_at", lambda attempts: datetime.now(UTC) + timedelta(seconds=2.5))
+    real_send = discord.abc.Messageable.send
+    failed: list[str] = []
+
+    async def group_fails_once(self: Any, *args: Any, **kwargs: Any) -> Any:
+        embed = kwargs.get("embed")
+        if not failed and embed is not None and (embed.footer.text or "").startswith(GROUP_MARKER):
+            failed.append(embed.footer.text or "")
+            response = type("R", (), {"status": 503, "reason": "Service Unavailable"})()
+            raise discord.HTTPException(response, "upstream connect error")
+        return await real_send(self, *args, **kwargs)
+
+    monkeypatch.setattr(discord.abc.Messageable, "send", group_fails_once)
+    world.bot.gate.outbox.resume()
+    await world.bot.gate.outbox.idle()
+    await world.env.settle()
+    assert failed  # the grouped card failed once; its three items went again, alone now
+    items = await world.bot.store.open_items(world.guild.id)
+    on_cards = {item.card_message_id for item in items}
+    assert None not in on_cards
+    assert len(on_cards) == len({m.id for m in world.modqueue.history()})  # each card is some item's
+    spams = [item for item in items if item.author_id == spam.id]
+    assert len({item.card_message_id for item in spams}) == len(spams)  # each its own card
+    moderator = world.mod.member
+    assert isinstance(moderator, discord.Member)
+    await world.bot.gate.decide(spams[0].id, Decision.REJECT, moderator, reason="spam")
+    [card] = [m for m in world.modqueue.history() if m.id == spams[0].card_message_id]
+    assert card.components == []  # its card shows the decision
