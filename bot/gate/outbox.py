@@ -180,10 +180,10 @@ class OutboxWorker:
         deadline = loop.time() + timeout
         while True:
             progress = self._progress
-            unsettled = await store.outbox_rows(
-                (OutboxState.WAITING, OutboxState.QUEUED, OutboxState.SENDING), limit=100_000
+            # Only these items' rows: this runs at every send, and a backlog can hold thousands of others.
+            pending = await store.outbox_rows(
+                (OutboxState.WAITING, OutboxState.QUEUED, OutboxState.SENDING), item_ids=wanted, limit=100_000
             )
-            pending = [row for row in unsettled if row.item_id in wanted]
             if not pending or not self.running:
                 return not pending
             remaining = deadline - loop.time()

@@ -886,16 +886,21 @@ class Store:
         states: Iterable[OutboxState] = (OutboxState.QUEUED,),
         *,
         item_id: int | None = None,
+        item_ids: Iterable[int] | None = None,
         group_id: int | None = None,
         limit: int = 1000,
     ) -> list[OutboxRow]:
-        """Rows in the given states, in the order they should go (priority, then age)."""
+        """Rows in the given states (of one item, or of these items), in the order they should go."""
         wanted = tuple(state.value for state in states)
         where = f"o.state IN ({', '.join('?' for _ in wanted)})"
         params: list[Any] = list(wanted)
         if item_id is not None:
             where += " AND o.item_id = ?"
             params.append(item_id)
+        if item_ids is not None:
+            ids = sorted(set(item_ids))
+            where += f" AND o.item_id IN ({', '.join('?' for _ in ids)})" if ids else " AND 0"
+            params += ids
         if group_id is not None:
             where += " AND o.group_id = ?"
             params.append(group_id)

@@ -261,3 +261,32 @@ async def test_a_grouped_card_that_failed_once_gives_each_item_its_own_card_late
     await world.bot.gate.decide(spams[0].id, Decision.REJECT, moderator, reason="spam")
     [card] = [m for m in world.modqueue.history() if m.id == spams[0].card_message_id]
     assert card.components == []  # its card shows the decision
+
+
+async def test_a_decision_waiting_for_its_rows_reads_only_its_own(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A decision polls its rows at every send: during a backlog of thousands of rows, reading them all each
+    # time (about 100 ms for 6000) keeps the event loop busy for nothing.
+    await world.newbie.send(world.general, "hello, see cheap-pills.net")
+    [item] = await world.bot.store.open_items(world.guild.id)
+    world.bot.gate.outbox.pause()
+    for n in range(10):  # a backlog of other members' rows
+        other = world.guild.add_member(world.env.create_user(f"member{n}", global_name=f"Member {n}"))
+        await other.send(world.general, f"hi {n}")
+    polled: list[set[int]] = []
+    real_rows = Store.outbox_rows
+
+    async def watching(self: Store, states: Any = (OutboxState.QUEUED,), **kwargs: Any) -> list[OutboxRow]:
+        rows = await real_rows(self, states, **kwargs)
+        if OutboxState.WAITING in tuple(states):  # the decision's wait (the worker reads queued rows only)
+            polled.append({row.item_id for row in rows})
+        return rows
+
+    monkeypatch.setattr(Store, "outbox_rows", watching)
+    world.bot.gate.outbox.resume()
+    moderator = world.mod.member
+    assert isinstance(moderator, discord.Member)
+    await world.bot.gate.decide(item.id, Decision.REJECT, moderator, reason="spam")
+    assert polled
+    assert all(ids <= {item.id} for ids in polled)
