@@ -31,6 +31,7 @@ _COLOURS = {
 }
 _FIELD_LIMIT = 1024
 _DESCRIPTION_LIMIT = 3500
+_EMBED_LIMIT = 6000
 
 
 def _stamp(moment: datetime | None) -> str:
@@ -71,7 +72,9 @@ def card_embed(
         where += f"\nReply to {item.reply_to_url}"
     embed.add_field(name="Channel", value=where[:_FIELD_LIMIT], inline=True)
     embed.add_field(
-        name="Why", value="\n".join("• " + line for line in reason_lines(item.reasons, item.links)) or "—", inline=False
+        name="Why",
+        value=_clip("\n".join("• " + line for line in reason_lines(item.reasons, item.links)) or "—", _FIELD_LIMIT),
+        inline=False,
     )
     if item.attachment_names:
         embed.add_field(name="Attachments", value=inert(", ".join(item.attachment_names))[:_FIELD_LIMIT], inline=False)
@@ -91,7 +94,15 @@ def card_embed(
             inline=False,
         )
     embed.set_footer(text=f"Item #{item.id}")
+    overflow = len(embed) - _EMBED_LIMIT
+    if overflow > 0:
+        # Discord refuses an embed over 6000 characters in all: the quoted text gives way.
+        embed.description = quote(text, max(_DESCRIPTION_LIMIT - overflow, 100))
     return embed
+
+
+def _clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def card_view(item: HeldItem) -> discord.ui.View | None:

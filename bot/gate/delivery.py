@@ -221,12 +221,18 @@ class GateCourier:
         await store.mark_sending(ids, group.nonce, group_id=group.id)
         items = await self._items(rows)
         view = group_card_view(group, items)
-        sent = await channel.send(
-            embed=group_card_embed(group, items),
-            view=view or discord.utils.MISSING,
-            allowed_mentions=discord.AllowedMentions.none(),
-            nonce=group.nonce,
-        )
+        try:
+            sent = await channel.send(
+                embed=group_card_embed(group, items),
+                view=view or discord.utils.MISSING,
+                allowed_mentions=discord.AllowedMentions.none(),
+                nonce=group.nonce,
+            )
+        except Exception:
+            # The group was never posted: its rows go again afresh (perhaps alone), not as part of a ghost group
+            # whose nonce and id they would otherwise keep (and a single card of theirs would never be updated).
+            await store.requeue(ids, keep_nonce=False)
+            raise
         await store.set_card_group_message(group.id, sent.id)
         await store.mark_done(ids, channel.id, sent.id)
         log.info("outbox: grouped card %s for %d items in channel %s", group.id, len(ids), channel.id)
@@ -257,6 +263,14 @@ class GateCourier:
 
     async def _send_hold_dm(self, rows: list[OutboxRow]) -> None:
         items = await self._items(rows)
+        decided = {item.id for item in items if not item.is_open}
+        if decided:
+            # Decided before the DM went (a backlog, a raid's slow lane): the decision DM says it all.
+            await self.gate.store.mark_done([row.id for row in rows if row.item_id in decided], None, None)
+            rows = [row for row in rows if row.item_id not in decided]
+            items = [item for item in items if item.id not in decided]
+            if not rows:
+                return
         if not await self._send_dm(rows, hold_dm_text(items), nonce_prefix="fbh", about="the hold"):
             # A closed DM must not leave the author wondering where their message went.
             await self._channel_notice(items)
@@ -376,7 +390,9 @@ class GateCourier:
     async def recover(self) -> int:
         """Rows a crash left 'sending': adopt what reached Discord, queue the rest again; returns how many."""
         store = self.gate.store
-        rows = await store.outbox_rows((OutboxState.SENDING,))
+        # Rows the live worker is sending are not a crash's: holds can start it before this runs.
+        live = self.gate.outbox.in_flight
+        rows = [row for row in await store.outbox_rows((OutboxState.SENDING,)) if row.id not in live]
         batches: dict[str, list[OutboxRow]] = {}
         for row in rows:
             batches.setdefault(row.nonce or f"row{row.id}", []).append(row)

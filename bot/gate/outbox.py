@@ -117,6 +117,11 @@ class OutboxWorker:
         self.sent = 0  # requests made: a figure for benchmarks and logs
 
     @property
+    def in_flight(self) -> frozenset[int]:
+        """The ids of the rows this worker is sending right now (they are 'sending' but not a crash's)."""
+        return frozenset(self._rows_in_flight)
+
+    @property
     def running(self) -> bool:
         """True while the worker is draining."""
         return self._task is not None and not self._task.done()
@@ -175,10 +180,10 @@ class OutboxWorker:
         deadline = loop.time() + timeout
         while True:
             progress = self._progress
-            unsettled = await store.outbox_rows(
-                (OutboxState.WAITING, OutboxState.QUEUED, OutboxState.SENDING), limit=100_000
+            # Only these items' rows: this runs at every send, and a backlog can hold thousands of others.
+            pending = await store.outbox_rows(
+                (OutboxState.WAITING, OutboxState.QUEUED, OutboxState.SENDING), item_ids=wanted, limit=100_000
             )
-            pending = [row for row in unsettled if row.item_id in wanted]
             if not pending or not self.running:
                 return not pending
             remaining = deadline - loop.time()
@@ -201,6 +206,8 @@ class OutboxWorker:
     async def _drain_loop(self) -> None:
         store = self._store()
         while True:
+            if self._stopped:
+                return  # stopping or paused: what is queued waits in the database, sends in flight finish
             self._dirty = False
             rows = await store.outbox_rows((OutboxState.QUEUED,), limit=2000)
             now = self._clock()

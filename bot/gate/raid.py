@@ -141,8 +141,10 @@ class BulkDeleter:
                 else:
                     self.requests += 1
                     await channel.delete_messages([discord.Object(message_id) for message_id, _ in batch])
-            except discord.HTTPException as exc:
-                log.warning("bulk delete of %d messages in channel %s failed (%s)", len(batch), channel.id, exc.status)
+            except Exception as exc:
+                # Every caller hears of it (a network error too): none may wait forever on its future.
+                status = exc.status if isinstance(exc, discord.HTTPException) else type(exc).__name__
+                log.warning("bulk delete of %d messages in channel %s failed (%s)", len(batch), channel.id, status)
                 for _, future in batch:
                     if not future.done():
                         future.set_exception(exc)

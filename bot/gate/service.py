@@ -19,6 +19,7 @@ from dataclasses import replace
 from datetime import timedelta
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
+import aiohttp
 import discord
 
 from bot.community import Community
@@ -298,12 +299,13 @@ class Gate:
             )
             await self.store.mark_original_removed(item.id, error="I lack the Manage Messages permission there")
             return await self._reload(item)
-        except discord.HTTPException as exc:
+        except (discord.HTTPException, OSError, aiohttp.ClientError, TimeoutError) as exc:
+            # A network failure counts as a Discord error: the card still goes, the removal is retried at start-up.
             log.error(
                 "removing held message guild=%s message=%s failed (%s); will retry at start-up",
                 item.guild_id,
                 item.message_id,
-                exc.status,
+                exc.status if isinstance(exc, discord.HTTPException) else type(exc).__name__,
             )
             return item
         await self.store.mark_original_removed(item.id)
@@ -524,12 +526,18 @@ class Gate:
         guild = interaction.guild
         if guild is None:
             return []
-        done, failed = 0, 0
+        done, failed, spared = 0, 0, 0
+        settings = await self.community.settings(guild.id)
+        me = self.client.user
         for author_id in sorted(author_ids):
             member = guild.get_member(author_id)
             try:
                 if member is None:
                     member = await guild.fetch_member(author_id)
+                if is_moderator(member, settings) or member.bot or (me is not None and member.id == me.id):
+                    # A moderator (made one since, say) or a bot is never timed out by a click on a spam card.
+                    spared += 1
+                    continue
                 await member.timeout(RAID_TIMEOUT, reason=f"Forum Bridge: rejected as spam by {interaction.user.id}")
                 done += 1
                 log.info("timed out member %s in guild %s (by %s)", author_id, guild.id, interaction.user.id)
@@ -543,6 +551,10 @@ class Gate:
             lines.append(
                 f"I could not time out {failed} member{'s' if failed != 1 else ''} "
                 "(do I have Moderate Members, and a role above theirs?)."
+            )
+        if spared:
+            lines.append(
+                f"I did not time out {spared} moderator{'s' if spared != 1 else ''} or bot{'s' if spared != 1 else ''}."
             )
         return lines
 

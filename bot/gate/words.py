@@ -76,11 +76,36 @@ def _distinct(domains: list[str] | None) -> list[str] | None:
 
 
 def quote(text: str, limit: int = _MAX_QUOTE) -> str:
-    """The text as a block quote, cut to a readable length."""
+    """The text as a block quote of at most `limit` characters, its "> " marks included, cut with "…"."""
     if not text:
         return "> *(no text)*"
-    cut = text if len(text) <= limit else text[: limit - 1] + "…"
-    return "\n".join("> " + line for line in cut.splitlines() or [""])
+    out: list[str] = []
+    size = -1  # the first line has no newline before it
+    for line in text.splitlines() or [""]:
+        quoted = "> " + line
+        if size + 1 + len(quoted) <= limit:
+            out.append(quoted)
+            size += 1 + len(quoted)
+            continue
+        # Each line costs its "> " too: a wall of empty lines must not outgrow a card or a DM.
+        room = limit - size - 2  # the newline and the "…"
+        if room > 2:
+            out.append(quoted[:room] + "…")
+        elif out:
+            out[-1] = out[-1][:-1] + "…"
+        else:
+            out.append("> …")
+        break
+    return "\n".join(out)
+
+
+DM_LIMIT = 2000  # Discord's limit for a message's text
+
+
+def _within_dm(head: str, content: str) -> str:
+    """The head, then the member's text quoted in what room a DM leaves."""
+    room = min(_MAX_QUOTE, DM_LIMIT - len(head) - 1)
+    return (head + "\n" + quote(content, max(room, 3)))[:DM_LIMIT]
 
 
 def inert(text: str) -> str:
@@ -109,7 +134,9 @@ def held_notice(item: HeldItem) -> str:
             "A moderator will read it soon. If it is approved, it will appear under your name and I'll send you "
             "a link; if not, I'll tell you why."
         )
-    return "\n".join([head, *("• " + line for line in lines), "", nextline, "", "Your message:", quote(item.content)])
+    return _within_dm(
+        "\n".join([head, *("• " + line for line in lines), "", nextline, "", "Your message:"]), item.content
+    )
 
 
 def channel_notice(mention: str, item: HeldItem) -> str:
@@ -128,14 +155,16 @@ def approved_notice(item: HeldItem, jump_url: str | None) -> str:
 def rejected_notice(item: HeldItem) -> str:
     """The DM an author gets when a moderator rejects their message, with their text to revise."""
     reason = item.decision_reason or GENERIC_REJECT_REASON
-    return "\n".join(
-        [
-            "A moderator decided not to publish your message.",
-            f"Reason: {reason}",
-            "",
-            "Here is your text, so you can change it and post again:",
-            quote(item.content),
-        ]
+    return _within_dm(
+        "\n".join(
+            [
+                "A moderator decided not to publish your message.",
+                f"Reason: {reason}",
+                "",
+                "Here is your text, so you can change it and post again:",
+            ]
+        ),
+        item.content,
     )
 
 
@@ -223,10 +252,16 @@ def approved_notice_many(items: list[HeldItem], jumps: list[str | None]) -> str:
 
 def rejected_notice_many(items: list[HeldItem]) -> str:
     """One DM for several rejected messages of one author, with their texts to revise."""
-    reason = items[0].decision_reason or GENERIC_REJECT_REASON
+    reasons = [item.decision_reason or GENERIC_REJECT_REASON for item in items]
+    if len(set(reasons)) > 1:
+        # Decisions made apart (by different moderators, say) share a DM: each text keeps its own reason.
+        lines = [f"A moderator decided not to publish {len(items)} of your messages. Here are your texts and why:"]
+        for item, reason in zip(items, reasons, strict=True):
+            lines += ["", quote(item.content, 300), f"Reason: {reason}"]
+        return _fit(lines)
     lines = [
         f"A moderator decided not to publish {len(items)} of your messages.",
-        f"Reason: {reason}",
+        f"Reason: {reasons[0]}",
         "",
         "Here are your texts, so you can change them and post again:",
     ]

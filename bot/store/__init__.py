@@ -886,16 +886,21 @@ class Store:
         states: Iterable[OutboxState] = (OutboxState.QUEUED,),
         *,
         item_id: int | None = None,
+        item_ids: Iterable[int] | None = None,
         group_id: int | None = None,
         limit: int = 1000,
     ) -> list[OutboxRow]:
-        """Rows in the given states, in the order they should go (priority, then age)."""
+        """Rows in the given states (of one item, or of these items), in the order they should go."""
         wanted = tuple(state.value for state in states)
         where = f"o.state IN ({', '.join('?' for _ in wanted)})"
         params: list[Any] = list(wanted)
         if item_id is not None:
             where += " AND o.item_id = ?"
             params.append(item_id)
+        if item_ids is not None:
+            ids = sorted(set(item_ids))
+            where += f" AND o.item_id IN ({', '.join('?' for _ in ids)})" if ids else " AND 0"
+            params += ids
         if group_id is not None:
             where += " AND o.group_id = ?"
             params.append(group_id)
@@ -965,14 +970,18 @@ class Store:
             )
 
     async def requeue(self, row_ids: Sequence[int], *, keep_nonce: bool = True) -> None:
-        """Queue rows again: with their nonce (so Discord can spot a repeat), or afresh (nonce and group cleared)."""
+        """Queue 'sending' rows again: with their nonce (Discord spots a repeat), or afresh (nonce, group cleared)."""
+        # Only rows still 'sending': one that was recorded done meanwhile must not go a second time.
         async with self._transaction() as db:
             if keep_nonce:
-                sql = "UPDATE outbox SET state = 'queued', not_before = NULL, updated_at = ? WHERE id = ?"
+                sql = (
+                    "UPDATE outbox SET state = 'queued', not_before = NULL, updated_at = ?"
+                    " WHERE id = ? AND state = 'sending'"
+                )
             else:
                 sql = (
                     "UPDATE outbox SET state = 'queued', not_before = NULL, nonce = NULL, group_id = NULL,"
-                    " updated_at = ? WHERE id = ?"
+                    " updated_at = ? WHERE id = ? AND state = 'sending'"
                 )
             await db.executemany(sql, [(_now_text(), row_id) for row_id in row_ids])
 
