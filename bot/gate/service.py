@@ -180,6 +180,7 @@ class Gate:
         settings = await self.community.settings(guild.id)
         channel = message.channel
         channel_ids = {channel.id, getattr(channel, "parent_id", None), getattr(channel, "category_id", None)}
+        channel_ids.discard(None)  # else an unset moderator channel (None) would match every uncategorised channel
         if settings.moderator_channel_id in channel_ids or settings.unscreened_channel_ids & channel_ids:
             return None
         moderator = is_moderator(message.author, settings)
@@ -561,7 +562,8 @@ class Gate:
     async def show_group_item(self, interaction: discord.Interaction[Any], group_id: int, item_id: int) -> None:
         """One item of a grouped card, privately, with its own buttons."""
         item = await self.store.item(item_id)
-        if item is None or await self.store.card_group_of(item_id) != group_id:
+        # The item must be on this card and in this server (the moderator check is per server).
+        if item is None or item.guild_id != interaction.guild_id or await self.store.card_group_of(item_id) != group_id:
             await interaction.response.send_message("That item is not on this card.", ephemeral=True)
             return
         author, record = await self.author_info(item)

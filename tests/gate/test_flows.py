@@ -398,3 +398,33 @@ async def test_verdict_log_lines_carry_ids_and_no_content(world: World, caplog: 
     assert f"message={message.id}" in line
     assert f"reasons={Reason.EXTERNAL_LINK}" in line
     assert "secret text" not in line
+
+
+async def test_a_server_without_a_moderator_channel_still_screens_and_holds(world: World) -> None:
+    # Before /setup there is no moderator channel: held messages must still be held (and listed by /queue list),
+    # not waved through because an unset channel id looked like "the moderator channel".
+    env = world.env
+    guild = env.create_guild("Not set up yet")
+    newcomer = guild.add_member(env.create_user("first_timer", global_name="First Timer"))
+    general = guild.create_text_channel("general")
+    await env.settle()
+    message = await newcomer.send(general, "Hello, my first post here")
+    await env.settle()
+    await world.bot.gate.outbox.idle()
+    assert message.id not in {m.id for m in general.history()}
+    [item] = await world.bot.store.open_items(guild.id)
+    assert item.message_id == message.id
+    # The admin runs /setup: the card that waited for a moderator channel goes out.
+    admins = guild.create_role("Admins", permissions=discord.Permissions(manage_guild=True))
+    admin = guild.add_member(env.create_user("owner", global_name="Owner"), roles=[admins])
+    await world.bot.tree.sync()
+    await env.settle()
+    await admin.slash(general, "setup")
+    await env.settle()
+    await world.bot.gate.outbox.idle()
+    await env.settle()
+    settings = await world.bot.community.settings(guild.id)
+    stored = await world.bot.store.item(item.id)
+    assert stored is not None
+    assert stored.card_message_id is not None
+    assert stored.card_channel_id == settings.moderator_channel_id
