@@ -60,6 +60,10 @@ class Courier(Protocol):
         ...
 
 
+# Past this many lanes, idle buckets are dropped before a new one is made.
+BUCKETS_KEPT = 1024
+
+
 class LaneBucket:
     """At most `limit` sends in any `per` seconds, and past a burst of `burst`, evenly spaced.
 
@@ -88,6 +92,10 @@ class LaneBucket:
     def take(self, now: float) -> None:
         """Count a send."""
         self._sent.append(now)
+
+    def idle(self, now: float) -> bool:
+        """True when no send is still inside the window: a new bucket would behave the same."""
+        return not self._sent or now - self._sent[-1] >= self.per
 
 
 class OutboxWorker:
@@ -226,9 +234,7 @@ class OutboxWorker:
             for lane, lane_rows in (await self._courier.route(ready)).items():
                 if lane in self._busy_lanes or len(self._sends) >= self._max_in_flight:
                     continue
-                bucket = self._buckets.get(lane)
-                if bucket is None:
-                    bucket = self._buckets[lane] = LaneBucket(*LANE_LIMITS[lane[0]])
+                bucket = self._bucket(lane, now)
                 wait = bucket.wait(now)
                 if wait > 0:
                     next_wake = wait if next_wake is None else min(next_wake, wait)
@@ -252,6 +258,15 @@ class OutboxWorker:
                     self._timer.cancel()
                 self._timer = asyncio.get_running_loop().call_later(max(next_wake, 0.001), self._wake_up)
             return
+
+    def _bucket(self, lane: Lane, now: float) -> LaneBucket:
+        """The lane's bucket; idle ones are dropped now and then (a lane per member DMed would grow forever)."""
+        bucket = self._buckets.get(lane)
+        if bucket is None:
+            if len(self._buckets) >= BUCKETS_KEPT:
+                self._buckets = {key: kept for key, kept in self._buckets.items() if not kept.idle(now)}
+            bucket = self._buckets[lane] = LaneBucket(*LANE_LIMITS[lane[0]])
+        return bucket
 
     def _start(self, lane: Lane, batch: list[OutboxRow]) -> None:
         ids = {row.id for row in batch}

@@ -11,7 +11,7 @@ from typing import Any
 import discord
 import pytest
 
-from bot.gate.outbox import LaneBucket
+from bot.gate.outbox import BUCKETS_KEPT, LaneBucket, OutboxWorker
 from bot.gate.raid import BulkDeleter, RaidWatch
 from bot.models import Decision, ItemState, NewHeldItem, OutboxKind, OutboxState, StoredLink
 from bot.policy import DATA_DIR, PolicyError, RaidSettings, load_policy_file, raid_settings
@@ -169,6 +169,21 @@ def test_a_lane_bucket_allows_a_burst_then_spaces_sends_within_its_window() -> N
     assert times[2:5] == [1.0, 2.0, 3.0]  # then evenly spaced
     for start in times:
         assert sum(1 for t in times if start <= t < start + 5.0) <= 5  # never more than 5 in 5 s
+
+
+async def test_idle_lane_buckets_are_dropped_once_there_are_many_and_busy_ones_kept() -> None:
+    worker = OutboxWorker(lambda: None, None)  # type: ignore[arg-type, return-value]  # buckets only
+    busy = worker._bucket(("dm", 1), 0.0)
+    busy.take(100.0)
+    for member in range(2, BUCKETS_KEPT + 1):
+        worker._bucket(("dm", member), 0.0).take(0.0)
+    assert len(worker._buckets) == BUCKETS_KEPT
+    # At 101 s every DM lane but the first is idle (its window is 5 s): they go, the busy one stays.
+    fresh = worker._bucket(("dm", 99_999), 101.0)
+    assert set(worker._buckets) == {("dm", 1), ("dm", 99_999)}
+    assert worker._bucket(("dm", 1), 101.0) is busy
+    assert fresh.idle(101.0)
+    assert not busy.idle(101.0)
 
 
 # --- the raid watch ------------------------------------------------------------------------
