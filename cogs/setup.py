@@ -39,8 +39,7 @@ class Setup(commands.Cog):
             return
         result = await run_setup(guild, self.bot.community, role=role, channel=channel, actor_id=interaction.user.id)
         if result.channel is not None:
-            # Cards held before there was a moderator channel are waiting in the outbox: send them now.
-            self.bot.gate.outbox.kick()
+            await self.bot.gate.moderator_channel_ready(guild.id)
         await interaction.followup.send(
             setup_text(result), ephemeral=True, allowed_mentions=discord.AllowedMentions.none()
         )

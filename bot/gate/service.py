@@ -559,6 +559,17 @@ class Gate:
             )
         return lines
 
+    async def moderator_channel_ready(self, guild_id: int) -> None:
+        """/setup gave the guild a moderator channel: send the cards that waited for one or failed on the old one."""
+        retried = await self.store.requeue_failed(guild_id)
+        if retried:
+            log.info(
+                "guild %s: %d outbox rows that had failed are tried again in the new moderator channel",
+                guild_id,
+                retried,
+            )
+        self.outbox.kick()
+
     async def show_group_item(self, interaction: discord.Interaction[Any], group_id: int, item_id: int) -> None:
         """One item of a grouped card, privately, with its own buttons."""
         item = await self.store.item(item_id)

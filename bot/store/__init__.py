@@ -985,13 +985,17 @@ class Store:
                 )
             await db.executemany(sql, [(_now_text(), row_id) for row_id in row_ids])
 
-    async def requeue_failed(self) -> int:
-        """At start-up: every row that gave up is tried once more; returns how many."""
+    async def requeue_failed(self, guild_id: int | None = None) -> int:
+        """Every row that gave up (of one guild, or all) is tried once more; returns how many."""
+        where = "state = 'failed'"
+        params: tuple[Any, ...] = (_now_text(),)
+        if guild_id is not None:
+            where += " AND item_id IN (SELECT id FROM held_items WHERE guild_id = ?)"
+            params += (guild_id,)
         async with self._transaction() as db:
             cursor = await db.execute(
-                "UPDATE outbox SET state = 'queued', not_before = NULL, attempts = 0, updated_at = ?"
-                " WHERE state = 'failed'",
-                (_now_text(),),
+                f"UPDATE outbox SET state = 'queued', not_before = NULL, attempts = 0, updated_at = ? WHERE {where}",
+                params,
             )
             return cursor.rowcount
 

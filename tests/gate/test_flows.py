@@ -428,3 +428,29 @@ async def test_a_server_without_a_moderator_channel_still_screens_and_holds(worl
     assert stored is not None
     assert stored.card_message_id is not None
     assert stored.card_channel_id == settings.moderator_channel_id
+
+
+async def test_cards_that_failed_on_a_deleted_moderator_channel_go_to_the_new_one_after_setup(world: World) -> None:
+    env = world.env
+    env.backend.delete_channel(world.modqueue.id)  # someone deleted #mod-queue
+    await env.settle()
+    message = await world.newbie.send(world.general, "Hello, my first post here")
+    await env.settle()
+    await world.bot.gate.outbox.idle()
+    [item] = await world.bot.store.open_items(world.guild.id)
+    assert item.message_id == message.id
+    assert item.card_message_id is None  # nowhere to post it: the card gave up
+    admins = world.guild.create_role("Admins", permissions=discord.Permissions(manage_guild=True))
+    admin = world.guild.add_member(env.create_user("owner", global_name="Owner"), roles=[admins])
+    await world.bot.tree.sync()
+    await env.settle()
+    await admin.slash(world.general, "setup", role=world.moderators_role)
+    await env.settle()
+    await world.bot.gate.outbox.idle()
+    await env.settle()
+    settings = await world.bot.community.settings(world.guild.id)
+    assert settings.moderator_channel_id not in (None, world.modqueue.id)
+    stored = await world.bot.store.item(item.id)
+    assert stored is not None
+    assert stored.card_channel_id == settings.moderator_channel_id
+    assert stored.card_message_id is not None
