@@ -508,7 +508,7 @@ class Gate:
             return
         reason = None
         if decision is Decision.REJECT:
-            reason = words.COMMON_REJECT_REASONS[4] if timeout_member else words.GENERIC_REJECT_REASON
+            reason = words.SPAM_REJECT_REASON if timeout_member else words.GENERIC_REJECT_REASON
         outcomes = await self.decide_group(group_id, decision, moderator, reason=reason)
         won = sum(outcome.won for outcome in outcomes)
         verb = "Approved" if decision is not Decision.REJECT else "Rejected"

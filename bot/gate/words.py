@@ -7,12 +7,13 @@ from collections.abc import Iterable
 from bot.models import HeldItem, StoredLink
 from bot.rules import Action, LinkClass, Reason
 
+SPAM_REJECT_REASON = "This looks like spam or advertising."  # what "Reject all & time out" tells the authors
 COMMON_REJECT_REASONS: tuple[str, ...] = (
     "Links to outside sites need a moderator's approval first.",
     "Links to medical web sites are not permitted here.",
     "Please keep your email address to yourself: anyone can read it here.",
     "No one here can give medical advice: please ask your own doctor.",
-    "This looks like spam or advertising.",
+    SPAM_REJECT_REASON,
     "This is not on topic for this community.",
 )
 GENERIC_REJECT_REASON = "A moderator decided not to publish this message."
