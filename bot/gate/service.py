@@ -394,26 +394,57 @@ class Gate:
         member = payload.member
         if member is None or not is_moderator(member, settings):
             log.info("removed reaction %s on %s by non-moderator %s", emoji, what, payload.user_id)
-            try:
-                channel = self.client.get_channel(payload.channel_id)
-                if isinstance(channel, discord.TextChannel):
-                    await channel.get_partial_message(payload.message_id).remove_reaction(
-                        payload.emoji, discord.Object(payload.user_id)
-                    )
-            except discord.HTTPException as exc:
-                log.warning("could not remove reaction on %s (%s)", what, exc.status)
+            await self._remove_reaction(payload, what)
             return
         if group is not None:
             decision = Decision.APPROVE if emoji == words.REACTION_APPROVE else Decision.REJECT
             reason = None if decision is Decision.APPROVE else words.GENERIC_REJECT_REASON
-            await self.decide_group(group.id, decision, member, reason=reason)
+            outcomes = await self.decide_group(group.id, decision, member, reason=reason)
+            if not any(outcome.won for outcome in outcomes):
+                items = await self.store.card_group_items(group.id)
+                await self._tell_reaction_loser(payload, member, what, words.group_already_decided(group.id, items))
             return
         assert item is not None
         if emoji == words.REACTION_APPROVE:
             decision = Decision.RESTORE if item.state is ItemState.BLOCKED else Decision.APPROVE
-            await self.decide(item.id, decision, member)
+            outcome = await self.decide(item.id, decision, member)
         else:
-            await self.decide(item.id, Decision.REJECT, member, reason=words.GENERIC_REJECT_REASON)
+            outcome = await self.decide(item.id, Decision.REJECT, member, reason=words.GENERIC_REJECT_REASON)
+        if not outcome.won:
+            line = f"Item #{item.id} was already decided: {words.outcome_line(outcome.item)}"
+            await self._tell_reaction_loser(payload, member, what, line)
+
+    async def _remove_reaction(self, payload: discord.RawReactionActionEvent, what: str) -> None:
+        try:
+            channel = self.client.get_channel(payload.channel_id)
+            if isinstance(channel, discord.TextChannel):
+                await channel.get_partial_message(payload.message_id).remove_reaction(
+                    payload.emoji, discord.Object(payload.user_id)
+                )
+        except discord.HTTPException as exc:
+            log.warning("could not remove reaction on %s (%s)", what, exc.status)
+
+    async def _tell_reaction_loser(
+        self, payload: discord.RawReactionActionEvent, moderator: discord.Member, what: str, line: str
+    ) -> None:
+        """A reaction that lost a race: it goes, and its moderator is told who decided first.
+
+        A reaction has no interaction to answer privately, so the answer is a short notice in the
+        moderator channel that pings only them and deletes itself (a DM would leave the channel).
+        """
+        log.info("reaction %s on %s by %s lost to an earlier decision", payload.emoji, what, moderator.id)
+        await self._remove_reaction(payload, what)  # left on a decided card, it would read as the decision
+        channel = self.client.get_channel(payload.channel_id)
+        if not isinstance(channel, discord.TextChannel):
+            return
+        try:
+            await channel.send(
+                f"{moderator.mention} {line}",
+                delete_after=words.RACE_NOTICE_SECONDS,
+                allowed_mentions=discord.AllowedMentions(everyone=False, roles=False, users=[moderator]),
+            )
+        except discord.HTTPException as exc:
+            log.warning("could not tell moderator %s that %s was already decided (%s)", moderator.id, what, exc.status)
 
     @_tracked
     async def decide(

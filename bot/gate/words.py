@@ -184,6 +184,16 @@ def outcome_line(item: HeldItem) -> str:
     return f"{verb} by {who}{when}{reason}"
 
 
+RACE_NOTICE_SECONDS = 30  # how long the notice to a moderator whose reaction lost a race stays up
+
+
+def group_already_decided(group_id: int, items: list[HeldItem]) -> str:
+    """What a moderator whose reaction on a grouped card lost a race is told: who decided first."""
+    deciders = list(dict.fromkeys(outcome_line(item).partition(" <t:")[0] for item in items if not item.is_open))
+    first = "; ".join(deciders[:3]) + ("; …" if len(deciders) > 3 else "")
+    return f"Grouped card #{group_id} was already decided: {first or 'nothing is left open'}."
+
+
 # --- several messages at once (a wave, a grouped card) -------------------------------------
 
 _DM_LIMIT = 1900

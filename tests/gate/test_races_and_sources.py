@@ -1,0 +1,82 @@
+"""A reaction that loses a race, and what is screened beyond a member's own messages (webhooks, forwards)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import discord
+
+from bot.models import Decision, ItemState
+from tests.gate.conftest import World, cards, item_id_of
+from tests.gate.test_outbox import drain, group_cards, group_id_of, spammer
+
+
+def notices(world: World) -> list[discord.Message]:
+    """The bot's plain messages in the moderator channel (no card, no embed)."""
+    me = world.bot.user
+    assert me is not None
+    return [m for m in world.modqueue.history() if m.author.id == me.id and not m.embeds]
+
+
+def reactions_by(card: discord.Message, emoji: str) -> int:
+    """How many reactions with this emoji the card has now."""
+    return sum(r.count for r in card.reactions if str(r.emoji) == emoji)
+
+
+def last_send(world: World, channel_id: int) -> Any:
+    """The bot's last message request to a channel."""
+    return [r for r in world.env.http_requests if r.method == "POST" and r.path == f"/channels/{channel_id}/messages"][
+        -1
+    ]
+
+
+# --- a reaction that loses a race ---------------------------------------------------------------
+
+
+async def test_a_reaction_that_loses_to_a_click_is_told_who_decided_first(world: World) -> None:
+    await world.newbie.send(world.general, "hello")
+    [card] = cards(world)
+    approved = await world.mod2.click(card, label="Approve")  # Sam's click lands first
+    assert approved.acknowledged
+    await world.mod.react(cards(world)[0], "❌")  # Maria's reaction, a moment later
+    item = await world.bot.store.item(item_id_of(card))
+    assert item is not None
+    assert (item.state, item.decided_by) == (ItemState.APPROVED, world.mod2.id)
+    [notice] = notices(world)
+    assert notice.content.startswith(world.mod.mention)
+    assert f"Item #{item.id} was already decided: Approved by Sam (mod)" in notice.content
+    # Only the moderator who reacted is pinged, and their reaction no longer sits on the decided card.
+    assert last_send(world, world.modqueue.id).json["allowed_mentions"] == {
+        "parse": [],
+        "users": [world.mod.id],
+    }
+    assert reactions_by(cards(world)[0], "❌") == 0
+    await world.env.advance_time(31)
+    assert notices(world) == []  # it deleted itself
+
+
+async def test_a_reaction_that_wins_says_nothing(world: World) -> None:
+    await world.newbie.send(world.general, "hello")
+    await world.mod.react(cards(world)[0], "✅")
+    assert notices(world) == []
+    assert reactions_by(cards(world)[0], "✅") == 1
+
+
+async def test_a_reaction_on_a_grouped_card_decided_first_is_told_too(world: World) -> None:
+    world.bot.gate.outbox.pause()
+    spam = await spammer(world)
+    for n in range(4):
+        await spam.send(world.general, f"cheap meds {n}: cheap-pills.net/deal{n}")
+    await drain(world)
+    [group] = group_cards(world)
+    moderator = world.mod2.member
+    assert isinstance(moderator, discord.Member)
+    await world.bot.gate.decide_group(group_id_of(group), Decision.REJECT, moderator, reason="spam")
+    await drain(world)
+    await world.mod.react(group_cards(world)[0], "✅")
+    await drain(world)
+    assert {i.state for i in await world.bot.store.card_group_items(group_id_of(group))} == {ItemState.REJECTED}
+    [notice] = notices(world)
+    assert notice.content.startswith(world.mod.mention)
+    assert f"Grouped card #{group_id_of(group)} was already decided: Rejected by Sam (mod)" in notice.content
+    assert reactions_by(group_cards(world)[0], "✅") == 0
