@@ -7,6 +7,7 @@ from typing import Any
 import discord
 
 from bot.models import Decision, ItemState
+from bot.rules import Reason
 from tests.gate.conftest import World, cards, item_id_of
 from tests.gate.test_outbox import drain, group_cards, group_id_of, spammer
 
@@ -80,3 +81,54 @@ async def test_a_reaction_on_a_grouped_card_decided_first_is_told_too(world: Wor
     assert notice.content.startswith(world.mod.mention)
     assert f"Grouped card #{group_id_of(group)} was already decided: Rejected by Sam (mod)" in notice.content
     assert reactions_by(group_cards(world)[0], "✅") == 0
+
+
+# --- forwarded messages ---------------------------------------------------------------------------
+
+
+def reposts(world: World) -> list[discord.Message]:
+    """Messages published through a webhook in the general channel."""
+    return [m for m in world.general.history() if m.webhook_id is not None]
+
+
+async def test_a_forwarded_medical_link_is_blocked(world: World) -> None:
+    source = await world.mod.send(world.general, "for the team: https://www.mayoclinic.org/back-pain")
+    forward = await world.alice.forward(source, world.general)
+    assert forward.content == ""  # the text is in the snapshot, as on Discord
+    assert [m.id for m in world.general.history()] == [source.id]  # the forward is removed
+    [card] = cards(world)
+    item = await world.bot.store.item(item_id_of(card))
+    assert item is not None
+    assert item.state is ItemState.BLOCKED
+    assert [link.domain for link in item.links] == ["mayoclinic.org"]
+    assert "mayoclinic.org/back-pain" in item.content
+    assert item.reply_to_url is None  # a forward's reference is not a reply
+
+
+async def test_a_forwarded_invite_is_held(world: World) -> None:
+    source = await world.mod.send(world.general, "our other server: discord.gg/abcdef")
+    await world.alice.forward(source, world.general)
+    [card] = cards(world)
+    item = await world.bot.store.item(item_id_of(card))
+    assert item is not None
+    assert (item.state, item.reasons) == (ItemState.PENDING, (Reason.INVITE,))
+
+
+async def test_an_approved_forward_is_reposted_with_its_text_marked_as_forwarded(world: World) -> None:
+    source = await world.mod.send(world.general, "write to jane.doe@gmail.com\nshe runs the group")
+    await world.alice.forward(source, world.general)
+    [card] = cards(world)
+    item = await world.bot.store.item(item_id_of(card))
+    assert item is not None
+    assert item.reasons == (Reason.EMAIL,)
+    await world.mod.click(card, label="Approve")
+    [repost] = reposts(world)
+    assert repost.content == "↱ *Forwarded*\n> write to jane.doe@gmail.com\n> she runs the group"
+    assert "discord.com/channels" not in repost.content  # no jump link, as for a reply
+
+
+async def test_a_clean_forward_is_left_alone(world: World) -> None:
+    source = await world.bob.send(world.general, "Walking helped me more than anything")
+    forward = await world.alice.forward(source, world.general)
+    assert forward.id in [m.id for m in world.general.history()]
+    assert cards(world) == []
