@@ -94,6 +94,12 @@ def author_facts(author: discord.Member | discord.User, record: MemberRecord, mo
     return author_facts_of(author.id, record, moderator)
 
 
+def webhook_author_facts(message: discord.Message) -> AuthorFacts:
+    """What the engine knows of a webhook that posted a message: no member, not new (nor trusted with links)."""
+    # "trusted" only exempts from the new-member rule: links, invites and addresses are judged as anyone's.
+    return AuthorFacts(user_id=message.author.id, trusted=True)
+
+
 def author_facts_of(user_id: int, record: MemberRecord, moderator: bool) -> AuthorFacts:
     """What the engine knows of a member, from their record (no Discord object needed)."""
     return AuthorFacts(
@@ -130,6 +136,7 @@ def held_item(
     *,
     starter_of: discord.Thread | None,
     edited: bool,
+    webhook_name: str | None = None,
 ) -> NewHeldItem:
     """The record to store for a held message."""
     assert message.guild is not None
@@ -164,4 +171,6 @@ def held_item(
         reply_to_url=reply_url,
         edited=edited,
         attachments=attachments,
+        webhook_id=message.webhook_id,
+        webhook_name=webhook_name,
     )

@@ -34,6 +34,7 @@ from bot.gate.facts import (
     is_moderator,
     message_facts,
     read_attachments,
+    webhook_author_facts,
 )
 from bot.gate.outbox import OutboxWorker
 from bot.gate.publisher import Publisher, repost_text
@@ -173,16 +174,24 @@ class Gate:
         self, message: discord.Message
     ) -> tuple[GuildSettings, AuthorFacts, discord.Thread | None] | None:
         guild = message.guild
-        if guild is None or message.author.bot or message.webhook_id is not None:
-            return None  # DMs, bots and webhooks (our own reposts above all) are not screened
-        if message.type not in SCREENED_TYPES:
-            return None
+        if guild is None or message.type not in SCREENED_TYPES:
+            return None  # DMs, and system messages (no member text)
+        me = self.client.user
+        if message.webhook_id is None or message.interaction_metadata is not None:
+            if message.author.bot:
+                return None  # a bot's own messages (replies to its slash commands too) are not screened
+        elif (me is not None and message.author.id == me.id) or await self.publisher.is_ours(message):
+            return None  # our own reposts are never screened
+        # Any other webhook's message is screened like a member's (an integration, or someone posing as one).
         settings = await self.community.settings(guild.id)
         channel = message.channel
         channel_ids = {channel.id, getattr(channel, "parent_id", None), getattr(channel, "category_id", None)}
         channel_ids.discard(None)  # else an unset moderator channel (None) would match every uncategorised channel
         if settings.moderator_channel_id in channel_ids or settings.unscreened_channel_ids & channel_ids:
             return None
+        if message.webhook_id is not None:
+            # A webhook has no member record and is no one's first post: its links and addresses are judged.
+            return settings, webhook_author_facts(message), forum_post_thread(message)
         moderator = is_moderator(message.author, settings)
         record = await self.community.member(guild.id, message.author.id)
         return settings, author_facts(message.author, record, moderator), forum_post_thread(message)
@@ -255,7 +264,14 @@ class Gate:
             log.error("guild=%s message=%s: could not read attachments (%s)", message.guild, message.id, exc)
             attachments = ()
         item, created = await self.store.add_held_item(
-            held_item(message, verdict, attachments, starter_of=starter_of, edited=edited)
+            held_item(
+                message,
+                verdict,
+                attachments,
+                starter_of=starter_of,
+                edited=edited,
+                webhook_name=self.publisher.webhook_name(message.webhook_id),
+            )
         )
         if not created:
             return item  # the same message arrived twice; the first delivery handles it
@@ -550,7 +566,12 @@ class Gate:
             lines.append(f"{already} had already been decided.")
         if timeout_member:
             # Only the authors this click rejected: a member whose message was approved is not timed out.
-            rejected = {o.item.author_id for o in outcomes if o.won and o.item.state is ItemState.REJECTED}
+            # A webhook is no member to time out (a moderator deletes the webhook instead).
+            rejected = {
+                o.item.author_id
+                for o in outcomes
+                if o.won and o.item.state is ItemState.REJECTED and o.item.webhook_id is None
+            }
             lines += await self._time_out_authors(interaction, rejected)
         await interaction.followup.send(" ".join(lines), ephemeral=True)
 

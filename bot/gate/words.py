@@ -184,6 +184,15 @@ def outcome_line(item: HeldItem) -> str:
     return f"{verb} by {who}{when}{reason}"
 
 
+def webhook_author_line(webhook_name: str | None, webhook_id: int, shown_as: str) -> str:
+    """Who a webhook's message is from, on its card: the webhook, and the name it posted under."""
+    name = f"**{inert(webhook_name)}**" if webhook_name else "(name unknown)"
+    line = f"Posted through webhook {name} (`{webhook_id}`)"
+    if shown_as and shown_as != webhook_name:
+        line += f" as “{inert(shown_as)}”"
+    return line + "\nA webhook, not a member: no account to check, and I cannot DM it."
+
+
 RACE_NOTICE_SECONDS = 30  # how long the notice to a moderator whose reaction lost a race stays up
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import discord
+import simcord
 
 from bot.models import Decision, ItemState
 from bot.rules import Reason
@@ -132,3 +133,102 @@ async def test_a_clean_forward_is_left_alone(world: World) -> None:
     forward = await world.alice.forward(source, world.general)
     assert forward.id in [m.id for m in world.general.history()]
     assert cards(world) == []
+
+
+# --- webhooks the bot does not own ------------------------------------------------------------------
+
+
+def foreign_webhook(world: World, name: str, creator: Any) -> Any:
+    """A webhook someone else made in the general channel (an integration, or someone posing as the bot)."""
+    hook = world.env.backend.create_webhook(world.general.id, name, creator.id)
+    return simcord.builders.WebhookHandle(world.env, hook)
+
+
+def assert_never_dmed(world: World, user_id: int) -> None:
+    """What Discord would refuse: a webhook's messages are authored by the webhook, which is no user to DM.
+
+    (SimCord registers a user under the webhook's id, so it would accept the DM; on Discord a DM channel is
+    opened with a user's id, discord-api-docs Resources/User, Create DM: recipient_id.)
+    """
+    opened = [r for r in world.env.http_requests if r.method == "POST" and r.path == "/users/@me/channels"]
+    assert all(int(r.json["recipient_id"]) != user_id for r in opened)
+
+
+async def test_a_webhook_named_like_the_bot_is_screened_and_its_card_names_the_webhook(world: World) -> None:
+    hook = foreign_webhook(world, "Forum Bridge", world.alice)
+    posted = await hook.send("Official: https://www.mayoclinic.org/back-pain and write to jane.doe@gmail.com")
+    assert posted.id not in [m.id for m in world.general.history()]  # removed
+    [card] = cards(world)
+    item = await world.bot.store.item(item_id_of(card))
+    assert item is not None
+    assert (item.state, item.reasons) == (ItemState.BLOCKED, (Reason.MEDICAL_SITE, Reason.EMAIL))
+    assert (item.author_id, item.webhook_id, item.webhook_name) == (hook.id, hook.id, "Forum Bridge")
+    author = card.embeds[0].fields[0].value or ""
+    assert f"Posted through webhook **Forum Bridge** (`{hook.id}`)" in author
+    assert "not a member" in author
+    assert "Approved posts" not in author  # a webhook holds no member record
+    assert "Member since" not in author
+    assert_never_dmed(world, hook.id)
+    assert (await world.bot.store.member(world.guild.id, hook.id)).held_posts == 0
+
+
+async def test_a_webhook_posing_as_a_member_is_held_and_its_approval_tells_no_one(world: World) -> None:
+    hook = foreign_webhook(world, "Integrations", world.alice)
+    await hook.send("mail me: jane.doe@gmail.com", username="Maria (mod)")
+    [card] = cards(world)
+    author = card.embeds[0].fields[0].value or ""
+    assert f"Posted through webhook **Integrations** (`{hook.id}`) as “Maria (mod)”" in author
+    view = [c.label for row in card.components for c in getattr(row, "children", [])]
+    assert "Approve & trust member" not in view  # there is no member to trust
+    await world.mod.click(card, label="Approve")
+    item = await world.bot.store.item(item_id_of(card))
+    assert item is not None
+    assert item.state is ItemState.APPROVED
+    assert item.repost_message_id is not None
+    assert_never_dmed(world, hook.id)
+    assert await world.bot.store.unfinished_items() == []  # nothing left to tell: a restart does not retry a DM
+
+
+async def test_a_clean_webhook_message_is_left_alone(world: World) -> None:
+    hook = foreign_webhook(world, "Calendar", world.alice)
+    posted = await hook.send("Support group meets Thursday at 7pm")
+    assert [m.id for m in world.general.history()] == [posted.id]
+    assert cards(world) == []
+
+
+async def test_the_bots_own_webhook_is_known_after_a_restart(world: World) -> None:
+    await world.newbie.send(world.general, "hello")
+    await world.mod.click(cards(world)[0], label="Approve")
+    [repost] = reposts(world)
+    assert repost.webhook_id is not None
+    world.bot.gate.publisher.forget(world.general.id)  # a restart: no webhook is cached
+    ours = simcord.builders.WebhookHandle(world.env, world.env.backend.get_webhook(repost.webhook_id))
+    posted = await ours.send("published before: https://www.mayoclinic.org/x", username="Nora New")
+    assert posted.id in [m.id for m in world.general.history()]  # a repost of ours is never screened
+    assert len(cards(world)) == 1
+    # Known from Discord (who made the webhook), once: a second message asks no more.
+    lookups = [r for r in world.env.http_requests if r.method == "GET" and r.path == f"/webhooks/{repost.webhook_id}"]
+    assert len(lookups) == 1
+    await ours.send("and again: https://www.mayoclinic.org/y", username="Nora New")
+    assert len([r for r in world.env.http_requests if r.path == f"/webhooks/{repost.webhook_id}"]) == 1
+    assert len(cards(world)) == 1
+
+
+async def test_another_bots_own_message_is_not_screened(world: World) -> None:
+    other = world.guild.add_member(world.env.create_user("helperbot", bot=True))
+    posted = await other.send(world.general, "see https://www.mayoclinic.org/x")
+    assert [m.id for m in world.general.history()] == [posted.id]
+    assert cards(world) == []
+
+
+async def test_a_webhooks_edit_that_adds_a_medical_link_is_screened(world: World) -> None:
+    hook = foreign_webhook(world, "Calendar", world.alice)
+    posted = await hook.send("Support group meets Thursday at 7pm")
+    # A webhook edits its own messages with its token (discord-api-docs Resources/Webhook, Edit Webhook Message).
+    world.env.backend.edit_message(world.general.id, posted.id, {"content": "Details: https://www.mayoclinic.org/x"})
+    await world.env.settle()
+    assert posted.id not in [m.id for m in world.general.history()]
+    [card] = cards(world)
+    item = await world.bot.store.item(item_id_of(card))
+    assert item is not None
+    assert (item.state, item.edited, item.webhook_id) == (ItemState.BLOCKED, True, hook.id)
