@@ -232,3 +232,19 @@ async def test_a_webhooks_edit_that_adds_a_medical_link_is_screened(world: World
     item = await world.bot.store.item(item_id_of(card))
     assert item is not None
     assert (item.state, item.edited, item.webhook_id) == (ItemState.BLOCKED, True, hook.id)
+
+
+async def test_a_forwards_attachments_are_kept_and_reposted(world: World) -> None:
+    source = await world.mod.send(
+        world.general, "my exercise sheet, from example.org/sheet", attachments=[("sheet.txt", b"walk 10 min\n")]
+    )
+    await world.alice.forward(source, world.general)
+    [card] = cards(world)
+    item = await world.bot.store.item(item_id_of(card))
+    assert item is not None
+    assert item.attachment_names == ("sheet.txt",)
+    assert [a.data for a in await world.bot.store.attachments(item.id)] == [b"walk 10 min\n"]
+    await world.mod.click(card, label="Approve")
+    [repost] = reposts(world)
+    assert [a.filename for a in repost.attachments] == ["sheet.txt"]
+    assert repost.content.startswith("↱ *Forwarded*\n> my exercise sheet")
