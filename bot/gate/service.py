@@ -176,21 +176,22 @@ class Gate:
         guild = message.guild
         if guild is None or message.type not in SCREENED_TYPES:
             return None  # DMs, and system messages (no member text)
-        me = self.client.user
-        if message.webhook_id is None or message.interaction_metadata is not None:
-            if message.author.bot:
-                return None  # a bot's own messages (replies to its slash commands too) are not screened
-        elif (me is not None and message.author.id == me.id) or await self.publisher.is_ours(message):
-            return None  # our own reposts are never screened
-        # Any other webhook's message is screened like a member's (an integration, or someone posing as one).
+        # A webhook's message (not a bot's reply to its own slash command, which carries one too) is screened.
+        through_webhook = message.webhook_id is not None and message.interaction_metadata is None
+        if message.author.bot and not through_webhook:
+            return None  # a bot's own messages (replies to its slash commands too) are not screened
         settings = await self.community.settings(guild.id)
         channel = message.channel
         channel_ids = {channel.id, getattr(channel, "parent_id", None), getattr(channel, "category_id", None)}
         channel_ids.discard(None)  # else an unset moderator channel (None) would match every uncategorised channel
         if settings.moderator_channel_id in channel_ids or settings.unscreened_channel_ids & channel_ids:
             return None
-        if message.webhook_id is not None:
-            # A webhook has no member record and is no one's first post: its links and addresses are judged.
+        if through_webhook:
+            me = self.client.user
+            if (me is not None and message.author.id == me.id) or await self.publisher.is_ours(message):
+                return None  # our own reposts are never screened
+            # Any other webhook (an integration, or one posing as the bot or a member) is screened like a member,
+            # though it has no member record and is no one's first post: its links and addresses are judged.
             return settings, webhook_author_facts(message), forum_post_thread(message)
         moderator = is_moderator(message.author, settings)
         record = await self.community.member(guild.id, message.author.id)
