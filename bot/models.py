@@ -87,6 +87,9 @@ class NewHeldItem:
     reply_to_url: str | None = None
     edited: bool = False
     attachments: tuple[AttachmentData, ...] = ()
+    # Posted through a webhook the bot does not own: the author is that webhook (no member, no DMs).
+    webhook_id: int | None = None
+    webhook_name: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,6 +127,8 @@ class HeldItem:
     repost_message_id: int | None = None
     author_notified: bool = False
     attachment_names: tuple[str, ...] = field(default=())
+    webhook_id: int | None = None  # posted through this webhook (not ours): no member record, no DMs
+    webhook_name: str | None = None
 
     @property
     def is_open(self) -> bool:

@@ -27,8 +27,8 @@ class Screening(commands.Cog):
     async def on_raw_message_edit(self, payload: discord.RawMessageUpdateEvent) -> None:
         """Screen an edit, judged on what it adds."""
         after = payload.message
-        if after.guild is None or after.author.bot or after.webhook_id is not None:
-            return
+        if after.guild is None or (after.author.bot and after.webhook_id is None):
+            return  # a bot's own messages; a webhook's edit is the gate's to judge (ours are never screened)
         if payload.cached_message is not None and payload.cached_message.content == after.content:
             return  # an embed unfurled, or a pin: the text did not change
         await self.bot.gate.screen_edit(after, payload.cached_message)

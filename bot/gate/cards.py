@@ -18,7 +18,15 @@ from bot.gate.buttons import (
     RejectButton,
     RestoreButton,
 )
-from bot.gate.words import group_summary, inert, outcome_line, quote, reason_lines, top_domains
+from bot.gate.words import (
+    group_summary,
+    inert,
+    outcome_line,
+    quote,
+    reason_lines,
+    top_domains,
+    webhook_author_line,
+)
 from bot.models import AttachmentData, CardGroup, HeldItem, ItemState, MemberRecord
 from bot.rules import Action
 
@@ -54,18 +62,24 @@ def card_embed(
     else:
         title = "Held for review"
     embed = discord.Embed(title=title, colour=_COLOURS[item.state], timestamp=item.created_at)
-    embed.set_author(name=item.author_name, icon_url=item.author_avatar_url)
+    shown = item.author_name if item.webhook_id is None else f"{item.author_name} (webhook)"
+    embed.set_author(name=shown[:256], icon_url=item.author_avatar_url)
     text = inert(item.content)
     if item.thread_name:
         text = f"**{inert(item.thread_name)}**\n{text}"
     embed.description = quote(text, _DESCRIPTION_LIMIT)
-    about = [f"<@{item.author_id}> (`{item.author_id}`)"]
-    if author is not None:
-        about.append(f"Account created {_stamp(author.created_at)}")
-        joined = getattr(author, "joined_at", None)
-        about.append(f"Member since {_stamp(joined)}" if joined else "No longer in the server")
-    if record is not None:
-        about.append(f"Approved posts: {record.approved_posts} · held: {record.held_posts}")
+    if item.webhook_id is not None:
+        # Not a member: the name it showed is the webhook's to choose (it may pose as someone), and it has
+        # no account, no membership and no record here, nor DMs to receive.
+        about = [webhook_author_line(item.webhook_name, item.webhook_id, item.author_name)]
+    else:
+        about = [f"<@{item.author_id}> (`{item.author_id}`)"]
+        if author is not None:
+            about.append(f"Account created {_stamp(author.created_at)}")
+            joined = getattr(author, "joined_at", None)
+            about.append(f"Member since {_stamp(joined)}" if joined else "No longer in the server")
+        if record is not None:
+            about.append(f"Approved posts: {record.approved_posts} · held: {record.held_posts}")
     embed.add_field(name="Author", value="\n".join(about)[:_FIELD_LIMIT], inline=True)
     where = f"<#{item.thread_id}>" if item.thread_id and not item.is_forum_post else f"<#{item.channel_id}>"
     if item.reply_to_url:
@@ -114,7 +128,8 @@ def card_view(item: HeldItem) -> discord.ui.View | None:
         view.add_item(RestoreButton(item.id))
         return view
     view.add_item(ApproveButton(item.id))
-    view.add_item(ApproveTrustButton(item.id))
+    if item.webhook_id is None:  # a webhook is no member to trust
+        view.add_item(ApproveTrustButton(item.id))
     if item.external_domains:
         view.add_item(ApproveDomainButton(item.id))
     view.add_item(RejectButton(item.id))

@@ -37,16 +37,54 @@ def forum_post_thread(message: discord.Message) -> discord.Thread | None:
     return None
 
 
+FORWARD_MARK = "↱ *Forwarded*"
+
+
+def is_forward(message: discord.Message) -> bool:
+    """True for a forwarded message (its reference points at the source; it is not a reply)."""
+    reference = message.reference
+    return reference is not None and reference.type is discord.MessageReferenceType.forward
+
+
+def _attachments(message: discord.Message) -> list[discord.Attachment]:
+    # A forward's own attachments are empty: what it carries is in its snapshot.
+    snapshots = message.message_snapshots
+    if not snapshots:
+        return message.attachments
+    return [*message.attachments, *(a for snapshot in snapshots for a in snapshot.attachments)]
+
+
+def published_content(message: discord.Message) -> str:
+    """The text to keep and publish: the content, and what a forward carries, quoted and marked as forwarded."""
+    snapshots = message.message_snapshots
+    if not snapshots:
+        return message.content
+    parts = [message.content] if message.content else []
+    for snapshot in snapshots:
+        quoted = "\n".join(f"> {line}" for line in snapshot.content.split("\n")) if snapshot.content else ""
+        parts.append(f"{FORWARD_MARK}\n{quoted}" if quoted else FORWARD_MARK)
+    return "\n".join(parts)
+
+
 def message_facts(message: discord.Message, *, starter_of: discord.Thread | None = None) -> MessageFacts:
-    """The text the engine reads: content, a new thread's title, attachment names, embed links."""
+    """The text the engine reads: content, a new thread's title, attachment names, embed links.
+
+    A forward's text, attachments and embeds are in its snapshots (its own content is empty):
+    they are read like the message's own.
+    """
     text = message.content
+    embeds = message.embeds
+    snapshots = message.message_snapshots
+    if snapshots:
+        text = "\n".join([text, *(snapshot.content for snapshot in snapshots)])
+        embeds = [*embeds, *(embed for snapshot in snapshots for embed in snapshot.embeds)]
     if starter_of is not None and starter_of.name:
         # A post's title is published with it and can carry a link too.
         text = f"{starter_of.name}\n{text}"
     return MessageFacts(
         text=text,
-        attachment_names=tuple(attachment.filename for attachment in message.attachments),
-        embed_urls=tuple(embed.url for embed in message.embeds if embed.url),
+        attachment_names=tuple(attachment.filename for attachment in _attachments(message)),
+        embed_urls=tuple(embed.url for embed in embeds if embed.url),
         guild_id=message.guild.id if message.guild else None,
     )
 
@@ -54,6 +92,12 @@ def message_facts(message: discord.Message, *, starter_of: discord.Thread | None
 def author_facts(author: discord.Member | discord.User, record: MemberRecord, moderator: bool) -> AuthorFacts:
     """What the engine knows of the author."""
     return author_facts_of(author.id, record, moderator)
+
+
+def webhook_author_facts(message: discord.Message) -> AuthorFacts:
+    """What the engine knows of a webhook that posted a message: no member, not new (nor trusted with links)."""
+    # "trusted" only exempts from the new-member rule: links, invites and addresses are judged as anyone's.
+    return AuthorFacts(user_id=message.author.id, trusted=True)
 
 
 def author_facts_of(user_id: int, record: MemberRecord, moderator: bool) -> AuthorFacts:
@@ -71,7 +115,7 @@ def author_facts_of(user_id: int, record: MemberRecord, moderator: bool) -> Auth
 async def read_attachments(message: discord.Message) -> tuple[AttachmentData, ...]:
     """Every attachment's bytes, read before the original is removed."""
     stored = []
-    for attachment in message.attachments:
+    for attachment in _attachments(message):
         data = await attachment.read()
         stored.append(
             AttachmentData(
@@ -92,6 +136,7 @@ def held_item(
     *,
     starter_of: discord.Thread | None,
     edited: bool,
+    webhook_name: str | None = None,
 ) -> NewHeldItem:
     """The record to store for a held message."""
     assert message.guild is not None
@@ -100,7 +145,12 @@ def held_item(
     parent_id = channel.parent_id if isinstance(channel, discord.Thread) else channel.id
     reply_url = None
     reference = message.reference
-    if reference is not None and reference.message_id is not None and reference.channel_id is not None:
+    if (
+        reference is not None
+        and not is_forward(message)  # a forward points at its source, perhaps in another server: not a reply
+        and reference.message_id is not None
+        and reference.channel_id is not None
+    ):
         reply_url = f"https://discord.com/channels/{message.guild.id}/{reference.channel_id}/{reference.message_id}"
     author = message.author
     return NewHeldItem(
@@ -110,7 +160,7 @@ def held_item(
         author_id=author.id,
         author_name=author.display_name,
         author_avatar_url=author.display_avatar.url,
-        content=message.content,
+        content=published_content(message),
         action=verdict.action,
         reasons=verdict.reasons,
         links=tuple(StoredLink.from_link(link) for link in verdict.links),
@@ -121,4 +171,6 @@ def held_item(
         reply_to_url=reply_url,
         edited=edited,
         attachments=attachments,
+        webhook_id=message.webhook_id,
+        webhook_name=webhook_name,
     )

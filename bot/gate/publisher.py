@@ -6,6 +6,7 @@ import asyncio
 import io
 import logging
 import re
+from collections import OrderedDict
 
 import discord
 
@@ -17,6 +18,7 @@ WEBHOOK_NAME = "Forum Bridge"
 MESSAGE_LIMIT = 2000
 # Reposted text may ping the people it names, never @everyone, @here or a role.
 REPOST_MENTIONS = discord.AllowedMentions(everyone=False, roles=False, users=True, replied_user=False)
+_SEEN_WEBHOOKS = 4096  # webhooks remembered as ours or not (a server has a few; bounded all the same)
 _FORBIDDEN_IN_NAMES = re.compile(r"discord|clyde|```", re.IGNORECASE)
 
 
@@ -61,10 +63,57 @@ class Publisher:
         self._client = client
         self._webhooks: dict[int, discord.Webhook] = {}
         self._locks: dict[int, asyncio.Lock] = {}
+        # Webhooks seen in messages: id -> (ours, the webhook's own name). Kept across cache drops, so
+        # each webhook costs one request per run, however many messages it posts.
+        self._seen_webhooks: OrderedDict[int, tuple[bool, str | None]] = OrderedDict()
 
     def owns(self, webhook_id: int | None) -> bool:
-        """True for a message posted through one of our webhooks."""
+        """True for a message posted through one of our webhooks (as far as the cache knows)."""
         return webhook_id is not None and any(hook.id == webhook_id for hook in self._webhooks.values())
+
+    def webhook_name(self, webhook_id: int | None) -> str | None:
+        """The own name of a webhook seen by is_ours (its messages may show other names)."""
+        seen = self._seen_webhooks.get(webhook_id) if webhook_id is not None else None
+        return seen[1] if seen is not None else None
+
+    async def is_ours(self, message: discord.Message) -> bool:
+        """True for a message posted through a webhook the bot made (after a restart too); False for any other.
+
+        The cache of our webhooks is empty after a restart, so an unknown webhook is asked about once
+        (GET /webhooks/{id} names the user who created it: discord-api-docs Resources/Webhook, Webhook
+        Object, "user"). A message of an application-owned webhook carries its application's id
+        (Resources/Message, Message Object, "application_id"): ours when it is our application's.
+        """
+        webhook_id = message.webhook_id
+        if webhook_id is None:
+            return False
+        if self.owns(webhook_id):
+            return True
+        seen = self._seen_webhooks.get(webhook_id)
+        if seen is not None:
+            self._seen_webhooks.move_to_end(webhook_id)
+            return seen[0]
+        application_id = self._client.application_id
+        if application_id is not None and message.application_id == application_id:
+            return True
+        me = self._client.user
+        try:
+            hook = await self._client.fetch_webhook(webhook_id)
+        except discord.NotFound:
+            # Deleted already (post, then delete the webhook, is no way around screening): not ours.
+            ours, name = False, None
+        except discord.HTTPException as exc:
+            # Not known, and not cached: the next message asks again. Screened meanwhile, so no webhook
+            # passes unread; our own reposts are known from the cache while we can publish at all.
+            log.warning("could not look up webhook %s in channel %s (%s)", webhook_id, message.channel.id, exc.status)
+            return False
+        else:
+            ours = me is not None and hook.user is not None and hook.user.id == me.id
+            name = hook.name
+        self._seen_webhooks[webhook_id] = (ours, name)
+        if len(self._seen_webhooks) > _SEEN_WEBHOOKS:
+            self._seen_webhooks.popitem(last=False)
+        return ours
 
     async def webhook_for(self, channel: discord.TextChannel | discord.ForumChannel) -> discord.Webhook:
         """The bot's webhook in this channel, created on first use."""

@@ -34,6 +34,7 @@ from bot.gate.facts import (
     is_moderator,
     message_facts,
     read_attachments,
+    webhook_author_facts,
 )
 from bot.gate.outbox import OutboxWorker
 from bot.gate.publisher import Publisher, repost_text
@@ -173,16 +174,25 @@ class Gate:
         self, message: discord.Message
     ) -> tuple[GuildSettings, AuthorFacts, discord.Thread | None] | None:
         guild = message.guild
-        if guild is None or message.author.bot or message.webhook_id is not None:
-            return None  # DMs, bots and webhooks (our own reposts above all) are not screened
-        if message.type not in SCREENED_TYPES:
-            return None
+        if guild is None or message.type not in SCREENED_TYPES:
+            return None  # DMs, and system messages (no member text)
+        # A webhook's message (not a bot's reply to its own slash command, which carries one too) is screened.
+        through_webhook = message.webhook_id is not None and message.interaction_metadata is None
+        if message.author.bot and not through_webhook:
+            return None  # a bot's own messages (replies to its slash commands too) are not screened
         settings = await self.community.settings(guild.id)
         channel = message.channel
         channel_ids = {channel.id, getattr(channel, "parent_id", None), getattr(channel, "category_id", None)}
         channel_ids.discard(None)  # else an unset moderator channel (None) would match every uncategorised channel
         if settings.moderator_channel_id in channel_ids or settings.unscreened_channel_ids & channel_ids:
             return None
+        if through_webhook:
+            me = self.client.user
+            if (me is not None and message.author.id == me.id) or await self.publisher.is_ours(message):
+                return None  # our own reposts are never screened
+            # Any other webhook (an integration, or one posing as the bot or a member) is screened like a member,
+            # though it has no member record and is no one's first post: its links and addresses are judged.
+            return settings, webhook_author_facts(message), forum_post_thread(message)
         moderator = is_moderator(message.author, settings)
         record = await self.community.member(guild.id, message.author.id)
         return settings, author_facts(message.author, record, moderator), forum_post_thread(message)
@@ -255,7 +265,14 @@ class Gate:
             log.error("guild=%s message=%s: could not read attachments (%s)", message.guild, message.id, exc)
             attachments = ()
         item, created = await self.store.add_held_item(
-            held_item(message, verdict, attachments, starter_of=starter_of, edited=edited)
+            held_item(
+                message,
+                verdict,
+                attachments,
+                starter_of=starter_of,
+                edited=edited,
+                webhook_name=self.publisher.webhook_name(message.webhook_id),
+            )
         )
         if not created:
             return item  # the same message arrived twice; the first delivery handles it
@@ -394,26 +411,57 @@ class Gate:
         member = payload.member
         if member is None or not is_moderator(member, settings):
             log.info("removed reaction %s on %s by non-moderator %s", emoji, what, payload.user_id)
-            try:
-                channel = self.client.get_channel(payload.channel_id)
-                if isinstance(channel, discord.TextChannel):
-                    await channel.get_partial_message(payload.message_id).remove_reaction(
-                        payload.emoji, discord.Object(payload.user_id)
-                    )
-            except discord.HTTPException as exc:
-                log.warning("could not remove reaction on %s (%s)", what, exc.status)
+            await self._remove_reaction(payload, what)
             return
         if group is not None:
             decision = Decision.APPROVE if emoji == words.REACTION_APPROVE else Decision.REJECT
             reason = None if decision is Decision.APPROVE else words.GENERIC_REJECT_REASON
-            await self.decide_group(group.id, decision, member, reason=reason)
+            outcomes = await self.decide_group(group.id, decision, member, reason=reason)
+            if not any(outcome.won for outcome in outcomes):
+                items = await self.store.card_group_items(group.id)
+                await self._tell_reaction_loser(payload, member, what, words.group_already_decided(group.id, items))
             return
         assert item is not None
         if emoji == words.REACTION_APPROVE:
             decision = Decision.RESTORE if item.state is ItemState.BLOCKED else Decision.APPROVE
-            await self.decide(item.id, decision, member)
+            outcome = await self.decide(item.id, decision, member)
         else:
-            await self.decide(item.id, Decision.REJECT, member, reason=words.GENERIC_REJECT_REASON)
+            outcome = await self.decide(item.id, Decision.REJECT, member, reason=words.GENERIC_REJECT_REASON)
+        if not outcome.won:
+            line = f"Item #{item.id} was already decided: {words.outcome_line(outcome.item)}"
+            await self._tell_reaction_loser(payload, member, what, line)
+
+    async def _remove_reaction(self, payload: discord.RawReactionActionEvent, what: str) -> None:
+        try:
+            channel = self.client.get_channel(payload.channel_id)
+            if isinstance(channel, discord.TextChannel):
+                await channel.get_partial_message(payload.message_id).remove_reaction(
+                    payload.emoji, discord.Object(payload.user_id)
+                )
+        except discord.HTTPException as exc:
+            log.warning("could not remove reaction on %s (%s)", what, exc.status)
+
+    async def _tell_reaction_loser(
+        self, payload: discord.RawReactionActionEvent, moderator: discord.Member, what: str, line: str
+    ) -> None:
+        """A reaction that lost a race: it goes, and its moderator is told who decided first.
+
+        A reaction has no interaction to answer privately, so the answer is a short notice in the
+        moderator channel that pings only them and deletes itself (a DM would leave the channel).
+        """
+        log.info("reaction %s on %s by %s lost to an earlier decision", payload.emoji, what, moderator.id)
+        await self._remove_reaction(payload, what)  # left on a decided card, it would read as the decision
+        channel = self.client.get_channel(payload.channel_id)
+        if not isinstance(channel, discord.TextChannel):
+            return
+        try:
+            await channel.send(
+                f"{moderator.mention} {line}",
+                delete_after=words.RACE_NOTICE_SECONDS,
+                allowed_mentions=discord.AllowedMentions(everyone=False, roles=False, users=[moderator]),
+            )
+        except discord.HTTPException as exc:
+            log.warning("could not tell moderator %s that %s was already decided (%s)", moderator.id, what, exc.status)
 
     @_tracked
     async def decide(
@@ -519,7 +567,12 @@ class Gate:
             lines.append(f"{already} had already been decided.")
         if timeout_member:
             # Only the authors this click rejected: a member whose message was approved is not timed out.
-            rejected = {o.item.author_id for o in outcomes if o.won and o.item.state is ItemState.REJECTED}
+            # A webhook is no member to time out (a moderator deletes the webhook instead).
+            rejected = {
+                o.item.author_id
+                for o in outcomes
+                if o.won and o.item.state is ItemState.REJECTED and o.item.webhook_id is None
+            }
             lines += await self._time_out_authors(interaction, rejected)
         await interaction.followup.send(" ".join(lines), ephemeral=True)
 

@@ -184,6 +184,25 @@ def outcome_line(item: HeldItem) -> str:
     return f"{verb} by {who}{when}{reason}"
 
 
+def webhook_author_line(webhook_name: str | None, webhook_id: int, shown_as: str) -> str:
+    """Who a webhook's message is from, on its card: the webhook, and the name it posted under."""
+    name = f"**{inert(webhook_name)}**" if webhook_name else "(name unknown)"
+    line = f"Posted through webhook {name} (`{webhook_id}`)"
+    if shown_as and shown_as != webhook_name:
+        line += f" as “{inert(shown_as)}”"
+    return line + "\nA webhook, not a member: no account to check, and I cannot DM it."
+
+
+RACE_NOTICE_SECONDS = 30  # how long the notice to a moderator whose reaction lost a race stays up
+
+
+def group_already_decided(group_id: int, items: list[HeldItem]) -> str:
+    """What a moderator whose reaction on a grouped card lost a race is told: who decided first."""
+    deciders = list(dict.fromkeys(outcome_line(item).partition(" <t:")[0] for item in items if not item.is_open))
+    first = "; ".join(deciders[:3]) + ("; …" if len(deciders) > 3 else "")
+    return f"Grouped card #{group_id} was already decided: {first or 'nothing is left open'}."
+
+
 # --- several messages at once (a wave, a grouped card) -------------------------------------
 
 _DM_LIMIT = 1900

@@ -87,6 +87,18 @@ EMAIL_PROVIDERS = frozenset(
     """.split()
 )
 
+# Words that, before a spelled-out " at ", are prose rather than an address's name ("my story at
+# mayoclinic[.]org", "look at webmd[.]com"): with only an obfuscation for evidence, "word at host"
+# is a link. (A mail provider or an address-like name still makes it an address.)
+PROSE_BEFORE_AT = frozenset(
+    """
+    look looking looked looks see seen saw read reading it this that them him her me us you here there
+    story stories article articles post posts posted page pages blog site website web online video videos
+    found find available listed published check checked out more details guide forum group answer answers
+    research study studies information anything something everything link links stuff help advice
+    """.split()
+)
+
 # The pre-check is one regular expression: each alternative starts with a literal character
 # (".", "@", ":", "d", "D", a bracket or a full-width mark), so the regex engine skips through
 # the text with a fast set-membership test and tries the pattern only at those characters.
@@ -434,6 +446,11 @@ def _scan_token(text: str, start: int, end: int, obfuscated: bool, links: Links,
 
     if "@" in rest:
         for match in _EMAIL.finditer(rest):
+            if rest.startswith(("/", "?", "#"), match.end()):
+                # "story@mayoclinic.org/x": a path makes it a link (a browser skips the name before the
+                # "@"), not an address. The name goes, so the host is read as a bare link below.
+                rest = _blank(rest, match.start(), match.start(2))
+                continue
             local, domain = match.group(1).strip("."), canonical_host(match.group(2))
             if local and registrable_domain(domain):
                 emails.setdefault(f"{local}@{domain}", None)
@@ -443,12 +460,17 @@ def _scan_token(text: str, start: int, end: int, obfuscated: bool, links: Links,
         words = text[: start - 4].rsplit(None, 1)
         local = words[-1] if words else ""
         match = _HOST_TOKEN.match(rest)
-        if match is not None and _LOCAL_PART.fullmatch(local):
+        # An address ends at its domain: "story at mayoclinic[.]org/x" is a link, and so is a "www." host.
+        if match is not None and _LOCAL_PART.fullmatch(local) and not _trim(rest[match.end() :]):
             domain = canonical_host(match.group(1))
-            strong = obfuscated or domain in EMAIL_PROVIDERS or _ADDRESS_LIKE_NAME(local) is not None
-            if strong and registrable_domain(domain):
-                emails.setdefault(f"{local}@{domain}", None)
-                return
+            if registrable_domain(domain) and not domain.startswith("www."):
+                if domain in EMAIL_PROVIDERS or _ADDRESS_LIKE_NAME(local) is not None:
+                    emails.setdefault(f"{local}@{domain}", None)
+                    return
+                if obfuscated and local.lower() not in PROSE_BEFORE_AT:
+                    # Only the obfuscation says it is an address ("info at webmd[.]com"): it may as well be
+                    # a link, so the host is judged as one too (a medical site's block must not hide behind it).
+                    emails.setdefault(f"{local}@{domain}", None)
 
     # (Both patterns can match the empty string, so they always match.)
     run = _HOST_RUN(rest)

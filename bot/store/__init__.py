@@ -321,7 +321,8 @@ class Store:
             cursor = await db.execute(
                 "INSERT INTO held_items (guild_id, channel_id, thread_id, thread_name, is_forum_post, message_id,"
                 " author_id, author_name, author_avatar_url, content, action, reasons, links, reply_to_url, edited,"
-                " state, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                " state, created_at, webhook_id, webhook_name, author_notified)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
                 " ON CONFLICT (message_id) DO NOTHING",
                 (
                     new.guild_id,
@@ -341,6 +342,10 @@ class Store:
                     int(new.edited),
                     state.value,
                     _now_text(new.created_at),
+                    new.webhook_id,
+                    new.webhook_name,
+                    # A webhook is not a person: there is no one to tell, so no decision DM is ever owed.
+                    int(new.webhook_id is not None),
                 ),
             )
             created = bool(cursor.rowcount)
@@ -363,10 +368,14 @@ class Store:
                         for position, a in enumerate(new.attachments)
                     ],
                 )
-                await self._update_member(db, new.guild_id, new.author_id, held=1)
-                # The card and the author's DM are queued with the item, to go once its original is removed.
                 assert item_id is not None
-                await _enqueue(db, item_id, (OutboxKind.CARD, OutboxKind.HOLD_DM), state=OutboxState.WAITING)
+                if new.webhook_id is not None:
+                    # A webhook holds no member record and cannot be sent a DM: only the card goes.
+                    await _enqueue(db, item_id, (OutboxKind.CARD,), state=OutboxState.WAITING)
+                else:
+                    await self._update_member(db, new.guild_id, new.author_id, held=1)
+                    # The card and the author's DM are queued with the item, to go once its original is removed.
+                    await _enqueue(db, item_id, (OutboxKind.CARD, OutboxKind.HOLD_DM), state=OutboxState.WAITING)
         item = await self.item_by_message(new.message_id)
         assert item is not None  # inserted above or already there
         return item, created
@@ -511,10 +520,15 @@ class Store:
         )
         if not cursor.rowcount:
             return False
-        row = await (await db.execute("SELECT guild_id, author_id FROM held_items WHERE id = ?", (item_id,))).fetchone()
+        row = await (
+            await db.execute("SELECT guild_id, author_id, webhook_id FROM held_items WHERE id = ?", (item_id,))
+        ).fetchone()
         assert row is not None
         guild_id, author_id = row["guild_id"], row["author_id"]
-        if state in (ItemState.APPROVED, ItemState.RESTORED):
+        webhook = row["webhook_id"] is not None
+        if webhook:
+            pass  # a webhook holds no member record (nor trust): only the decision is recorded
+        elif state in (ItemState.APPROVED, ItemState.RESTORED):
             await self._update_member(
                 db,
                 guild_id,
@@ -529,7 +543,10 @@ class Store:
             (guild_id, item_id, moderator_id, decision.value, reason, _now_text(now)),
         )
         # What the decision calls for is queued in the same transaction: a crash cannot lose it.
-        await _enqueue(db, item_id, _decision_kinds(state))
+        kinds = _decision_kinds(state)
+        if webhook:
+            kinds = tuple(kind for kind in kinds if kind is not OutboxKind.DECISION_DM)  # no one to DM
+        await _enqueue(db, item_id, kinds)
         return True
 
     async def set_repost(self, item_id: int, channel_id: int, message_id: int) -> None:
@@ -1175,6 +1192,8 @@ def _held_item(row: aiosqlite.Row) -> HeldItem:
         repost_message_id=row["repost_message_id"],
         author_notified=bool(row["author_notified"]),
         attachment_names=tuple(str(name) for name in names if name is not None),
+        webhook_id=row["webhook_id"],
+        webhook_name=row["webhook_name"],
     )
 
 

@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import aiohttp
 import discord
 import pytest
 
@@ -152,3 +153,26 @@ async def test_a_forum_post_is_held_whole_and_recreated_with_its_title(place: Co
     recreated = [c for c in world.channels.values() if c.parent_id == place.forum and c.id != place.post]
     assert [c.name for c in recreated] == ["Newly diagnosed with RA"]
     assert [m.content for m in local.messages_in(recreated[0].id)] == ["Where do I start?"]
+
+
+async def test_a_message_through_our_own_webhook_is_known_as_ours_after_a_restart(
+    place: Community_, bot: ForumBridge
+) -> None:
+    local = place.local
+    general = bot.get_channel(place.general)
+    assert isinstance(general, discord.TextChannel)
+    hook = await bot.gate.publisher.webhook_for(general)
+    bot.gate.publisher.forget(place.general)  # a restart: the cache of our webhooks is empty
+    start = len(local.requests)
+    async with aiohttp.ClientSession() as session:
+        url = f"{local.base_url}/webhooks/{hook.id}/{hook.token}?wait=true"
+        async with session.post(url, json={"content": "see https://www.mayoclinic.org/x", "username": "Nora"}) as r:
+            posted = await r.json()
+    # A member's held message after it: once its card is up, the bot has long judged the webhook's message.
+    await local.member_says(place.guild, place.general, place.newbie, "Hi all, first post here")
+    await local.wait_for_request("POST", rf"/channels/{place.modqueue}/messages$", start=start)
+    # The message carries our application's id: ours, with no lookup and not removed.
+    assert posted["application_id"] == str(local.world.application_id)
+    assert int(posted["id"]) in [m.id for m in local.messages_in(place.general)]
+    assert not [r for r in local.requests[start:] if r.method == "GET" and "/webhooks/" in r.path]
+    assert not local.find_requests("DELETE", rf"/messages/{posted['id']}$")

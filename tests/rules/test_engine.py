@@ -119,6 +119,19 @@ VERDICTS: list[tuple[AuthorFacts, str, Action, tuple[Reason, ...]]] = [
     (PREAPPROVED, "jane@gmail.com", H, (Reason.EMAIL,)),
     # moderators are exempt from everything
     (MODERATOR, "webmd.com example.org bit.ly/x jane@gmail.com", A, ()),
+    # a word and " at " before an obfuscated medical site is prose, not an address: the link is blocked
+    (ESTABLISHED, "Here is my story at mayoclinic[.]org/x", B, (Reason.MEDICAL_SITE,)),
+    (ESTABLISHED, "Look at webmd[.]com/back-pain", B, (Reason.MEDICAL_SITE,)),
+    (ESTABLISHED, "Look at webmd[.]com", B, (Reason.MEDICAL_SITE,)),
+    (ESTABLISHED, "my story at mayoclinic dot org/x", B, (Reason.MEDICAL_SITE,)),
+    (ESTABLISHED, "read it at www.mayoclinic[.]org", B, (Reason.MEDICAL_SITE,)),
+    (ESTABLISHED, "my story [at] mayoclinic[.]org/x", B, (Reason.MEDICAL_SITE,)),
+    (ESTABLISHED, "story@mayoclinic.org/x", B, (Reason.MEDICAL_SITE,)),
+    # a text can be both an address and a link: the medical block wins
+    (ESTABLISHED, "info at webmd[.]com", B, (Reason.MEDICAL_SITE, Reason.EMAIL)),
+    # real obfuscated addresses are still addresses
+    (ESTABLISHED, "jane [at] gmail [dot] com", H, (Reason.EMAIL,)),
+    (ESTABLISHED, "jane.doe at mayoclinic.org", H, (Reason.EMAIL,)),
 ]
 
 

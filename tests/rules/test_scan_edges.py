@@ -54,6 +54,20 @@ EDGES: list[tuple[str, list[tuple[str, str]], list[str]]] = [
     ("write to jane42 at company.org", [], ["jane42@company.org"]),
     ("write to jane_d at company.org", [], ["jane_d@company.org"]),
     ("write to jane at company.org", [("company.org", "company.org")], []),
+    # ... never when a path follows the domain, the name is a word of prose or the host a web site's
+    ("my story at mayoclinic[.]org/x", [("mayoclinic.org/x", "mayoclinic.org")], []),
+    ("Look at webmd[.]com/back-pain", [("webmd.com/back-pain", "webmd.com")], []),
+    ("Look at webmd[.]com.", [("webmd.com", "webmd.com")], []),
+    ("see it at www.mayoclinic[.]org", [("www.mayoclinic.org", "www.mayoclinic.org")], []),
+    ("story [at] mayoclinic[.]org/x", [("mayoclinic.org/x", "mayoclinic.org")], []),
+    ("story@mayoclinic.org/x", [("mayoclinic.org/x", "mayoclinic.org")], []),
+    # an obfuscation alone is weak evidence: the address is kept, and so is the link it could be
+    ("info at webmd[.]com", [("webmd.com", "webmd.com")], ["info@webmd.com"]),
+    ("jane at company dot org", [("company.org", "company.org")], ["jane@company.org"]),
+    # strong evidence (a mail provider, an address-like name) is an address alone
+    ("jane at gmail dot com", [], ["jane@gmail.com"]),
+    ("jane [at] gmail [dot] com", [], ["jane@gmail.com"]),
+    ("jane.doe at webmd.com", [], ["jane.doe@webmd.com"]),
     # trailing punctuation and brackets
     ("example.com.", [("example.com", "example.com")], []),
     ("example.com)", [("example.com", "example.com")], []),

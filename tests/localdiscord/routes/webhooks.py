@@ -63,6 +63,11 @@ async def _execute_webhook(local: LocalDiscord, call: Call, hook: Webhook) -> An
     }
     attachments = local.store_uploads(target.id, body, call.files)
     stored = payloads.message(world, target, author, body, attachments, message_id=message_id, webhook_id=hook.id)
+    if hook.application_id is not None:
+        # discord-api-docs, Resources/Message, Message Object: "application_id? — if the message is an Interaction
+        # or application-owned webhook, this is the id of the application" (a webhook a bot creates is owned by
+        # its application: Resources/Webhook, Webhook Object, "application_id").
+        stored.payload["application_id"] = str(hook.application_id)
     stored.avatar_url = body.get("avatar_url")
     await local.post_message(stored)
     return payloads.rendered(world, stored) if _truthy(query.get("wait")) else None
