@@ -1,2 +1,0 @@
--- 0007: an empty placeholder so this branch's 0009 applies (the runner refuses gaps). Another branch owns 0007;
--- the lead drops this file at merge time and renumbers 0009 if needed.
