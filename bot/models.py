@@ -53,6 +53,16 @@ class AttachmentData:
 
 
 @dataclass(frozen=True, slots=True)
+class HeldPoll:
+    """A held message's poll, enough to create it again (its votes cannot be carried over)."""
+
+    question: str
+    answers: tuple[tuple[str, str | None], ...]  # (text, emoji) each
+    multiple: bool = False
+    hours: int = 24
+
+
+@dataclass(frozen=True, slots=True)
 class StoredLink:
     """A link as the engine classified it, kept with the held item."""
 
@@ -87,6 +97,9 @@ class NewHeldItem:
     reply_to_url: str | None = None
     edited: bool = False
     attachments: tuple[AttachmentData, ...] = ()
+    applied_tags: tuple[int, ...] = ()  # a forum post's tags
+    sticker_names: tuple[str, ...] = ()
+    poll: HeldPoll | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,6 +137,9 @@ class HeldItem:
     repost_message_id: int | None = None
     author_notified: bool = False
     attachment_names: tuple[str, ...] = field(default=())
+    applied_tags: tuple[int, ...] = ()  # a forum post's tags
+    sticker_names: tuple[str, ...] = ()
+    poll: HeldPoll | None = None
 
     @property
     def is_open(self) -> bool:

@@ -34,6 +34,7 @@ from bot.models import (
     DecisionOutcome,
     GuildSettings,
     HeldItem,
+    HeldPoll,
     ItemState,
     LinkPreapproval,
     MemberRecord,
@@ -321,7 +322,8 @@ class Store:
             cursor = await db.execute(
                 "INSERT INTO held_items (guild_id, channel_id, thread_id, thread_name, is_forum_post, message_id,"
                 " author_id, author_name, author_avatar_url, content, action, reasons, links, reply_to_url, edited,"
-                " state, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                " state, created_at, applied_tags, sticker_names, poll)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
                 " ON CONFLICT (message_id) DO NOTHING",
                 (
                     new.guild_id,
@@ -341,6 +343,9 @@ class Store:
                     int(new.edited),
                     state.value,
                     _now_text(new.created_at),
+                    json.dumps(list(new.applied_tags)),
+                    json.dumps(list(new.sticker_names)),
+                    _poll_json(new.poll),
                 ),
             )
             created = bool(cursor.rowcount)
@@ -538,6 +543,22 @@ class Store:
             await db.execute(
                 "UPDATE held_items SET repost_channel_id = ?, repost_message_id = ? WHERE id = ?",
                 (channel_id, message_id, item_id),
+            )
+
+    async def repost_parts(self, item_id: int) -> list[tuple[int, int]]:
+        """The parts of an item's repost Discord has confirmed, in order: (channel id, message id) each."""
+        rows = await self._all(
+            "SELECT channel_id, message_id FROM repost_parts WHERE item_id = ? ORDER BY position", (item_id,)
+        )
+        return [(row["channel_id"], row["message_id"]) for row in rows]
+
+    async def add_repost_part(self, item_id: int, position: int, channel_id: int, message_id: int) -> None:
+        """Record one part of a repost as soon as Discord confirms it (a part recorded twice keeps the first)."""
+        async with self._transaction() as db:
+            await db.execute(
+                "INSERT INTO repost_parts (item_id, position, channel_id, message_id) VALUES (?, ?, ?, ?)"
+                " ON CONFLICT (item_id, position) DO NOTHING",
+                (item_id, position, channel_id, message_id),
             )
 
     async def mark_author_notified(self, item_id: int) -> None:
@@ -1175,7 +1196,31 @@ def _held_item(row: aiosqlite.Row) -> HeldItem:
         repost_message_id=row["repost_message_id"],
         author_notified=bool(row["author_notified"]),
         attachment_names=tuple(str(name) for name in names if name is not None),
+        applied_tags=tuple(int(tag) for tag in json.loads(row["applied_tags"])),
+        sticker_names=tuple(str(name) for name in json.loads(row["sticker_names"])),
+        poll=_poll(row["poll"]),
     )
+
+
+def _poll_json(poll: HeldPoll | None) -> str | None:
+    if poll is None:
+        return None
+    return json.dumps(
+        {
+            "question": poll.question,
+            "answers": [list(answer) for answer in poll.answers],
+            "multiple": poll.multiple,
+            "hours": poll.hours,
+        }
+    )
+
+
+def _poll(text: str | None) -> HeldPoll | None:
+    if not text:
+        return None
+    data = json.loads(text)
+    answers = tuple((str(text), str(emoji) if emoji else None) for text, emoji in data["answers"])
+    return HeldPoll(str(data["question"]), answers, bool(data["multiple"]), int(data["hours"]))
 
 
 def _queue_entry(row: aiosqlite.Row) -> QueueEntry:

@@ -1,0 +1,155 @@
+"""Publishing approved messages: long reposts across a crash, the webhook name, what has no text (SimCord)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import timedelta
+from typing import Any
+
+import discord
+import pytest
+
+from bot.client import ForumBridge
+from bot.community import Community
+from bot.gate.publisher import split_content
+from bot.models import OutboxKind, OutboxState
+from bot.store import Store
+from tests.gate.conftest import World, cards
+from tests.gate.discord_rules import assert_discord_would_accept_reposts
+
+
+def reposts(world: World, channel: Any | None = None) -> list[discord.Message]:
+    """Messages published through a webhook, oldest first."""
+    return [m for m in (channel or world.general).history() if m.webhook_id is not None]
+
+
+def long_text() -> str:
+    """Almost 4,000 characters (Nitro allows it) in three long paragraphs: three messages' worth."""
+    return "\n".join(" ".join(f"disc{line}w{word}" for word in range(144)) for line in range(3))
+
+
+@pytest.fixture
+def nitro(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Members may send up to 4,000 characters (Nitro); SimCord knows only the 2,000 a bot may send."""
+    import simcord.backend.ops.messages as simcord_messages
+
+    real_validate = simcord_messages.validate_message_state
+
+    def validate(components: Any, *, content: str | None = None, **kwargs: Any) -> Any:
+        if content is not None and len(content) <= 4000:
+            content = content[:2000]
+        return real_validate(components, content=content, **kwargs)
+
+    monkeypatch.setattr(simcord_messages, "validate_message_state", validate)
+
+
+class Crash(Exception):
+    """The process dies here."""
+
+
+@pytest.fixture
+def crash_on_webhook_send(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Any]]:
+    """The process dies at the Nth webhook message, just before Discord gets it or just after."""
+    real_send = discord.Webhook.send
+    plan: dict[str, Any] = {"at": 2, "after_sending": True, "calls": 0}
+
+    async def send(self: discord.Webhook, *args: Any, **kwargs: Any) -> Any:
+        plan["calls"] += 1
+        if plan["calls"] != plan["at"]:
+            return await real_send(self, *args, **kwargs)
+        if plan["after_sending"]:
+            await real_send(self, *args, **kwargs)
+        raise Crash("the bot died mid-repost")
+
+    monkeypatch.setattr(discord.Webhook, "send", send)
+    yield plan
+    monkeypatch.undo()
+
+
+async def _approve_and_die(world: World, store: Store, text: str) -> int:
+    await world.newbie.send(world.general, text)
+    [card] = cards(world)
+    await world.mod.click(card, label="Approve")
+    await world.env.settle()
+    [row] = [r for r in await store.outbox_rows(tuple(OutboxState)) if r.kind is OutboxKind.REPOST]
+    # The process died with the row 'sending' (the failure handler never ran).
+    await store._db.execute("UPDATE outbox SET state = 'sending' WHERE id = ?", (row.id,))
+    await store._db.commit()
+    return row.item_id
+
+
+async def _restart(world: World, store: Store) -> Store:
+    again = await Store.open(store.path)
+    await world.env.restart_bot(ForumBridge(community=Community(again, world.bot.community.bundle)))
+    return again
+
+
+@pytest.mark.parametrize("after_sending", [True, False], ids=["part-sent-unrecorded", "part-never-sent"])
+async def test_a_long_repost_interrupted_between_parts_is_finished_once(
+    world: World, store: Store, crash_on_webhook_send: dict[str, Any], after_sending: bool, nitro: None
+) -> None:
+    text = long_text()
+    expected = split_content(text)
+    assert len(expected) == 3
+    assert len(text) > 3900
+    crash_on_webhook_send["after_sending"] = after_sending
+    item_id = await _approve_and_die(world, store, text)
+    assert len(reposts(world)) == (2 if after_sending else 1)
+    crash_on_webhook_send["at"] = 0  # the restarted bot does not die
+    again = await _restart(world, store)
+    try:
+        published = reposts(world)
+        assert [m.content for m in published] == expected  # each part once, in order
+        assert sum(len(m.content.split()) for m in published) == len(text.split())
+        item = await again.item(item_id)
+        assert item is not None
+        assert item.repost_message_id == published[0].id
+        await world.env.restart_bot(ForumBridge(community=Community(again, world.bot.community.bundle)))
+        assert len(reposts(world)) == len(expected)  # and a further restart adds nothing
+    finally:
+        await world.env.restart_bot(world.bot)
+        await again.close()
+
+
+async def test_a_host_clock_ahead_of_discords_does_not_post_twice(
+    world: World, store: Store, crash_on_webhook_send: dict[str, Any]
+) -> None:
+    crash_on_webhook_send["at"] = 1
+    item_id = await _approve_and_die(world, store, "A repost made just before the crash")
+    [repost] = reposts(world)
+    # The host's clock ran an hour ahead of Discord's when the decision was recorded.
+    item = await store.item(item_id)
+    assert item is not None
+    assert item.decided_at is not None
+    ahead = (item.decided_at + timedelta(hours=1)).isoformat()
+    await store._db.execute("UPDATE held_items SET decided_at = ? WHERE id = ?", (ahead, item_id))
+    await store._db.commit()
+    crash_on_webhook_send["at"] = 0
+    again = await _restart(world, store)
+    try:
+        assert [m.id for m in reposts(world)] == [repost.id]  # adopted, not posted again
+        fresh = await again.item(item_id)
+        assert fresh is not None
+        assert fresh.repost_message_id == repost.id
+    finally:
+        await world.env.restart_bot(world.bot)
+        await again.close()
+
+
+@pytest.mark.parametrize(
+    ("display_name", "shown"),
+    [
+        ("Discord Fan", "Disc\u043erd Fan"),
+        ("clyde", "clyd\u0435"),
+        ("everyone", "\u0435v\u0435ry\u043en\u0435"),
+        ("\u200b\u200d\u2060", "Forum member"),
+        ("Rosa\u200b", "Rosa"),
+    ],
+)
+async def test_the_authors_name_is_one_discord_accepts(world: World, display_name: str, shown: str) -> None:
+    member = world.guild.add_member(world.env.create_user("fan", global_name=display_name))
+    await member.send(world.general, "Hello from a new member")
+    await world.mod.click(cards(world)[0], label="Approve")
+    [repost] = reposts(world)
+    assert repost.author.name == shown
+    assert_discord_would_accept_reposts(world.env)
