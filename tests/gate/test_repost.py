@@ -8,6 +8,7 @@ from typing import Any
 
 import discord
 import pytest
+from simcord.backend.models.message import MessageSticker, Poll, PollAnswer
 
 from bot.client import ForumBridge
 from bot.community import Community
@@ -152,4 +153,44 @@ async def test_the_authors_name_is_one_discord_accepts(world: World, display_nam
     await world.mod.click(cards(world)[0], label="Approve")
     [repost] = reposts(world)
     assert repost.author.name == shown
+    assert_discord_would_accept_reposts(world.env)
+
+
+async def _member_posts(world: World, **extra: Any) -> None:
+    """The new member posts a message with no text (SimCord's member verb sends text only)."""
+    backend = world.env.backend
+    backend.create_message(world.general.id, world.newbie.id, "", **extra)
+    await world.env.settle()
+
+
+async def test_a_sticker_only_first_post_is_published_as_a_note_of_the_sticker(world: World) -> None:
+    sticker = world.guild.create_sticker("Thumbs up from PT")
+    await _member_posts(world, stickers=[MessageSticker(sticker.id, sticker.name, sticker.format_type, world.guild.id)])
+    [card] = cards(world)  # held: a new member's first post
+    await world.mod.click(card, label="Approve")
+    [repost] = reposts(world)
+    assert repost.content == "*(sticker: Thumbs up from PT)*"  # a webhook cannot send the sticker itself
+    assert_discord_would_accept_reposts(world.env)
+
+
+async def test_a_poll_only_first_post_is_published_as_the_same_poll(world: World) -> None:
+    backend = world.env.backend
+    poll = Poll(
+        "Which pillow helps your neck?",
+        [PollAnswer(1, "Memory foam"), PollAnswer(2, "Feather", emoji="🪶")],
+        expiry=backend.iso_after(48 * 3600),
+        allow_multiselect=True,
+    )
+    await _member_posts(world, poll=poll)
+    [card] = cards(world)
+    await world.mod.click(card, label="Approve")
+    [repost] = reposts(world)
+    assert repost.poll is not None
+    assert repost.poll.question == "Which pillow helps your neck?"
+    assert [(a.text, str(a.emoji) if a.emoji else None) for a in repost.poll.answers] == [
+        ("Memory foam", None),
+        ("Feather", "🪶"),
+    ]
+    assert repost.poll.multiple
+    assert repost.poll.duration == timedelta(hours=48)
     assert_discord_would_accept_reposts(world.env)
