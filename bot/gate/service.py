@@ -719,6 +719,7 @@ class Gate:
 
     def _partial_original(self, item: HeldItem) -> discord.PartialMessage | None:
         channel = self.client.get_channel(item.target_channel_id)
-        if isinstance(channel, discord.TextChannel | discord.Thread):
+        # A voice or stage channel's text chat holds messages too.
+        if isinstance(channel, discord.TextChannel | discord.Thread | discord.VoiceChannel | discord.StageChannel):
             return channel.get_partial_message(item.message_id)
         return None

@@ -15,7 +15,7 @@ from bot.community import Community
 from bot.gate.publisher import split_content
 from bot.models import OutboxKind, OutboxState
 from bot.store import Store
-from tests.gate.conftest import World, cards
+from tests.gate.conftest import World, cards, item_id_of
 from tests.gate.discord_rules import assert_discord_would_accept_reposts
 
 
@@ -194,3 +194,21 @@ async def test_a_poll_only_first_post_is_published_as_the_same_poll(world: World
     assert repost.poll.multiple
     assert repost.poll.duration == timedelta(hours=48)
     assert_discord_would_accept_reposts(world.env)
+
+
+@pytest.mark.parametrize("kind", ["voice", "stage"])
+async def test_a_message_in_a_voice_or_stage_channels_chat_is_published_there(world: World, kind: str) -> None:
+    channel = (
+        world.guild.create_voice_channel("pain-chat-lounge")
+        if kind == "voice"
+        else world.guild.create_stage_channel("monthly-q-and-a")
+    )
+    await world.env.settle()
+    await world.newbie.send(channel, "Hi, is anyone else on the call awake at 3am with back pain?")
+    [card] = cards(world)
+    await world.mod.click(card, label="Approve")
+    [repost] = reposts(world, channel)
+    assert repost.content == "Hi, is anyone else on the call awake at 3am with back pain?"
+    item = await world.bot.store.item(item_id_of(card))
+    assert item is not None
+    assert item.repost_message_id == repost.id
