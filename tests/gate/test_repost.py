@@ -16,7 +16,7 @@ from bot.gate.publisher import split_content
 from bot.models import OutboxKind, OutboxState
 from bot.store import Store
 from tests.gate.conftest import World, cards, item_id_of
-from tests.gate.discord_rules import assert_discord_would_accept_reposts
+from tests.gate.discord_rules import assert_discord_would_accept_reposts, webhook_executes
 
 
 def reposts(world: World, channel: Any | None = None) -> list[discord.Message]:
@@ -212,3 +212,21 @@ async def test_a_message_in_a_voice_or_stage_channels_chat_is_published_there(wo
     item = await world.bot.store.item(item_id_of(card))
     assert item is not None
     assert item.repost_message_id == repost.id
+
+
+@pytest.mark.parametrize("then", ["changed-avatar", "left"])
+async def test_a_repost_carries_the_members_avatar_as_it_is_at_publishing(world: World, then: str) -> None:
+    await world.newbie.send(world.general, "Hello from the new member")  # held with avatar a1b2c3
+    backend = world.env.backend
+    if then == "changed-avatar":
+        backend.users[world.newbie.id].avatar = "f00dcafe"
+        backend.announce_member_update(world.guild.id, world.newbie.id)
+    else:
+        world.guild.remove_member(world.newbie)
+    await world.env.settle()
+    await world.mod.click(cards(world)[0], label="Approve")
+    [execute] = webhook_executes(world.env)
+    # The new avatar, not the one stored at hold time (which Discord may no longer serve); the stored one once the
+    # member has left and there is nothing newer to go by.
+    assert ("f00dcafe" if then == "changed-avatar" else "a1b2c3") in execute.json["avatar_url"]
+    assert len(reposts(world)) == 1
