@@ -65,12 +65,15 @@ def split_content(text: str, limit: int = MESSAGE_LIMIT) -> list[str]:
     rest = text
     while len(rest) > limit:
         cut = rest.rfind("\n", 0, limit)
-        if cut <= 0:
-            cut = rest.rfind(" ", 0, limit)
-        if cut <= 0:
-            cut = limit
-        chunks.append(rest[:cut])
-        rest = rest[cut:].lstrip("\n")
+        if cut > 0:
+            chunks.append(rest[:cut])
+            rest = rest[cut:].lstrip("\n")
+            continue
+        cut = rest.rfind(" ", 0, limit)
+        # The space a part is cut at goes with neither part (Discord would trim it, and the part would no longer
+        # read as what was sent when it is looked for after a crash).
+        chunks.append(rest[:cut] if cut > 0 else rest[:limit])
+        rest = rest[cut + 1 :] if cut > 0 else rest[limit:]
     if rest:
         chunks.append(rest)
     return chunks
@@ -86,6 +89,11 @@ def repost_text(item: HeldItem) -> str:
     # A webhook cannot send stickers: the repost names them instead.
     lines += [f"*(sticker: {discord.utils.escape_markdown(name)})*" for name in item.sticker_names]
     return "\n".join(lines)
+
+
+def same_text(sent: str, planned: str) -> bool:
+    """True when a message's content is the planned part (Discord trims whitespace at both ends)."""
+    return sent.strip() == planned.strip()
 
 
 def repost_chunks(item: HeldItem, *, has_files: bool) -> list[str]:

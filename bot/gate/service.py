@@ -36,7 +36,7 @@ from bot.gate.facts import (
     read_attachments,
 )
 from bot.gate.outbox import OutboxWorker
-from bot.gate.publisher import REPOST_CHANNEL_TYPES, Publisher, RepostChannel, repost_chunks
+from bot.gate.publisher import REPOST_CHANNEL_TYPES, Publisher, RepostChannel, repost_chunks, same_text
 from bot.gate.raid import BulkDeleter, RaidWatch
 from bot.models import Decision, DecisionOutcome, GuildSettings, HeldItem, ItemState, OutboxKind, OutboxState
 from bot.preapprovals import grants_to_spend
@@ -638,14 +638,18 @@ class Gate:
         """The next part of a repost, if our webhook posted it."""
 
         def ours(message: discord.Message) -> bool:
-            return message.webhook_id == hook.id and message.content == content
+            return message.webhook_id == hook.id and same_text(message.content, content)
 
         if parts:
             # Right after the part before it: the oldest messages since are the ones to read.
             channel_id, message_id = parts[-1]
-            target = self.client.get_channel(channel_id)
-            if not isinstance(target, discord.abc.Messageable):
-                return None
+            cached = self.client.get_channel(channel_id)
+            # Not in the cache (an archived thread, say): read it all the same.
+            target: discord.abc.Messageable = (
+                cached
+                if isinstance(cached, discord.abc.Messageable)
+                else self.client.get_partial_messageable(channel_id, guild_id=item.guild_id)
+            )
             async for message in target.history(limit=SEARCH_LIMIT, after=discord.Object(message_id)):
                 if ours(message):
                     return message
@@ -656,7 +660,7 @@ class Gate:
             if not isinstance(channel, discord.ForumChannel):
                 return None
             for thread in channel.threads:
-                if thread.id > item.message_id and thread.name == (item.thread_name or "Post"):
+                if thread.id > item.message_id and same_text(thread.name, item.thread_name or "Post"):
                     try:
                         starter = await thread.fetch_message(thread.id)
                     except discord.NotFound:
@@ -664,15 +668,15 @@ class Gate:
                     if ours(starter):
                         return starter
             return None
-        target_channel: discord.abc.Messageable | None
+        target_channel: discord.abc.Messageable
         if item.thread_id:
-            target_channel = channel.guild.get_thread(item.thread_id)
+            target_channel = channel.guild.get_thread(item.thread_id) or self.client.get_partial_messageable(
+                item.thread_id, guild_id=item.guild_id
+            )
         elif isinstance(channel, discord.ForumChannel):
             return None  # a forum holds posts, not messages
         else:
             target_channel = channel
-        if target_channel is None:
-            return None
         # Newest first, back to the original: the repost is recent, however much was said since the original.
         async for message in target_channel.history(limit=SEARCH_LIMIT, after=since, oldest_first=False):
             if ours(message):

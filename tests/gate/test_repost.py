@@ -230,3 +230,14 @@ async def test_a_repost_carries_the_members_avatar_as_it_is_at_publishing(world:
     # member has left and there is nothing newer to go by.
     assert ("f00dcafe" if then == "changed-avatar" else "a1b2c3") in execute.json["avatar_url"]
     assert len(reposts(world)) == 1
+
+
+def test_a_part_cut_at_a_space_does_not_start_with_it() -> None:
+    # Discord trims a message's ends: a part that began with the space it was cut at would not read, on Discord,
+    # as the part that was sent, and a crash-time search for it would miss it (and post it again).
+    text = " ".join(f"word{n}" for n in range(500))  # one long line, no line breaks to cut at
+    parts = split_content(text)
+    assert len(parts) == 2
+    assert all(part == part.strip() for part in parts)
+    assert " ".join(parts) == text
+    assert all(len(part) <= 2000 for part in parts)
