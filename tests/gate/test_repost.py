@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import timedelta
+from types import SimpleNamespace
 from typing import Any
 
 import discord
@@ -241,3 +242,32 @@ def test_a_part_cut_at_a_space_does_not_start_with_it() -> None:
     assert all(part == part.strip() for part in parts)
     assert " ".join(parts) == text
     assert all(len(part) <= 2000 for part in parts)
+
+
+async def test_a_part_discord_made_before_answering_with_an_error_is_not_sent_again(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real_send = discord.Webhook.send
+    calls = []
+
+    async def send(self: discord.Webhook, *args: Any, **kwargs: Any) -> Any:
+        sent = await real_send(self, *args, **kwargs)
+        if "username" not in kwargs:
+            return sent  # an interaction's followup, not a repost
+        calls.append(sent.id)
+        if len(calls) == 1:
+            # Discord made the message, then answered 503 (a gateway timeout on its side): the bot will retry.
+            raise discord.DiscordServerError(SimpleNamespace(status=503, reason="Service Unavailable"), "busy")
+        return sent
+
+    monkeypatch.setattr(discord.Webhook, "send", send)
+    await world.newbie.send(world.general, "Posted once, whatever Discord answered")
+    await world.mod.click(cards(world)[0], label="Approve")
+    world.bot.gate.outbox.resume()
+    await world.bot.gate.outbox.idle()
+    await world.env.settle()
+    [repost] = reposts(world)
+    assert calls == [repost.id]  # the retry found it instead of posting it again
+    item = await world.bot.store.item(item_id_of(cards(world)[0]))
+    assert item is not None
+    assert item.repost_message_id == repost.id
