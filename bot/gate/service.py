@@ -637,8 +637,12 @@ class Gate:
     ) -> discord.Message | None:
         """The next part of a repost, if our webhook posted it."""
 
-        def ours(message: discord.Message) -> bool:
-            return message.webhook_id == hook.id and same_text(message.content, content)
+        async def ours(message: discord.Message) -> bool:
+            if message.webhook_id != hook.id or not same_text(message.content, content):
+                return False
+            # Not the same words published for another item (the same member, twice, say).
+            owner = await self.store.repost_part_owner(message.id)
+            return owner is None or owner == item.id
 
         if parts:
             # Right after the part before it: the oldest messages since are the ones to read.
@@ -651,7 +655,7 @@ class Gate:
                 else self.client.get_partial_messageable(channel_id, guild_id=item.guild_id)
             )
             async for message in target.history(limit=SEARCH_LIMIT, after=discord.Object(message_id)):
-                if ours(message):
+                if await ours(message):
                     return message
             return None
         since = discord.Object(item.message_id)  # the repost came after the original, whatever the host's clock says
@@ -665,7 +669,7 @@ class Gate:
                         starter = await thread.fetch_message(thread.id)
                     except discord.NotFound:
                         continue
-                    if ours(starter):
+                    if await ours(starter):
                         return starter
             return None
         target_channel: discord.abc.Messageable
@@ -679,7 +683,7 @@ class Gate:
             target_channel = channel
         # Newest first, back to the original: the repost is recent, however much was said since the original.
         async for message in target_channel.history(limit=SEARCH_LIMIT, after=since, oldest_first=False):
-            if ours(message):
+            if await ours(message):
                 return message
         return None
 

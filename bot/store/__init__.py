@@ -552,6 +552,13 @@ class Store:
         )
         return [(row["channel_id"], row["message_id"]) for row in rows]
 
+    async def repost_part_owner(self, message_id: int) -> int | None:
+        """The item a recorded repost part belongs to, if any."""
+        row = await self._one("SELECT item_id FROM repost_parts WHERE message_id = ?", (message_id,))
+        if row is None:
+            row = await self._one("SELECT id AS item_id FROM held_items WHERE repost_message_id = ?", (message_id,))
+        return int(row["item_id"]) if row is not None else None
+
     async def add_repost_part(self, item_id: int, position: int, channel_id: int, message_id: int) -> None:
         """Record one part of a repost as soon as Discord confirms it (a part recorded twice keeps the first)."""
         async with self._transaction() as db:

@@ -271,3 +271,33 @@ async def test_a_part_discord_made_before_answering_with_an_error_is_not_sent_ag
     item = await world.bot.store.item(item_id_of(cards(world)[0]))
     assert item is not None
     assert item.repost_message_id == repost.id
+
+
+async def test_the_same_words_published_for_another_item_are_not_taken_for_this_ones_repost(
+    world: World, store: Store, crash_on_webhook_send: dict[str, Any]
+) -> None:
+    nina = world.guild.add_member(world.env.create_user("nina", global_name="Nina"))
+    await world.newbie.send(world.general, "Thank you all!")
+    await nina.send(world.general, "Thank you all!")
+    await world.mod.click(cards(world)[0], label="Approve")  # Nora's: published, after Nina's original
+    crash_on_webhook_send["after_sending"] = False  # Nina's dies before Discord has it
+    await world.mod.click(cards(world)[1], label="Approve")
+    await world.env.settle()
+    [row] = [
+        r
+        for r in await store.outbox_rows(tuple(OutboxState))
+        if r.kind is OutboxKind.REPOST and r.state is not OutboxState.DONE
+    ]
+    await store._db.execute("UPDATE outbox SET state = 'sending' WHERE id = ?", (row.id,))
+    await store._db.commit()
+    crash_on_webhook_send["at"] = 0
+    again = await _restart(world, store)
+    try:
+        first, second = reposts(world)
+        assert (first.author.name, second.author.name) == ("Nora New", "Nina")  # Nina's published too, once
+        item = await again.item(row.item_id)
+        assert item is not None
+        assert item.repost_message_id == second.id
+    finally:
+        await world.env.restart_bot(world.bot)
+        await again.close()

@@ -15,3 +15,6 @@ CREATE TABLE repost_parts (
     message_id INTEGER NOT NULL,
     PRIMARY KEY (item_id, position)
 );
+-- A part found on Discord after a crash must not be one already recorded for another item.
+CREATE INDEX repost_parts_message ON repost_parts (message_id);
+CREATE INDEX held_items_repost ON held_items (repost_message_id);
