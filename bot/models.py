@@ -53,6 +53,16 @@ class AttachmentData:
 
 
 @dataclass(frozen=True, slots=True)
+class HeldPoll:
+    """A held message's poll, enough to create it again (its votes cannot be carried over)."""
+
+    question: str
+    answers: tuple[tuple[str, str | None], ...]  # (text, emoji) each
+    multiple: bool = False
+    hours: int = 24
+
+
+@dataclass(frozen=True, slots=True)
 class StoredLink:
     """A link as the engine classified it, kept with the held item."""
 
@@ -90,6 +100,9 @@ class NewHeldItem:
     # Posted through a webhook the bot does not own: the author is that webhook (no member, no DMs).
     webhook_id: int | None = None
     webhook_name: str | None = None
+    applied_tags: tuple[int, ...] = ()  # a forum post's tags
+    sticker_names: tuple[str, ...] = ()
+    poll: HeldPoll | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,6 +142,9 @@ class HeldItem:
     attachment_names: tuple[str, ...] = field(default=())
     webhook_id: int | None = None  # posted through this webhook (not ours): no member record, no DMs
     webhook_name: str | None = None
+    applied_tags: tuple[int, ...] = ()  # a forum post's tags
+    sticker_names: tuple[str, ...] = ()
+    poll: HeldPoll | None = None
 
     @property
     def is_open(self) -> bool:

@@ -31,6 +31,7 @@ from bot.gate.cards import (
     raid_embed,
 )
 from bot.gate.outbox import Lane
+from bot.gate.publisher import REPOST_CHANNEL_TYPES
 from bot.models import CardGroup, HeldItem, ItemState, OutboxKind, OutboxRow, OutboxState
 
 if TYPE_CHECKING:
@@ -327,14 +328,35 @@ class GateCourier:
             return
         guild = self.client.get_guild(item.guild_id)
         channel = guild.get_channel(item.channel_id) if guild else None
-        if not isinstance(channel, discord.TextChannel | discord.ForumChannel):
+        if not isinstance(channel, REPOST_CHANNEL_TYPES):
             log.error("item %s: channel %s is gone; cannot publish", item.id, item.channel_id)
             await store.mark_failed([row.id], "the channel is gone")
             await store.rearm(item.id, OutboxKind.CARD_UPDATE)
             return
+        if row.attempts:
+            # A retry: a part the failed attempt never heard back about may have reached Discord all the same.
+            found = await self.gate.find_repost(item)
+            if found is not None:
+                await store.mark_done([row.id], *found)
+                await store.rearm(item.id, OutboxKind.CARD_UPDATE)
+                return
         await store.mark_sending([row.id], row.nonce or f"fbp{row.id}")
+
+        async def record(position: int, message: discord.WebhookMessage) -> None:
+            await store.add_repost_part(item.id, position, message.channel.id, message.id)
+
+        # The member's avatar as it is now (the one stored at hold time may be gone); the stored one once they left.
+        member = guild.get_member(item.author_id) if guild else None
+        avatar_url = member.display_avatar.url if member is not None else item.author_avatar_url
         try:
-            sent = await self.gate.publisher.publish(item, channel, await store.attachments(item.id))
+            first = await self.gate.publisher.publish(
+                item,
+                channel,
+                await store.attachments(item.id),
+                avatar_url=avatar_url,
+                sent=await store.repost_parts(item.id),
+                record=record,
+            )
         except discord.HTTPException as exc:
             log.error(
                 "item %s: publishing in channel %s failed (%s %s); will retry%s",
@@ -348,7 +370,7 @@ class GateCourier:
             await self._failed([row], exc)
             await store.rearm(item.id, OutboxKind.CARD_UPDATE)  # the card says it is not published yet
             return
-        await store.mark_done([row.id], sent.channel.id, sent.id)
+        await store.mark_done([row.id], *first)
         await store.rearm(item.id, OutboxKind.CARD_UPDATE)
 
     async def _send_card_update(self, rows: list[OutboxRow]) -> None:

@@ -6,7 +6,7 @@ import logging
 
 import discord
 
-from bot.models import AttachmentData, GuildSettings, MemberRecord, NewHeldItem, StoredLink
+from bot.models import AttachmentData, GuildSettings, HeldPoll, MemberRecord, NewHeldItem, StoredLink
 from bot.preapprovals import covered_domains, covers_any_domain
 from bot.rules import AuthorFacts, MessageFacts, Verdict
 
@@ -173,4 +173,16 @@ def held_item(
         attachments=attachments,
         webhook_id=message.webhook_id,
         webhook_name=webhook_name,
+        applied_tags=tuple(tag.id for tag in starter_of.applied_tags) if starter_of is not None else (),
+        sticker_names=tuple(sticker.name for sticker in message.stickers),
+        poll=held_poll(message.poll),
     )
+
+
+def held_poll(poll: discord.Poll | None) -> HeldPoll | None:
+    """What it takes to create a message's poll again."""
+    if poll is None:
+        return None
+    answers = tuple((answer.text, str(answer.emoji) if answer.emoji else None) for answer in poll.answers)
+    hours = max(1, round(poll.duration.total_seconds() / 3600)) if poll.duration else 24
+    return HeldPoll(poll.question or "", answers, poll.multiple, hours)

@@ -7,6 +7,9 @@ import io
 import logging
 import re
 from collections import OrderedDict
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import timedelta
+from typing import Any
 
 import discord
 
@@ -19,15 +22,41 @@ MESSAGE_LIMIT = 2000
 # Reposted text may ping the people it names, never @everyone, @here or a role.
 REPOST_MENTIONS = discord.AllowedMentions(everyone=False, roles=False, users=True, replied_user=False)
 _SEEN_WEBHOOKS = 4096  # webhooks remembered as ours or not (a server has a few; bounded all the same)
-_FORBIDDEN_IN_NAMES = re.compile(r"discord|clyde|```", re.IGNORECASE)
+# Where a repost can go: text channels and their threads, forums, and the text chat of voice and stage channels.
+RepostChannel = discord.TextChannel | discord.ForumChannel | discord.VoiceChannel | discord.StageChannel
+REPOST_CHANNEL_TYPES = (discord.TextChannel, discord.ForumChannel, discord.VoiceChannel, discord.StageChannel)
+# The name a repost goes out under when Discord refuses the author's (or it has nothing visible in it).
+FALLBACK_NAME = "Forum member"
+# Said instead when a message had nothing a webhook can send again (a forwarded message, say).
+NOTHING_TO_REPOST = "*(this message had no text, files or poll that could be published again)*"
+_RESERVED_WORDS = re.compile(r"discord|clyde", re.IGNORECASE)
+_RESERVED_NAMES = frozenset({"everyone", "here"})
+# Discord drops zero-width and other non-rendering characters before it checks a name, so hiding a reserved word
+# behind one does not work; the name is judged (and sent) without them.
+_INVISIBLE = re.compile(
+    "[\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f"
+    "\u202a-\u202e\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0]"
+)
+# Cyrillic look-alikes (о, е, С...): the name reads the same and no longer holds the reserved word.
+_LOOKALIKE = str.maketrans({"o": "\u043e", "O": "\u041e", "e": "\u0435", "E": "\u0415"})
+
+
+def _disguise(word: str) -> str:
+    return word.translate(_LOOKALIKE)
 
 
 def webhook_username(display_name: str) -> str:
     """A display name Discord accepts for a webhook message (1–80 characters, no reserved words)."""
-    # Discord refuses webhook names containing "discord" or "clyde"; a zero-width space
-    # inside the word keeps the name readable and accepted.
-    name = _FORBIDDEN_IN_NAMES.sub(lambda m: m.group(0)[0] + "\u200b" + m.group(0)[1:], display_name).strip()
-    return (name or "Member")[:80]
+    name = " ".join(_INVISIBLE.sub("", display_name).split())
+    name = _RESERVED_WORDS.sub(lambda m: _disguise(m.group(0)), name).replace("```", "\u02cb\u02cb\u02cb")
+    if name.lower() in _RESERVED_NAMES:
+        name = _disguise(name)
+    return name[:80].strip() or FALLBACK_NAME
+
+
+def username_refused(exc: discord.HTTPException) -> bool:
+    """True when Discord refused a webhook message for its username (400, Invalid Form Body on `username`)."""
+    return exc.status == 400 and exc.code == 50035 and "username" in (exc.text or "").lower()
 
 
 def split_content(text: str, limit: int = MESSAGE_LIMIT) -> list[str]:
@@ -38,22 +67,53 @@ def split_content(text: str, limit: int = MESSAGE_LIMIT) -> list[str]:
     rest = text
     while len(rest) > limit:
         cut = rest.rfind("\n", 0, limit)
-        if cut <= 0:
-            cut = rest.rfind(" ", 0, limit)
-        if cut <= 0:
-            cut = limit
-        chunks.append(rest[:cut])
-        rest = rest[cut:].lstrip("\n")
+        if cut > 0:
+            chunks.append(rest[:cut])
+            rest = rest[cut:].lstrip("\n")
+            continue
+        cut = rest.rfind(" ", 0, limit)
+        # The space a part is cut at goes with neither part (Discord would trim it, and the part would no longer
+        # read as what was sent when it is looked for after a crash).
+        chunks.append(rest[:cut] if cut > 0 else rest[:limit])
+        rest = rest[cut + 1 :] if cut > 0 else rest[limit:]
     if rest:
         chunks.append(rest)
     return chunks
 
 
 def repost_text(item: HeldItem) -> str:
-    """The published text: the original, with a jump link to the message it answered."""
+    """The published text: the original, with a jump link to the message it answered and a note of its stickers."""
+    lines = []
     if item.reply_to_url:
-        return f"↪ {item.reply_to_url}\n{item.content}"
-    return item.content
+        lines.append(f"↪ {item.reply_to_url}")
+    if item.content:
+        lines.append(item.content)
+    # A webhook cannot send stickers: the repost names them instead.
+    lines += [f"*(sticker: {discord.utils.escape_markdown(name)})*" for name in item.sticker_names]
+    return "\n".join(lines)
+
+
+def same_text(sent: str, planned: str) -> bool:
+    """True when a message's content is the planned part (Discord trims whitespace at both ends)."""
+    return sent.strip() == planned.strip()
+
+
+def repost_chunks(item: HeldItem, *, has_files: bool) -> list[str]:
+    """The content of each message the repost is made of, in order (files and poll go with the last)."""
+    text = repost_text(item)
+    if not text and not has_files and item.poll is None:
+        text = NOTHING_TO_REPOST  # Discord refuses a message with nothing in it
+    return split_content(text)
+
+
+def repost_poll(item: HeldItem) -> discord.Poll | None:
+    """The item's poll, created afresh (votes start again)."""
+    if item.poll is None:
+        return None
+    poll = discord.Poll(item.poll.question, timedelta(hours=item.poll.hours), multiple=item.poll.multiple)
+    for text, emoji in item.poll.answers:
+        poll.add_answer(text=text, emoji=emoji)
+    return poll
 
 
 class Publisher:
@@ -115,7 +175,7 @@ class Publisher:
             self._seen_webhooks.popitem(last=False)
         return ours
 
-    async def webhook_for(self, channel: discord.TextChannel | discord.ForumChannel) -> discord.Webhook:
+    async def webhook_for(self, channel: RepostChannel) -> discord.Webhook:
         """The bot's webhook in this channel, created on first use."""
         cached = self._webhooks.get(channel.id)
         if cached is not None:
@@ -142,52 +202,97 @@ class Publisher:
     async def publish(
         self,
         item: HeldItem,
-        channel: discord.TextChannel | discord.ForumChannel,
+        channel: RepostChannel,
         attachments: list[AttachmentData],
-    ) -> discord.WebhookMessage:
-        """Post the item as its author; returns the first message published."""
+        *,
+        avatar_url: str | None = None,
+        sent: Sequence[tuple[int, int]] = (),
+        record: Callable[[int, discord.WebhookMessage], Awaitable[None]] | None = None,
+    ) -> tuple[int, int]:
+        """Post the item as its author, from the first part not yet `sent`; returns the first part's (channel, id).
+
+        `record` is awaited with each part as soon as Discord confirms it, so a crash resumes after it.
+        """
+        done = list(sent)
+
+        async def confirmed(position: int, message: discord.WebhookMessage) -> None:
+            done.append((message.channel.id, message.id))
+            if record is not None:
+                await record(position, message)
+
         try:
-            return await self._send(item, channel, attachments)
+            await self._send(item, channel, attachments, avatar_url, done, confirmed)
         except discord.NotFound:
-            # Someone deleted our webhook: make a new one and try once more.
+            # Someone deleted our webhook: make a new one and go on from where it stopped.
             self.forget(channel.id)
-            return await self._send(item, channel, attachments)
+            await self._send(item, channel, attachments, avatar_url, done, confirmed)
+        return done[0]
 
     async def _send(
-        self, item: HeldItem, channel: discord.TextChannel | discord.ForumChannel, attachments: list[AttachmentData]
-    ) -> discord.WebhookMessage:
+        self,
+        item: HeldItem,
+        channel: RepostChannel,
+        attachments: list[AttachmentData],
+        avatar_url: str | None,
+        done: list[tuple[int, int]],
+        confirmed: Callable[[int, discord.WebhookMessage], Awaitable[None]],
+    ) -> None:
         hook = await self.webhook_for(channel)
-        chunks = split_content(repost_text(item))
+        chunks = repost_chunks(item, has_files=bool(attachments))
         username = webhook_username(item.author_name)
-        first: discord.WebhookMessage | None = None
         thread: discord.abc.Snowflake = discord.utils.MISSING
         if item.thread_id and not item.is_forum_post:
             thread = discord.Object(item.thread_id)
-        for index, chunk in enumerate(chunks):
+        elif item.is_forum_post and done:
+            thread = discord.Object(done[0][0])  # the rest of a long post goes into the thread its first part made
+        for index in range(len(done), len(chunks)):
             last = index == len(chunks) - 1
-            files = (
-                [
-                    discord.File(io.BytesIO(a.data), filename=a.filename, spoiler=a.spoiler, description=a.description)
-                    for a in attachments
-                ]
-                if last
-                else []
-            )
-            thread_name = item.thread_name if item.is_forum_post and first is None and item.thread_name else None
-            sent = await hook.send(
-                content=chunk,
-                username=username,
-                avatar_url=item.author_avatar_url or discord.utils.MISSING,
-                allowed_mentions=REPOST_MENTIONS,
-                files=files or discord.utils.MISSING,
-                thread=thread,
-                thread_name=thread_name or discord.utils.MISSING,
-                wait=True,
-            )
-            if first is None:
-                first = sent
-                if item.is_forum_post:
-                    # The rest of a long post goes into the thread the first part created.
-                    thread = discord.Object(sent.channel.id)
-        assert first is not None
-        return first
+            opening = item.is_forum_post and index == 0
+            while True:
+                kwargs: dict[str, Any] = {}
+                if last:
+                    files = [
+                        discord.File(
+                            io.BytesIO(a.data), filename=a.filename, spoiler=a.spoiler, description=a.description
+                        )
+                        for a in attachments
+                    ]
+                    if files:
+                        kwargs["files"] = files
+                    poll = repost_poll(item)
+                    if poll is not None:
+                        kwargs["poll"] = poll
+                if opening:
+                    kwargs["thread_name"] = item.thread_name or "Post"
+                    tags = _forum_tags(channel, item.applied_tags)
+                    if tags:
+                        kwargs["applied_tags"] = tags  # a forum may require one; a post keeps its own anyway
+                try:
+                    sent = await hook.send(
+                        content=chunks[index],
+                        username=username,
+                        avatar_url=avatar_url or item.author_avatar_url or discord.utils.MISSING,
+                        allowed_mentions=REPOST_MENTIONS,
+                        thread=thread,
+                        wait=True,
+                        **kwargs,
+                    )
+                    break
+                except discord.HTTPException as exc:
+                    if username == FALLBACK_NAME or not username_refused(exc):
+                        raise
+                    # Discord's list of refused names is longer than it documents: publish anyway, under ours.
+                    log.warning(
+                        "item %s: Discord refused the author's name as a webhook name; using %r", item.id, FALLBACK_NAME
+                    )
+                    username = FALLBACK_NAME
+            await confirmed(index, sent)
+            if opening:
+                thread = discord.Object(sent.channel.id)
+
+
+def _forum_tags(channel: RepostChannel, tag_ids: Sequence[int]) -> list[discord.ForumTag]:
+    """The post's tags that the forum still has."""
+    if not isinstance(channel, discord.ForumChannel):
+        return []
+    return [tag for tag in (channel.get_tag(tag_id) for tag_id in tag_ids) if tag is not None]

@@ -37,7 +37,7 @@ from bot.gate.facts import (
     webhook_author_facts,
 )
 from bot.gate.outbox import OutboxWorker
-from bot.gate.publisher import Publisher, repost_text
+from bot.gate.publisher import REPOST_CHANNEL_TYPES, Publisher, RepostChannel, repost_chunks, same_text
 from bot.gate.raid import BulkDeleter, RaidWatch
 from bot.models import Decision, DecisionOutcome, GuildSettings, HeldItem, ItemState, OutboxKind, OutboxState
 from bot.preapprovals import grants_to_spend
@@ -47,6 +47,7 @@ from bot.store import Store
 log = logging.getLogger(__name__)
 
 EDIT_MEMORY = 20_000
+SEARCH_LIMIT = 200  # messages read to find a part of a repost a crash left unrecorded
 DECISION_WAIT_S = 10.0  # how long a decision waits for its repost, card update and DM before returning
 RAID_TIMEOUT = timedelta(days=1)  # "Reject all & time out"
 _ALLOWED_CLASSES = frozenset({LinkClass.INTERNAL, LinkClass.ALLOWED})
@@ -653,26 +654,90 @@ class Gate:
         return await self._reload(item)
 
     async def find_repost(self, item: HeldItem) -> tuple[int, int] | None:
-        """A repost already made for the item (a crash came between posting and recording it)."""
+        """The item's repost when all of it is on Discord (a crash came between posting and recording), else None.
+
+        Each part is recorded as Discord confirms it; a part sent but not recorded is looked for on Discord, after
+        the part before it (or after the original message: snowflakes, Discord's own clock, not the host's), and
+        recorded when found. None means the rest still has to be sent: the repost resumes after the last part found.
+        """
         guild = self.client.get_guild(item.guild_id)
         channel = guild.get_channel(item.channel_id) if guild else None
-        if not isinstance(channel, discord.TextChannel) or item.decided_at is None:
+        if not isinstance(channel, REPOST_CHANNEL_TYPES):
             return None
-        target: discord.abc.Messageable = channel
-        if item.thread_id:
-            thread = channel.guild.get_thread(item.thread_id)
-            if thread is None:
-                return None
-            target = thread
-        first_chunk = repost_text(item)[:2000]
+        parts = await self.store.repost_parts(item.id)
+        chunks = repost_chunks(item, has_files=bool(item.attachment_names))
         try:
-            async for message in target.history(limit=50, after=item.decided_at):
-                if message.webhook_id is not None and message.content == first_chunk:
-                    hooks = await self.publisher.webhook_for(channel)
-                    if message.webhook_id == hooks.id:
-                        return message.channel.id, message.id
-        except discord.HTTPException:
+            hook = await self.publisher.webhook_for(channel)
+            while len(parts) < len(chunks):
+                found = await self._find_part(item, channel, hook, parts, chunks[len(parts)])
+                if found is None:
+                    return None
+                await self.store.add_repost_part(item.id, len(parts), found.channel.id, found.id)
+                parts.append((found.channel.id, found.id))
+                log.info("item %s: adopted part %d of its repost (message %s)", item.id, len(parts), found.id)
+        except discord.HTTPException as exc:
+            log.warning("item %s: could not look for its repost on Discord (%s)", item.id, exc.status)
             return None
+        return parts[0]
+
+    async def _find_part(
+        self,
+        item: HeldItem,
+        channel: RepostChannel,
+        hook: discord.Webhook,
+        parts: list[tuple[int, int]],
+        content: str,
+    ) -> discord.Message | None:
+        """The next part of a repost, if our webhook posted it."""
+
+        async def ours(message: discord.Message) -> bool:
+            if message.webhook_id != hook.id or not same_text(message.content, content):
+                return False
+            # Not the same words published for another item (the same member, twice, say).
+            owner = await self.store.repost_part_owner(message.id)
+            return owner is None or owner == item.id
+
+        if parts:
+            # Right after the part before it: the oldest messages since are the ones to read.
+            channel_id, message_id = parts[-1]
+            cached = self.client.get_channel(channel_id)
+            # Not in the cache (an archived thread, say): read it all the same.
+            target: discord.abc.Messageable = (
+                cached
+                if isinstance(cached, discord.abc.Messageable)
+                else self.client.get_partial_messageable(channel_id, guild_id=item.guild_id)
+            )
+            async for message in target.history(limit=SEARCH_LIMIT, after=discord.Object(message_id)):
+                if await ours(message):
+                    return message
+            return None
+        since = discord.Object(item.message_id)  # the repost came after the original, whatever the host's clock says
+        if item.is_forum_post:
+            # The first part made a new post: a thread named like the original, its starter message ours.
+            if not isinstance(channel, discord.ForumChannel):
+                return None
+            for thread in channel.threads:
+                if thread.id > item.message_id and same_text(thread.name, item.thread_name or "Post"):
+                    try:
+                        starter = await thread.fetch_message(thread.id)
+                    except discord.NotFound:
+                        continue
+                    if await ours(starter):
+                        return starter
+            return None
+        target_channel: discord.abc.Messageable
+        if item.thread_id:
+            target_channel = channel.guild.get_thread(item.thread_id) or self.client.get_partial_messageable(
+                item.thread_id, guild_id=item.guild_id
+            )
+        elif isinstance(channel, discord.ForumChannel):
+            return None  # a forum holds posts, not messages
+        else:
+            target_channel = channel
+        # Newest first, back to the original: the repost is recent, however much was said since the original.
+        async for message in target_channel.history(limit=SEARCH_LIMIT, after=since, oldest_first=False):
+            if await ours(message):
+                return message
         return None
 
     # --- start-up -------------------------------------------------------------------------
@@ -715,6 +780,7 @@ class Gate:
 
     def _partial_original(self, item: HeldItem) -> discord.PartialMessage | None:
         channel = self.client.get_channel(item.target_channel_id)
-        if isinstance(channel, discord.TextChannel | discord.Thread):
+        # A voice or stage channel's text chat holds messages too.
+        if isinstance(channel, discord.TextChannel | discord.Thread | discord.VoiceChannel | discord.StageChannel):
             return channel.get_partial_message(item.message_id)
         return None

@@ -34,6 +34,7 @@ from bot.models import (
     DecisionOutcome,
     GuildSettings,
     HeldItem,
+    HeldPoll,
     ItemState,
     LinkPreapproval,
     MemberRecord,
@@ -321,8 +322,8 @@ class Store:
             cursor = await db.execute(
                 "INSERT INTO held_items (guild_id, channel_id, thread_id, thread_name, is_forum_post, message_id,"
                 " author_id, author_name, author_avatar_url, content, action, reasons, links, reply_to_url, edited,"
-                " state, created_at, webhook_id, webhook_name, author_notified)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                " state, created_at, webhook_id, webhook_name, author_notified, applied_tags, sticker_names, poll)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
                 " ON CONFLICT (message_id) DO NOTHING",
                 (
                     new.guild_id,
@@ -346,6 +347,9 @@ class Store:
                     new.webhook_name,
                     # A webhook is not a person: there is no one to tell, so no decision DM is ever owed.
                     int(new.webhook_id is not None),
+                    json.dumps(list(new.applied_tags)),
+                    json.dumps(list(new.sticker_names)),
+                    _poll_json(new.poll),
                 ),
             )
             created = bool(cursor.rowcount)
@@ -555,6 +559,29 @@ class Store:
             await db.execute(
                 "UPDATE held_items SET repost_channel_id = ?, repost_message_id = ? WHERE id = ?",
                 (channel_id, message_id, item_id),
+            )
+
+    async def repost_parts(self, item_id: int) -> list[tuple[int, int]]:
+        """The parts of an item's repost Discord has confirmed, in order: (channel id, message id) each."""
+        rows = await self._all(
+            "SELECT channel_id, message_id FROM repost_parts WHERE item_id = ? ORDER BY position", (item_id,)
+        )
+        return [(row["channel_id"], row["message_id"]) for row in rows]
+
+    async def repost_part_owner(self, message_id: int) -> int | None:
+        """The item a recorded repost part belongs to, if any."""
+        row = await self._one("SELECT item_id FROM repost_parts WHERE message_id = ?", (message_id,))
+        if row is None:
+            row = await self._one("SELECT id AS item_id FROM held_items WHERE repost_message_id = ?", (message_id,))
+        return int(row["item_id"]) if row is not None else None
+
+    async def add_repost_part(self, item_id: int, position: int, channel_id: int, message_id: int) -> None:
+        """Record one part of a repost as soon as Discord confirms it (a part recorded twice keeps the first)."""
+        async with self._transaction() as db:
+            await db.execute(
+                "INSERT INTO repost_parts (item_id, position, channel_id, message_id) VALUES (?, ?, ?, ?)"
+                " ON CONFLICT (item_id, position) DO NOTHING",
+                (item_id, position, channel_id, message_id),
             )
 
     async def mark_author_notified(self, item_id: int) -> None:
@@ -1194,7 +1221,31 @@ def _held_item(row: aiosqlite.Row) -> HeldItem:
         attachment_names=tuple(str(name) for name in names if name is not None),
         webhook_id=row["webhook_id"],
         webhook_name=row["webhook_name"],
+        applied_tags=tuple(int(tag) for tag in json.loads(row["applied_tags"])),
+        sticker_names=tuple(str(name) for name in json.loads(row["sticker_names"])),
+        poll=_poll(row["poll"]),
     )
+
+
+def _poll_json(poll: HeldPoll | None) -> str | None:
+    if poll is None:
+        return None
+    return json.dumps(
+        {
+            "question": poll.question,
+            "answers": [list(answer) for answer in poll.answers],
+            "multiple": poll.multiple,
+            "hours": poll.hours,
+        }
+    )
+
+
+def _poll(text: str | None) -> HeldPoll | None:
+    if not text:
+        return None
+    data = json.loads(text)
+    answers = tuple((str(text), str(emoji) if emoji else None) for text, emoji in data["answers"])
+    return HeldPoll(str(data["question"]), answers, bool(data["multiple"]), int(data["hours"]))
 
 
 def _queue_entry(row: aiosqlite.Row) -> QueueEntry:

@@ -15,15 +15,19 @@ if TYPE_CHECKING:
 class ApiError(Exception):
     """An error answer in Discord's shape: an HTTP status, a JSON error code and a message."""
 
-    def __init__(self, status: int, code: int, message: str) -> None:
+    def __init__(self, status: int, code: int, message: str, errors: dict[str, Any] | None = None) -> None:
         super().__init__(f"{status} {code} {message}")
         self.status = status
         self.code = code
         self.message = message
+        self.errors = errors  # which field was wrong, for 50035 Invalid Form Body
 
     def body(self) -> dict[str, Any]:
         """The JSON body Discord sends with this error."""
-        return {"message": self.message, "code": self.code}
+        body: dict[str, Any] = {"message": self.message, "code": self.code}
+        if self.errors:
+            body["errors"] = self.errors
+        return body
 
 
 def missing_permissions() -> ApiError:

@@ -55,8 +55,10 @@ class Builders:
         topic: str | None = None,
         tags: Sequence[str] = (),
         owner: int | None = None,
+        flags: int = 0,
+        applied_tags: Sequence[int] = (),
     ) -> int:
-        """A channel: text (0), category (4), forum (15, with `tags`) or a thread (11/12, `parent` required).
+        """A channel: text (0), category (4), forum (15, with `tags`, `flags`) or a thread (11/12, `parent` required).
 
         Overwrite keys are role ids (the guild id is @everyone) or user ids.
         """
@@ -65,7 +67,17 @@ class Builders:
         if type in THREAD_TYPES and parent is None:
             raise ValueError("a thread needs a parent channel")
         siblings = sum(1 for c in g.channels if world.channels[c].parent_id == parent)
-        ch = Channel(world.next_id(), type, name, guild, parent_id=parent, position=siblings, topic=topic)
+        ch = Channel(
+            world.next_id(),
+            type,
+            name,
+            guild,
+            parent_id=parent,
+            position=siblings,
+            topic=topic,
+            flags=flags,
+            applied_tags=list(applied_tags),
+        )
         for target, spec in (permission_overwrites or {}).items():
             allow, deny = _allow_deny(spec)
             ch.overwrites.append(Overwrite(target, 0 if target in g.roles else 1, allow, deny))

@@ -103,7 +103,7 @@ def channel(world: World, ch: Channel) -> dict[str, Any]:
         "name": ch.name,
         "parent_id": _opt_id(ch.parent_id),
         "position": ch.position,
-        "flags": 0,
+        "flags": ch.flags,
         "nsfw": ch.nsfw,
         "rate_limit_per_user": ch.rate_limit_per_user,
         "last_message_id": _opt_id(ch.last_message_id),

@@ -22,6 +22,9 @@ NEWS_THREAD = 10
 PUBLIC_THREAD = 11
 PRIVATE_THREAD = 12
 FORUM = 15
+# discord-api-docs, Resources/Channel, Channel Object, Channel Flags: REQUIRE_TAG (1 << 4), "whether a tag is
+# required to be specified when creating a thread in a GUILD_FORUM or a GUILD_MEDIA channel".
+REQUIRE_TAG = 1 << 4
 THREAD_TYPES = frozenset({NEWS_THREAD, PUBLIC_THREAD, PRIVATE_THREAD})
 
 ALL_PERMISSIONS = discord.Permissions.all().value
@@ -127,6 +130,7 @@ class Channel:
     message_count: int = 0
     applied_tags: list[int] = field(default_factory=list)
     available_tags: list[dict[str, Any]] = field(default_factory=list)
+    flags: int = 0  # channel flags (REQUIRE_TAG on a forum)
 
     @property
     def is_thread(self) -> bool:
@@ -238,6 +242,9 @@ class World:
         self.guilds: dict[int, Guild] = {}
         self.channels: dict[int, Channel] = {}
         self.webhooks: dict[int, Webhook] = {}
+        # Words Discord refuses in a webhook username beyond the ones it documents (a test may add some: the real
+        # list has changed over time, and a bot must survive a refusal it did not foresee).
+        self.refused_webhook_words: set[str] = set()
         self.messages: dict[int, dict[int, StoredMessage]] = {}  # channel id -> message id -> message, oldest first
         self.message_channel: dict[int, int] = {}
         self.deleted_message_ids: list[int] = []

@@ -50,8 +50,13 @@ def check_reference(local: LocalDiscord, ch: Channel, body: Mapping[str, Any]) -
 
 
 def require_content(body: Mapping[str, Any], files: list[UploadedFile]) -> None:
-    """Discord refuses a message with nothing in it."""
-    if not (body.get("content") or body.get("embeds") or files or body.get("components") or body.get("sticker_ids")):
+    """Discord refuses a message with nothing in it.
+
+    discord-api-docs, Resources/Message, Create Message: "at least one of content, embeds, sticker_ids,
+    components, files[n], or poll" is required (Execute Webhook likewise, without stickers); else 400 / 50006.
+    """
+    keys = ("content", "embeds", "components", "sticker_ids", "poll")
+    if not (files or any(body.get(key) for key in keys)):
         raise ApiError(400, 50006, "Cannot send an empty message")
 
 

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, Any
 
 from .. import payloads
 from ..api import ApiError, Call, Router
-from ..world import FORUM, Channel, Interaction, StoredMessage, Webhook
+from ..world import FORUM, REQUIRE_TAG, Channel, Interaction, StoredMessage, Webhook
 from .channels import announce_thread, new_thread
 from .messages import apply_edit, require_content
 
@@ -35,6 +36,26 @@ def _interaction_for(local: LocalDiscord, call: Call) -> Interaction | None:
     return local.world.interaction_by_token(call.params["webhook_token"])
 
 
+# discord-api-docs, Resources/User, "Usernames and Nicknames": "We limit some zero-width and non-rendering
+# characters" (they are dropped before a name is judged); names cannot be "everyone" or "here". Resources/Webhook,
+# Create Webhook: a webhook name cannot contain "clyde" or "discord" and follows the nickname guidelines, with up
+# to 80 characters; Execute Webhook's `username` "override[s] the default username of the webhook" under the same
+# rules. A refused name is 400 / 50035 Invalid Form Body, with the error on `username`.
+_INVISIBLE = re.compile("[\u00ad\u034f\u061c\u115f\u1160\u180b-\u180f\u200b-\u200f\u2060-\u206f\u3164\ufeff\uffa0]")
+
+
+def _check_username(local: LocalDiscord, username: Any) -> None:
+    if username is None:
+        return
+    visible = " ".join(_INVISIBLE.sub("", str(username)).split())
+    lowered = visible.lower()
+    refused = {"discord", "clyde"} | local.world.refused_webhook_words
+    if not 1 <= len(visible) <= 80 or any(word in lowered for word in refused) or lowered in ("everyone", "here"):
+        message = "Username cannot contain that word" if visible else "Must be between 1 and 80 in length."
+        errors = {"username": {"_errors": [{"code": "USERNAME_INVALID", "message": message}]}}
+        raise ApiError(400, 50035, "Invalid Form Body", errors)
+
+
 async def _execute_webhook(local: LocalDiscord, call: Call, hook: Webhook) -> Any:
     world = local.world
     body, query = call.body, call.request.query
@@ -44,10 +65,15 @@ async def _execute_webhook(local: LocalDiscord, call: Call, hook: Webhook) -> An
         if target.parent_id != hook.channel_id:
             raise ApiError(400, 10003, "Unknown Channel")
     require_content(body, call.files)
+    _check_username(local, body.get("username"))
     message_id = None
     if target.type == FORUM:
         if not body.get("thread_name"):
             raise ApiError(400, 220001, "Webhooks posted to forum channels must have a thread_name or thread_id")
+        if target.flags & REQUIRE_TAG and not body.get("applied_tags"):
+            # discord-api-docs, Topics/Opcodes and Status Codes, JSON Error Codes: 40067 "A tag is required to
+            # create a forum post in this channel" (the forum has the REQUIRE_TAG flag).
+            raise ApiError(400, 40067, "A tag is required to create a forum post in this channel")
         message_id = world.next_id()
         target = new_thread(local, target, {**body, "name": body["thread_name"]}, hook.id, thread_id=message_id)
         await announce_thread(local, target)
