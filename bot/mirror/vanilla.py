@@ -17,7 +17,7 @@ import aiohttp
 from yarl import URL
 
 from bot.mirror.model import DisplayAs, ForumCategory, ForumTree
-from bot.mirror.source import ForumSourceError
+from bot.mirror.source import ForumSourceError, check_parents
 
 log = logging.getLogger(__name__)
 
@@ -75,6 +75,10 @@ class VanillaClient:
             category = _category(item, url, index)
             if category is not None:
                 categories.append(category)
+        try:
+            check_parents(categories)
+        except ForumSourceError as exc:
+            raise ForumSourceError(f"{self.categories_url}: {exc}") from None
         log.info("read %d categories from %s", len(categories), self.categories_url)
         return ForumTree(tuple(categories), self.categories_url)
 

@@ -349,6 +349,16 @@ async def test_an_unreadable_source_changes_nothing(place: Place) -> None:
     assert calls == []
 
 
+async def test_a_parent_loop_in_the_file_is_an_error_and_archives_nothing(place: Place) -> None:
+    await apply(place)
+    place.forum.change(1, parent=10)  # the heading under one of its own categories: a typo
+    text, calls = await apply(place)
+    assert text.startswith("I could not read the forum's categories, so nothing was changed:")
+    assert f"{place.forum.path}: categories 1, 10 are each other's parents" in text
+    assert calls == []
+    assert not any(r.archived for r in await place.bot.store.mirror_records(place.guild.id))
+
+
 async def test_status_shows_the_mapping_the_last_sync_and_drift(place: Place) -> None:
     result = await place.admin.slash(place.general, "mirror status")
     assert "has not been mirrored here yet" in result.response.content
