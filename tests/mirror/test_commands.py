@@ -272,6 +272,33 @@ async def test_a_category_gone_from_the_forum_is_archived_read_only(place: Place
     assert restored.permissions_for(member).send_messages
 
 
+async def test_restoring_from_the_archive_keeps_an_admins_own_read_only_settings(place: Place) -> None:
+    await apply(place)
+    guild = place.discord_guild()
+    injections = place.channel("injections")
+    surgery = place.channel("back-surgery-and-neck-surgery")
+    assert isinstance(injections, discord.TextChannel) and isinstance(surgery, discord.TextChannel)
+    # An admin makes #injections an announcements-only channel: no one writes, threads are still allowed.
+    await injections.set_permissions(guild.default_role, send_messages=False, create_public_threads=True)
+    await place.env.settle()
+    place.forum.remove(21)
+    place.forum.remove(20)
+    await apply(place)
+    place.forum.add(id=20, name="Back Surgery and Neck Surgery", urlcode="back-surgery-and-neck-surgery", parent=2)
+    place.forum.add(id=21, name="Injections", urlcode="injections", parent=2)
+    text, _ = await apply(place)
+    assert "✓ #injections: bring back from the archive" in text
+    member = place.member_of(place.member)
+    restored = place.channel("injections")
+    assert not restored.permissions_for(member).send_messages  # the admin's denial, older than the archive
+    assert restored.permissions_for(member).create_public_threads  # the admin's allow, back as it was
+    assert restored.permissions_for(member).send_messages_in_threads  # the archive's own denial, taken back
+    assert restored.overwrites_for(guild.default_role) == discord.PermissionOverwrite(
+        send_messages=False, create_public_threads=True
+    )
+    assert guild.default_role not in place.channel("back-surgery-and-neck-surgery").overwrites  # as it was
+
+
 async def test_a_new_members_post_in_a_mirrored_channel_is_held(place: Place) -> None:
     modqueue = await set_up(place)
     await apply(place)
