@@ -107,9 +107,14 @@ def desired_tree(
     options: MirrorOptions = MirrorOptions(),
     *,
     reserved_names: Iterable[str] = (),
+    left_out: Iterable[str] = (),
 ) -> DesiredTree:
-    """What Discord should hold for these forum categories, in the forum's order."""
-    warnings: list[str] = []
+    """What Discord should hold for these forum categories, in the forum's order.
+
+    ``left_out`` names the categories the source had but held back (private, archived), with why:
+    they head the warnings, so the preview says what is not mirrored.
+    """
+    warnings: list[str] = [f"not mirrored: {line}" for line in left_out]
     by_id: dict[int, ForumCategory] = {}
     for category in categories:
         if category.id in by_id:

@@ -277,7 +277,8 @@ async def test_restoring_from_the_archive_keeps_an_admins_own_read_only_settings
     guild = place.discord_guild()
     injections = place.channel("injections")
     surgery = place.channel("back-surgery-and-neck-surgery")
-    assert isinstance(injections, discord.TextChannel) and isinstance(surgery, discord.TextChannel)
+    assert isinstance(injections, discord.TextChannel)
+    assert isinstance(surgery, discord.TextChannel)
     # An admin makes #injections an announcements-only channel: no one writes, threads are still allowed.
     await injections.set_permissions(guild.default_role, send_messages=False, create_public_threads=True)
     await place.env.settle()

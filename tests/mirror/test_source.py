@@ -68,7 +68,10 @@ def test_defaults_url_from_base_order_from_the_file() -> None:
         ),
         ({"category": [{"id": 1, "name": "A", "urlcode": "a", "parent": 9}]}, "names parent 9, which is not in"),
         ({"category": [{"id": 1, "name": "A", "urlcode": "a", "display_as": "list"}]}, "display_as must be one of"),
-        ({"category": [{"id": 4, "name": "A", "urlcode": "a", "parent": 4}]}, "category 4 «A» names itself as its parent"),
+        (
+            {"category": [{"id": 4, "name": "A", "urlcode": "a", "parent": 4}]},
+            "category 4 «A» names itself as its parent",
+        ),
         (
             {
                 "category": [
