@@ -377,6 +377,36 @@ async def test_an_unreadable_source_changes_nothing(place: Place) -> None:
     assert calls == []
 
 
+async def test_an_apply_that_outlasts_its_interaction_token_still_reports_in_its_own_message(
+    place: Place, caplog: pytest.LogCaptureFixture
+) -> None:
+    place.expire_interaction_tokens()  # as if the apply took more than 15 minutes
+    start = len(place.env.http_requests)
+    result = await place.admin.slash(place.general, "mirror apply")
+    assert result.response is None or "Applied" not in (result.response.content or "")  # the follow-up was refused
+    refused = [r for r in place.env.http_requests[start:] if r.path.startswith("/webhooks/")]
+    assert refused  # it was tried, and Discord said 401 / 50027
+    [report] = [m for m in place.general.history() if m.author.id == place.bot.user.id]  # type: ignore[union-attr]
+    assert report.content.startswith(f"/mirror apply (by <@{place.admin.id}>): Applied 7 changes: 7 done, 0 failed.")
+    assert '✓ create #injections in "Treatment"' in report.content
+    assert len(place.channel_calls(start)) == 7  # the apply itself went through
+    assert "Something went wrong" not in caplog.text  # no error escaped to the command's error handler
+    assert not [r for r in caplog.records if r.levelname == "ERROR"]
+
+
+async def test_the_error_handler_survives_an_expired_interaction_token(
+    place: Place, caplog: pytest.LogCaptureFixture
+) -> None:
+    await place.bot.store.close()  # an unexpected failure inside the command
+    place.expire_interaction_tokens()
+    await place.admin.slash(place.general, "mirror status")
+    assert "command mirror status failed" in caplog.text  # logged, with the traceback
+    assert "could not tell user" in caplog.text
+    assert "(401, code 50027)" in caplog.text
+    errors = place.env.errors  # what escaped into discord.py: the command's own failure, nothing more
+    assert [type(e).__name__ for e in errors] == ["CommandInvokeError"]
+
+
 async def test_a_parent_loop_in_the_file_is_an_error_and_archives_nothing(place: Place) -> None:
     await apply(place)
     place.forum.change(1, parent=10)  # the heading under one of its own categories: a typo
