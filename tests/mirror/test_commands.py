@@ -407,6 +407,16 @@ async def test_the_error_handler_survives_an_expired_interaction_token(
     assert [type(e).__name__ for e in errors] == ["CommandInvokeError"]
 
 
+async def test_a_forum_channel_with_a_mirrored_name_is_not_duplicated_by_a_text_one(place: Place) -> None:
+    existing = place.guild.create_forum_channel("introductions")
+    await place.env.settle()
+    text, calls = await apply(place)
+    assert "⚠️ #introductions already exists as a forum channel, and the mirror makes text channels" in text
+    assert len(calls) == 6  # the seventh category, Introductions, is left out
+    [introductions] = [c for c in place.discord_guild().channels if c.name == "introductions"]
+    assert introductions.id == existing.id
+
+
 async def test_a_parent_loop_in_the_file_is_an_error_and_archives_nothing(place: Place) -> None:
     await apply(place)
     place.forum.change(1, parent=10)  # the heading under one of its own categories: a typo
