@@ -81,3 +81,14 @@ def test_long_text_is_cut_at_a_line() -> None:
     assert len(shown) <= 100
     assert shown == "\n".join(f"line {n}" for n in range(10)) + "\n… (the full text is attached)"
     assert fit("short", 100) == ("short", False)
+
+
+def test_the_preview_says_what_the_source_left_out_and_why() -> None:
+    from bot.mirror.model import GuildView
+    from bot.mirror.plan import desired_tree, plan_mirror
+    from tests.mirror.fake import cat
+
+    left_out = ("«Staff Room» (forum 3): it has its own permissions on the forum",)
+    tree = desired_tree([cat(50, "Introductions")], left_out=left_out)
+    text = plan_text(plan_mirror(tree, [], GuildView(())), "https://forum.example/api/v2/categories")
+    assert "⚠️ not mirrored: «Staff Room» (forum 3): it has its own permissions on the forum" in text.splitlines()
