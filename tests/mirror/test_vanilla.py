@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
 
+import aiohttp
 import pytest
 from aiohttp import web
 
@@ -260,6 +261,18 @@ async def test_every_page_is_read_following_the_link_header(forum: Forum) -> Non
         "injections",
         "back-surgery-and-neck-surgery",
     ]
+
+
+async def test_why_the_client_asks_for_sort_the_forum_tree_sorts_each_page_on_its_own(forum: Forum) -> None:
+    async with aiohttp.ClientSession() as session:
+        pages = []
+        for page in (1, 2):
+            url = f"{forum.base_url}/api/v2/categories?outputFormat=flat&limit=3&page={page}"
+            async with session.get(url) as response:
+                pages.append([row["categoryID"] for row in await response.json()])
+    # Each page is an id slice ({1, 2, 10}, {20, 21}) in tree order within itself: the list's order across
+    # pages is neither the ids' nor the forum's, so only `sort` can order siblings.
+    assert pages == [[1, 10, 2], [21, 20]]
 
 
 async def test_relative_next_links_and_no_token(forum: Forum) -> None:
