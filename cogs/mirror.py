@@ -143,6 +143,11 @@ class Mirror(commands.Cog):
             applied = await self.service.apply(_in_guild(interaction))
         except ForumSourceError as exc:
             text = f"I could not read the forum's categories, so nothing was changed: {exc}"
+        except Exception:
+            # The error handler tells the admin (while the token lasts); the message must not say "Applying…" forever.
+            stopped = "stopped: something went wrong on my side; the logs have the details."
+            await _finish(progress, f"/mirror apply (by {interaction.user.mention}) {stopped}", filename="x.txt")
+            raise
         else:
             text = report_text(applied.plan, applied.report)
         await _finish(progress, f"/mirror apply (by {interaction.user.mention}): {text}", filename="mirror-report.txt")

@@ -407,6 +407,16 @@ async def test_the_error_handler_survives_an_expired_interaction_token(
     assert [type(e).__name__ for e in errors] == ["CommandInvokeError"]
 
 
+async def test_an_apply_that_fails_unexpectedly_does_not_leave_its_message_saying_applying(place: Place) -> None:
+    await place.bot.store.close()
+    await place.admin.slash(place.general, "mirror apply")
+    [message] = [m for m in place.general.history() if m.author.id == place.bot.user.id]  # type: ignore[union-attr]
+    assert message.content == (
+        f"/mirror apply (by <@{place.admin.id}>) stopped: something went wrong on my side; the logs have the details."
+    )
+    assert [type(e).__name__ for e in place.env.errors] == ["CommandInvokeError"]
+
+
 async def test_a_forum_channel_with_a_mirrored_name_is_not_duplicated_by_a_text_one(place: Place) -> None:
     existing = place.guild.create_forum_channel("introductions")
     await place.env.settle()
