@@ -68,10 +68,20 @@ class ForumBridgeTree(app_commands.CommandTree["ForumBridge"]):
             )
             message = "Something went wrong on my side; the moderators' logs have the details."
         quiet = discord.AllowedMentions.none()
-        if interaction.response.is_done():
-            await interaction.followup.send(message, ephemeral=True, allowed_mentions=quiet)
-        else:
-            await interaction.response.send_message(message, ephemeral=True, allowed_mentions=quiet)
+        try:
+            if interaction.response.is_done():
+                await interaction.followup.send(message, ephemeral=True, allowed_mentions=quiet)
+            else:
+                await interaction.response.send_message(message, ephemeral=True, allowed_mentions=quiet)
+        except discord.HTTPException as exc:
+            # The interaction's token may be what failed (it expires after 15 minutes: 401, code 50027).
+            log.warning(
+                "could not tell user %s in guild %s that their command failed (%s, code %s)",
+                interaction.user.id,
+                interaction.guild_id,
+                exc.status,
+                exc.code,
+            )
 
 
 class ForumBridge(commands.Bot):

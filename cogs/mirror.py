@@ -27,14 +27,58 @@ def _in_guild(interaction: discord.Interaction[ForumBridge]) -> discord.Guild:
 
 
 async def _reply(interaction: discord.Interaction[ForumBridge], text: str, *, filename: str) -> None:
-    """A private follow-up; text too long for one message comes whole as an attached file."""
+    """A private follow-up, best effort; text too long for one message comes whole as an attached file."""
     shown, cut = fit(text)
     file = discord.File(io.BytesIO(text.encode("utf-8")), filename=filename) if cut else discord.utils.MISSING
     try:
         await interaction.followup.send(shown, file=file, ephemeral=True)
-    except discord.NotFound:
-        # An apply of hundreds of channels can outlast the interaction's 15 minutes: keep the report.
-        log.warning("guild=%s: the reply to /mirror expired; it said:\n%s", interaction.guild_id, text)
+    except discord.HTTPException as exc:
+        # Interaction tokens last 15 minutes: a long apply outlives its own (401, code 50027), so the
+        # report that matters is the bot's own message in the channel; this one is a courtesy.
+        log.warning(
+            "guild=%s: the reply to /mirror could not be sent (%s, code %s); it said:\n%s",
+            interaction.guild_id,
+            exc.status,
+            exc.code,
+            text,
+        )
+
+
+async def _post_progress(interaction: discord.Interaction[ForumBridge], text: str) -> discord.Message | None:
+    """A message in the command's channel, sent with the bot's own token, that the report replaces."""
+    channel = interaction.channel
+    if not isinstance(channel, discord.abc.Messageable):
+        return None
+    try:
+        return await channel.send(text, allowed_mentions=discord.AllowedMentions.none())
+    except discord.HTTPException as exc:
+        log.warning(
+            "guild=%s channel=%s: could not post the /mirror apply progress (%s %s)",
+            interaction.guild_id,
+            interaction.channel_id,
+            exc.status,
+            exc.text,
+        )
+        return None
+
+
+async def _finish(message: discord.Message | None, text: str, *, filename: str) -> None:
+    """Replace the progress message with the report; unlike the interaction's token, this never expires."""
+    if message is None:
+        return
+    shown, cut = fit(text)
+    files = [discord.File(io.BytesIO(text.encode("utf-8")), filename=filename)] if cut else []
+    try:
+        await message.edit(content=shown, attachments=files, allowed_mentions=discord.AllowedMentions.none())
+    except discord.HTTPException as exc:
+        log.warning(
+            "guild=%s channel=%s: could not post the /mirror apply report in message %s (%s %s)",
+            message.guild.id if message.guild else None,
+            message.channel.id,
+            message.id,
+            exc.status,
+            exc.text,
+        )
 
 
 class Mirror(commands.Cog):
@@ -83,23 +127,31 @@ class Mirror(commands.Cog):
         try:
             tree, plan = await self.service.preview(_in_guild(interaction))
         except ForumSourceError as exc:
-            await interaction.followup.send(f"I could not read the forum's categories: {exc}", ephemeral=True)
+            await _reply(interaction, f"I could not read the forum's categories: {exc}", filename="mirror-plan.txt")
             return
         await _reply(interaction, plan_text(plan, tree.source), filename="mirror-plan.txt")
 
     @mirror.command(name="apply", description="Create, rename, move and archive channels to match the forum")
     @app_commands.checks.has_permissions(manage_guild=True)
     async def apply(self, interaction: discord.Interaction[ForumBridge]) -> None:
-        """Read the forum, apply the plan, and report each failure."""
+        """Read the forum, apply the plan, and report each failure, in a message of the bot's own."""
         await interaction.response.defer(ephemeral=True, thinking=True)
+        progress = await _post_progress(
+            interaction, f"⏳ Applying the forum's categories to this server (started by {interaction.user.mention})…"
+        )
         try:
             applied = await self.service.apply(_in_guild(interaction))
         except ForumSourceError as exc:
-            await interaction.followup.send(
-                f"I could not read the forum's categories, so nothing was changed: {exc}", ephemeral=True
-            )
-            return
-        await _reply(interaction, report_text(applied.plan, applied.report), filename="mirror-report.txt")
+            text = f"I could not read the forum's categories, so nothing was changed: {exc}"
+        except Exception:
+            # The error handler tells the admin (while the token lasts); the message must not say "Applying…" forever.
+            stopped = "stopped: something went wrong on my side; the logs have the details."
+            await _finish(progress, f"/mirror apply (by {interaction.user.mention}) {stopped}", filename="x.txt")
+            raise
+        else:
+            text = report_text(applied.plan, applied.report)
+        await _finish(progress, f"/mirror apply (by {interaction.user.mention}): {text}", filename="mirror-report.txt")
+        await _reply(interaction, text, filename="mirror-report.txt")
 
     @mirror.command(name="status", description="The mirrored channels, the last sync and any drift since")
     @app_commands.checks.has_permissions(manage_guild=True)

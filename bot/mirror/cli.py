@@ -50,7 +50,12 @@ def run_preview(
         return EXIT_SOURCE
     kind = ChannelKind.FORUM if settings.channel_type == "forum" else ChannelKind.TEXT
     try:
-        print(tree_text(desired_tree(tree.categories, MirrorOptions(channel_kind=kind)), tree.source), file=out)
+        print(
+            tree_text(
+                desired_tree(tree.categories, MirrorOptions(channel_kind=kind), left_out=tree.left_out), tree.source
+            ),
+            file=out,
+        )
         out.flush()
     except BrokenPipeError:
         # The reader went away (`| head`): stop quietly, and keep Python from complaining at exit.

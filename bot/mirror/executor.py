@@ -7,7 +7,7 @@ a restart) resumes without duplicates: the next plan finds what was made, by id 
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import discord
@@ -84,23 +84,42 @@ def snapshot(guild: discord.Guild, *, moderator_channel_id: int | None, archive_
     return GuildView(channels, moderator_channel_id=moderator_channel_id, archive_category_id=archive_category_id)
 
 
-def read_only(overwrites: dict[Any, discord.PermissionOverwrite], everyone: discord.Role) -> dict[Any, Any]:
-    """The overwrites with members (@everyone) unable to write."""
+def read_only(
+    overwrites: dict[Any, discord.PermissionOverwrite], everyone: discord.Role
+) -> tuple[dict[Any, Any], dict[str, bool | None]]:
+    """The overwrites with members (@everyone) unable to write, and what that changed (permission → before)."""
     changed = dict(overwrites)
     overwrite = discord.PermissionOverwrite(**dict(changed.get(everyone, discord.PermissionOverwrite())))
+    before = dict(overwrite)
+    undo = {name: before.get(name) for name, value in READ_ONLY.items() if before.get(name) != value}
     overwrite.update(**READ_ONLY)
     changed[everyone] = overwrite
-    return changed
+    return changed, undo
 
 
-def writable(overwrites: dict[Any, discord.PermissionOverwrite], everyone: discord.Role) -> dict[Any, Any]:
-    """The overwrites with the archive's read-only denials for @everyone taken back."""
+def writable(
+    overwrites: dict[Any, discord.PermissionOverwrite],
+    everyone: discord.Role,
+    undo: Mapping[str, bool | None] | None = None,
+) -> dict[Any, Any]:
+    """The overwrites with the archive's read-only denials for @everyone taken back.
+
+    With ``undo`` (what the archive changed), only those permissions go back to what they were,
+    and only where the archive's denial is still in place: an admin's own denials, made before
+    the archive or during it, stay. Without it (archived before that was recorded), all of them go.
+    """
     changed = dict(overwrites)
     current = changed.get(everyone)
     if current is None:
         return changed
     overwrite = discord.PermissionOverwrite(**dict(current))
-    overwrite.update(**dict.fromkeys(READ_ONLY))
+    now = dict(overwrite)
+    if undo is None:
+        overwrite.update(**dict.fromkeys(READ_ONLY))
+    else:
+        overwrite.update(
+            **{name: value for name, value in undo.items() if name in READ_ONLY and now.get(name) == READ_ONLY[name]}
+        )
     if overwrite.is_empty():
         del changed[everyone]
     else:
@@ -242,7 +261,8 @@ class MirrorExecutor:
         if action.move:
             changes["category"] = self._category(action.parent_forum_id)
         if action.restore:
-            changes["overwrites"] = writable(channel.overwrites, self._guild.default_role)
+            undo = await self._store.mirror_archive_undo(self._guild.id, action.forum_id)
+            changes["overwrites"] = writable(channel.overwrites, self._guild.default_role, undo)
         await _edit(channel, changes)
         if action.restore:
             await self._store.put_mirror_record(
@@ -260,7 +280,8 @@ class MirrorExecutor:
 
     async def _archive(self, action: Archive) -> str:
         channel = self._channel(action.channel_id)
-        changes: dict[str, Any] = {"overwrites": read_only(channel.overwrites, self._guild.default_role)}
+        overwrites, undo = read_only(channel.overwrites, self._guild.default_role)
+        changes: dict[str, Any] = {"overwrites": overwrites}
         if action.kind is not ChannelKind.CATEGORY:
             archive = self._made.get(self._archive_id or 0) or self._guild.get_channel(self._archive_id or 0)
             if not isinstance(archive, discord.CategoryChannel):
@@ -268,7 +289,9 @@ class MirrorExecutor:
             changes["category"] = archive
         await _edit(channel, changes)
         await self._store.put_mirror_record(
-            self._guild.id, MirrorRecord(action.forum_id, action.channel_id, action.kind, archived=True)
+            self._guild.id,
+            MirrorRecord(action.forum_id, action.channel_id, action.kind, archived=True),
+            archive_undo=undo,
         )
         return "archived"
 

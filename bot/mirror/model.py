@@ -41,10 +41,11 @@ class ForumCategory:
 
 @dataclass(frozen=True, slots=True)
 class ForumTree:
-    """Every category the source had, and where they came from (a file path or a URL)."""
+    """The categories to mirror, where they came from (a file path or a URL), and what was left out."""
 
     categories: tuple[ForumCategory, ...]
     source: str
+    left_out: tuple[str, ...] = ()  # categories the source had but the mirror must not make public, and why
 
 
 @dataclass(frozen=True, slots=True)

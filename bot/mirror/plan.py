@@ -26,6 +26,8 @@ PATH_SEPARATOR = " › "
 
 _GROUPING = frozenset({DisplayAs.HEADING, DisplayAs.CATEGORIES})
 _MIRRORABLE = frozenset({ChannelKind.CATEGORY, ChannelKind.TEXT, ChannelKind.FORUM})
+# The two kinds of channel the mirror makes: members see one of each with the same name as a duplicate.
+_OTHER_CHANNEL_KIND = {ChannelKind.TEXT: ChannelKind.FORUM, ChannelKind.FORUM: ChannelKind.TEXT}
 _NOT_SLUG = re.compile(r"[^a-z0-9_-]+")
 _HYPHENS = re.compile(r"-{2,}")
 _BLOCK_TAG = re.compile(r"<\s*(?:br|/?p|/?div|/?li|/?ul|/?ol|/?h[1-6])\b[^>]*>", re.IGNORECASE)
@@ -105,9 +107,14 @@ def desired_tree(
     options: MirrorOptions = MirrorOptions(),
     *,
     reserved_names: Iterable[str] = (),
+    left_out: Iterable[str] = (),
 ) -> DesiredTree:
-    """What Discord should hold for these forum categories, in the forum's order."""
-    warnings: list[str] = []
+    """What Discord should hold for these forum categories, in the forum's order.
+
+    ``left_out`` names the categories the source had but held back (private, archived), with why:
+    they head the warnings, so the preview says what is not mirrored.
+    """
+    warnings: list[str] = [f"not mirrored: {line}" for line in left_out]
     by_id: dict[int, ForumCategory] = {}
     for category in categories:
         if category.id in by_id:
@@ -407,11 +414,23 @@ def plan_mirror(
     for channel in sorted(channels.values(), key=_sort_key):
         if channel.id not in claimed and channel.kind in _MIRRORABLE:
             candidates[(channel.kind, _match_key(channel.kind, channel.name))].append(channel)
+    blocked: set[int] = set()
     for want in desired:
         if want.forum_id in resolved:
             continue
         found = candidates.get((want.kind, _match_key(want.kind, want.name)))
         if not found:
+            other = _OTHER_CHANNEL_KIND.get(want.kind)
+            clash = candidates.get((other, want.name)) if other is not None else None
+            if clash:
+                # Adopting it would not last (a record of the wrong kind is archived on the next apply),
+                # and a second channel of the same name beside it is a duplicate to members.
+                blocked.add(want.forum_id)
+                warnings.append(
+                    f"#{want.name} already exists as a {other} channel, and the mirror makes {want.kind} channels:"
+                    f" «{want.path[-1]}» is not mirrored until one of them is renamed (or"
+                    f" FORUM_BRIDGE_MIRROR_CHANNELS is set to {other})"
+                )
             continue
         parent = resolved.get(want.parent_forum_id) if want.parent_forum_id is not None else None
         parent_id = parent.id if parent is not None else None
@@ -457,6 +476,8 @@ def plan_mirror(
     updates: list[Update] = []
     for want in desired:
         current = resolved.get(want.forum_id)
+        if want.forum_id in blocked:
+            continue
         if current is None:
             create = Create(
                 want.forum_id,

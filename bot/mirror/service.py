@@ -68,7 +68,7 @@ class MirrorService:
         moderator_channel = guild.get_channel(settings.moderator_channel_id) if settings.moderator_channel_id else None
         # A mirrored channel never takes the moderator channel's name: members would mistake one for the other.
         reserved = [moderator_channel.name] if moderator_channel is not None else []
-        desired = desired_tree(tree.categories, self.options, reserved_names=reserved)
+        desired = desired_tree(tree.categories, self.options, reserved_names=reserved, left_out=tree.left_out)
         return plan_mirror(desired, records, view, self.options)
 
     async def preview(self, guild: discord.Guild) -> tuple[ForumTree, Plan]:

@@ -83,7 +83,35 @@ def parse_forum_document(raw: Mapping[str, Any]) -> tuple[ForumCategory, ...]:
             raise ForumSourceError(
                 f"category {category.id} names parent {category.parent_id}, which is not in the file"
             )
+    check_parents(categories)
     return tuple(categories)
+
+
+def check_parents(categories: Sequence[ForumCategory]) -> None:
+    """Raise ForumSourceError when a category is its own parent or parents form a loop.
+
+    A loop has no top, so its categories would drop out of the desired tree and the apply
+    would archive their channels: it is a mistake in the source, never a plan.
+    """
+    parent_of = {c.id: c.parent_id for c in categories}
+    names = {c.id: c.name for c in categories}
+    cleared: set[int] = set()
+    for start in parent_of:
+        chain: list[int] = []
+        node: int | None = start
+        while node is not None and node in parent_of and node not in cleared:
+            if node in chain:
+                loop = chain[chain.index(node) :]
+                if len(loop) == 1:
+                    raise ForumSourceError(f"category {node} «{names[node]}» names itself as its parent")
+                steps = " → ".join(f"{i} «{names[i]}»" for i in [*loop, node])
+                raise ForumSourceError(
+                    f"categories {', '.join(map(str, sorted(loop)))} are each other's parents ({steps}):"
+                    " a category cannot sit under its own child"
+                )
+            chain.append(node)
+            node = parent_of[node]
+        cleared.update(chain)
 
 
 def _no_unknown(table: Mapping[str, Any], allowed: frozenset[str], where: str) -> None:

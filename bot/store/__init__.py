@@ -624,16 +624,39 @@ class Store:
             for row in rows
         ]
 
-    async def put_mirror_record(self, guild_id: int, record: MirrorRecord) -> None:
-        """Record (or replace) which channel stands for a forum category."""
+    async def put_mirror_record(
+        self, guild_id: int, record: MirrorRecord, *, archive_undo: Mapping[str, bool | None] | None = None
+    ) -> None:
+        """Record (or replace) which channel stands for a forum category, and what its archiving changed."""
+        undo = None if archive_undo is None else json.dumps(dict(archive_undo), sort_keys=True)
         async with self._transaction() as db:
             await db.execute(
-                "INSERT INTO mirror_channels (guild_id, forum_category_id, channel_id, kind, archived, updated_at)"
-                " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (guild_id, forum_category_id) DO UPDATE SET"
+                "INSERT INTO mirror_channels"
+                " (guild_id, forum_category_id, channel_id, kind, archived, archive_undo, updated_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (guild_id, forum_category_id) DO UPDATE SET"
                 " channel_id = excluded.channel_id, kind = excluded.kind, archived = excluded.archived,"
-                " updated_at = excluded.updated_at",
-                (guild_id, record.forum_id, record.channel_id, record.kind.value, int(record.archived), _now_text()),
+                " archive_undo = excluded.archive_undo, updated_at = excluded.updated_at",
+                (
+                    guild_id,
+                    record.forum_id,
+                    record.channel_id,
+                    record.kind.value,
+                    int(record.archived),
+                    undo,
+                    _now_text(),
+                ),
             )
+
+    async def mirror_archive_undo(self, guild_id: int, forum_id: int) -> dict[str, bool | None] | None:
+        """What archiving this category's channel changed (permission → value before), or None if unknown."""
+        row = await self._one(
+            "SELECT archive_undo FROM mirror_channels WHERE guild_id = ? AND forum_category_id = ?",
+            (guild_id, forum_id),
+        )
+        if row is None or row["archive_undo"] is None:
+            return None
+        loaded = json.loads(row["archive_undo"])
+        return {str(key): None if value is None else bool(value) for key, value in loaded.items()}
 
     async def mirror_state(self, guild_id: int) -> MirrorState:
         """A guild's archive category and last sync (empty when the mirror never ran there)."""

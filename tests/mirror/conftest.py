@@ -94,8 +94,29 @@ class Place:
     newbie: Any
 
     def channel_calls(self, since: int = 0) -> list[Any]:
-        """REST calls that change or read channels (not the interaction's own replies)."""
-        return [r for r in self.env.http_requests[since:] if r.path.startswith(("/guilds/", "/channels/"))]
+        """REST calls that change or read channels (not the replies: the interaction's, or the report message)."""
+        return [
+            r
+            for r in self.env.http_requests[since:]
+            if r.path.startswith(("/guilds/", "/channels/")) and "/messages" not in r.path
+        ]
+
+    def expire_interaction_tokens(self) -> None:
+        """From now on, Discord refuses the interactions' webhook calls, as it does after 15 minutes.
+
+        discord-api-docs, Interactions → Receiving and Responding: "Interaction tokens are valid for
+        15 minutes"; follow-ups and edits of the reply go through /webhooks/{application.id}/{token}.
+        Topics → Opcodes and Status Codes, JSON Error Codes: 50027 "Invalid Webhook Token" (with 401).
+        The initial response (POST /interactions/{id}/{token}/callback) is not a webhook call: a defer works.
+        """
+        self.env.inject_error(
+            "*",
+            f"/webhooks/{self.bot.application_id}/*",
+            status=401,
+            code=50027,
+            message="Invalid Webhook Token",
+            times=None,
+        )
 
     def discord_guild(self) -> discord.Guild:
         """The bot's view of the server."""

@@ -55,8 +55,12 @@ class _Forum(BaseHTTPRequestHandler):
     def do_GET(self) -> None:
         # Recorded before answering: once the client has its answer, the test may look at once.
         type(self).seen.append((self.path, self.headers.get("Authorization")))  # type: ignore[attr-defined]
-        body = json.dumps(CATEGORIES).encode()
+        me = self.path.startswith("/api/v2/users/me")
+        body = json.dumps({"userID": 5, "name": "api"} if me else CATEGORIES).encode()
         self.send_response(200)
+        if not me:  # one page, as Vanilla links it (Garden\Web\Pagination::getPageLinks)
+            page = "</api/v2/categories?page=1>"
+            self.send_header("Link", f'{page}; rel="first", {page}; rel="last"')
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
@@ -90,7 +94,10 @@ def test_the_vanilla_api_with_the_token_from_the_named_variable(
     status = run_preview(source="vanilla", base_url=url, environ=environ, dotenv=None, out=out, err=err)
     assert status == 0, err.getvalue()
     assert f"From {url}/api/v2/categories: 2 categories, 3 text channels." in out.getvalue()
-    assert seen == [("/api/v2/categories?outputFormat=flat&limit=100&page=1", "Bearer va.123")]
+    assert seen == [
+        ("/api/v2/users/me", "Bearer va.123"),
+        ("/api/v2/categories?outputFormat=flat&limit=100&page=1&sort=categoryID", "Bearer va.123"),
+    ]
 
 
 def test_the_command_line_parses() -> None:

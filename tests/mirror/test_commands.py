@@ -272,6 +272,34 @@ async def test_a_category_gone_from_the_forum_is_archived_read_only(place: Place
     assert restored.permissions_for(member).send_messages
 
 
+async def test_restoring_from_the_archive_keeps_an_admins_own_read_only_settings(place: Place) -> None:
+    await apply(place)
+    guild = place.discord_guild()
+    injections = place.channel("injections")
+    surgery = place.channel("back-surgery-and-neck-surgery")
+    assert isinstance(injections, discord.TextChannel)
+    assert isinstance(surgery, discord.TextChannel)
+    # An admin makes #injections an announcements-only channel: no one writes, threads are still allowed.
+    await injections.set_permissions(guild.default_role, send_messages=False, create_public_threads=True)
+    await place.env.settle()
+    place.forum.remove(21)
+    place.forum.remove(20)
+    await apply(place)
+    place.forum.add(id=20, name="Back Surgery and Neck Surgery", urlcode="back-surgery-and-neck-surgery", parent=2)
+    place.forum.add(id=21, name="Injections", urlcode="injections", parent=2)
+    text, _ = await apply(place)
+    assert "✓ #injections: bring back from the archive" in text
+    member = place.member_of(place.member)
+    restored = place.channel("injections")
+    assert not restored.permissions_for(member).send_messages  # the admin's denial, older than the archive
+    assert restored.permissions_for(member).create_public_threads  # the admin's allow, back as it was
+    assert restored.permissions_for(member).send_messages_in_threads  # the archive's own denial, taken back
+    assert restored.overwrites_for(guild.default_role) == discord.PermissionOverwrite(
+        send_messages=False, create_public_threads=True
+    )
+    assert guild.default_role not in place.channel("back-surgery-and-neck-surgery").overwrites  # as it was
+
+
 async def test_a_new_members_post_in_a_mirrored_channel_is_held(place: Place) -> None:
     modqueue = await set_up(place)
     await apply(place)
@@ -347,6 +375,66 @@ async def test_an_unreadable_source_changes_nothing(place: Place) -> None:
     assert text.startswith("I could not read the forum's categories, so nothing was changed:")
     assert f"{place.forum.path}: not valid TOML" in text
     assert calls == []
+
+
+async def test_an_apply_that_outlasts_its_interaction_token_still_reports_in_its_own_message(
+    place: Place, caplog: pytest.LogCaptureFixture
+) -> None:
+    place.expire_interaction_tokens()  # as if the apply took more than 15 minutes
+    start = len(place.env.http_requests)
+    result = await place.admin.slash(place.general, "mirror apply")
+    assert result.response is None or "Applied" not in (result.response.content or "")  # the follow-up was refused
+    refused = [r for r in place.env.http_requests[start:] if r.path.startswith("/webhooks/")]
+    assert refused  # it was tried, and Discord said 401 / 50027
+    [report] = [m for m in place.general.history() if m.author.id == place.bot.user.id]  # type: ignore[union-attr]
+    assert report.content.startswith(f"/mirror apply (by <@{place.admin.id}>): Applied 7 changes: 7 done, 0 failed.")
+    assert '✓ create #injections in "Treatment"' in report.content
+    assert len(place.channel_calls(start)) == 7  # the apply itself went through
+    assert "Something went wrong" not in caplog.text  # no error escaped to the command's error handler
+    assert not [r for r in caplog.records if r.levelname == "ERROR"]
+
+
+async def test_the_error_handler_survives_an_expired_interaction_token(
+    place: Place, caplog: pytest.LogCaptureFixture
+) -> None:
+    await place.bot.store.close()  # an unexpected failure inside the command
+    place.expire_interaction_tokens()
+    await place.admin.slash(place.general, "mirror status")
+    assert "command mirror status failed" in caplog.text  # logged, with the traceback
+    assert "could not tell user" in caplog.text
+    assert "(401, code 50027)" in caplog.text
+    errors = place.env.errors  # what escaped into discord.py: the command's own failure, nothing more
+    assert [type(e).__name__ for e in errors] == ["CommandInvokeError"]
+
+
+async def test_an_apply_that_fails_unexpectedly_does_not_leave_its_message_saying_applying(place: Place) -> None:
+    await place.bot.store.close()
+    await place.admin.slash(place.general, "mirror apply")
+    [message] = [m for m in place.general.history() if m.author.id == place.bot.user.id]  # type: ignore[union-attr]
+    assert message.content == (
+        f"/mirror apply (by <@{place.admin.id}>) stopped: something went wrong on my side; the logs have the details."
+    )
+    assert [type(e).__name__ for e in place.env.errors] == ["CommandInvokeError"]
+
+
+async def test_a_forum_channel_with_a_mirrored_name_is_not_duplicated_by_a_text_one(place: Place) -> None:
+    existing = place.guild.create_forum_channel("introductions")
+    await place.env.settle()
+    text, calls = await apply(place)
+    assert "⚠️ #introductions already exists as a forum channel, and the mirror makes text channels" in text
+    assert len(calls) == 6  # the seventh category, Introductions, is left out
+    [introductions] = [c for c in place.discord_guild().channels if c.name == "introductions"]
+    assert introductions.id == existing.id
+
+
+async def test_a_parent_loop_in_the_file_is_an_error_and_archives_nothing(place: Place) -> None:
+    await apply(place)
+    place.forum.change(1, parent=10)  # the heading under one of its own categories: a typo
+    text, calls = await apply(place)
+    assert text.startswith("I could not read the forum's categories, so nothing was changed:")
+    assert f"{place.forum.path}: categories 1, 10 are each other's parents" in text
+    assert calls == []
+    assert not any(r.archived for r in await place.bot.store.mirror_records(place.guild.id))
 
 
 async def test_status_shows_the_mapping_the_last_sync_and_drift(place: Place) -> None:

@@ -458,6 +458,24 @@ def test_a_channel_with_the_right_name_is_adopted_not_duplicated() -> None:
     assert len(guild.channels) == 4 + 4  # three adopted, one left alone, four made
 
 
+@pytest.mark.parametrize(("existing", "mirrored"), [(FORUM, TEXT), (TEXT, FORUM)])
+def test_a_same_named_channel_of_the_other_kind_is_reported_never_duplicated(
+    existing: ChannelKind, mirrored: ChannelKind
+) -> None:
+    guild = FakeGuild()
+    introductions = guild.add("introductions", existing)
+    options = MirrorOptions(channel_kind=mirrored)
+    plan = guild.plan(FORUM_TREE, options)
+    assert not any(isinstance(a, Create) and a.forum_id == 50 for a in plan.actions)
+    assert f"#introductions already exists as a {existing} channel, and the mirror makes {mirrored} channels" in (
+        "\n".join(plan.warnings)
+    )
+    guild.apply(plan)
+    assert [c.name for c in guild.channels.values()].count("introductions") == 1
+    assert 50 not in guild.records
+    assert guild.channels[introductions.id] == introductions  # left as the admin made it
+
+
 def test_adoption_prefers_a_channel_already_in_the_right_category() -> None:
     guild = FakeGuild()
     guild.sync([heading(1, "H")])

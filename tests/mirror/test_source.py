@@ -68,6 +68,20 @@ def test_defaults_url_from_base_order_from_the_file() -> None:
         ),
         ({"category": [{"id": 1, "name": "A", "urlcode": "a", "parent": 9}]}, "names parent 9, which is not in"),
         ({"category": [{"id": 1, "name": "A", "urlcode": "a", "display_as": "list"}]}, "display_as must be one of"),
+        (
+            {"category": [{"id": 4, "name": "A", "urlcode": "a", "parent": 4}]},
+            "category 4 «A» names itself as its parent",
+        ),
+        (
+            {
+                "category": [
+                    {"id": 1, "name": "Top", "urlcode": "t"},
+                    {"id": 2, "name": "H", "urlcode": "h", "display_as": "heading", "parent": 3},
+                    {"id": 3, "name": "C", "urlcode": "c", "parent": 2},
+                ]
+            },
+            r"categories 2, 3 are each other's parents \(2 «H» → 3 «C» → 2 «H»\)",
+        ),
     ],
 )
 def test_mistakes_are_named(document: dict[str, object], words: str) -> None:

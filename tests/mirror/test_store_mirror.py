@@ -25,6 +25,15 @@ async def test_records_are_written_replaced_and_kept_per_guild(store: Store) -> 
     assert await store.mirror_records(GUILD + 1) == [MirrorRecord(20, 6001, ChannelKind.FORUM)]
 
 
+async def test_what_an_archive_changed_is_kept_until_the_channel_is_restored(store: Store) -> None:
+    assert await store.mirror_archive_undo(GUILD, 21) is None
+    undo = {"send_messages": None, "create_public_threads": True}
+    await store.put_mirror_record(GUILD, MirrorRecord(21, 5003, ChannelKind.TEXT, archived=True), archive_undo=undo)
+    assert await store.mirror_archive_undo(GUILD, 21) == undo
+    await store.put_mirror_record(GUILD, MirrorRecord(21, 5003, ChannelKind.TEXT))
+    assert await store.mirror_archive_undo(GUILD, 21) is None
+
+
 async def test_sync_state_and_the_last_tree(tmp_path: Path) -> None:
     store = await Store.open(tmp_path / "bridge.db")
     try:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.mirror.model import ChannelKind
+from bot.mirror.model import ChannelKind, GuildView
 from bot.mirror.plan import (
     ActionResult,
     Adopt,
@@ -16,8 +16,11 @@ from bot.mirror.plan import (
     Reorder,
     Retire,
     Update,
+    desired_tree,
+    plan_mirror,
 )
 from bot.mirror.words import describe, describe_bookkeeping, fit, plan_text, report_text
+from tests.mirror.fake import cat
 
 CATEGORY, TEXT, FORUM = ChannelKind.CATEGORY, ChannelKind.TEXT, ChannelKind.FORUM
 NAMES = {2: "Treatment"}
@@ -81,3 +84,10 @@ def test_long_text_is_cut_at_a_line() -> None:
     assert len(shown) <= 100
     assert shown == "\n".join(f"line {n}" for n in range(10)) + "\n… (the full text is attached)"
     assert fit("short", 100) == ("short", False)
+
+
+def test_the_preview_says_what_the_source_left_out_and_why() -> None:
+    left_out = ("«Staff Room» (forum 3): it has its own permissions on the forum",)
+    tree = desired_tree([cat(50, "Introductions")], left_out=left_out)
+    text = plan_text(plan_mirror(tree, [], GuildView(())), "https://forum.example/api/v2/categories")
+    assert "⚠️ not mirrored: «Staff Room» (forum 3): it has its own permissions on the forum" in text.splitlines()
