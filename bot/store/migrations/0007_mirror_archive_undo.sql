@@ -1,4 +1,4 @@
--- 0005 (assigned 0011; renumber at merge): what archiving a mirrored channel changed, so restoring it undoes
+-- 0007: what archiving a mirrored channel changed, so restoring it undoes
 -- only that. JSON object: permission name -> @everyone's overwrite value before the archive (true, false or
 -- null), for each permission the archive changed. NULL: not archived, or archived before this column existed
 -- (restoring then takes back all the archive's denials, as before).
