@@ -45,6 +45,20 @@ def card_embed(
     record: MemberRecord | None,
 ) -> discord.Embed:
     """The card's embed for an item in any state."""
+    embed = _card_embed(item, author, record, reserve=False)
+    if text_is_cut(item, embed):
+        # The whole text goes with the card as a file: the card says so (and quotes a little less).
+        embed = _card_embed(item, author, record, reserve=True)
+    return embed
+
+
+def _card_embed(
+    item: HeldItem,
+    author: discord.Member | discord.User | None,
+    record: MemberRecord | None,
+    *,
+    reserve: bool,
+) -> discord.Embed:
     if item.action is Action.BLOCK:
         title = "Removed: link to a medical site"
     elif item.edited:
@@ -55,9 +69,7 @@ def card_embed(
         title = "Held for review"
     embed = discord.Embed(title=title, colour=_COLOURS[item.state], timestamp=item.created_at)
     embed.set_author(name=item.author_name, icon_url=item.author_avatar_url)
-    text = inert(item.content)
-    if item.thread_name:
-        text = f"**{inert(item.thread_name)}**\n{text}"
+    text = _card_text(item)
     embed.description = quote(text, _DESCRIPTION_LIMIT)
     about = [f"<@{item.author_id}> (`{item.author_id}`)"]
     if author is not None:
@@ -76,6 +88,13 @@ def card_embed(
         value=_clip("\n".join("• " + line for line in reason_lines(item.reasons, item.links)) or "—", _FIELD_LIMIT),
         inline=False,
     )
+    if reserve:
+        words = len(full_text(item).split())
+        embed.add_field(
+            name="✂️ Text cut",
+            value=f"The card shows part of it: the whole text ({words} words) is attached as `{text_filename(item)}`.",
+            inline=False,
+        )
     if item.attachment_names:
         embed.add_field(name="Attachments", value=inert(", ".join(item.attachment_names))[:_FIELD_LIMIT], inline=False)
     if item.removal_error:
@@ -101,6 +120,27 @@ def card_embed(
     return embed
 
 
+def _card_text(item: HeldItem) -> str:
+    text = inert(item.content)
+    return f"**{inert(item.thread_name)}**\n{text}" if item.thread_name else text
+
+
+def text_is_cut(item: HeldItem, embed: discord.Embed) -> bool:
+    """True when the card's quote leaves part of the text out."""
+    text = _card_text(item)
+    return embed.description != quote(text, 3 * len(text) + 10)
+
+
+def full_text(item: HeldItem) -> str:
+    """What Approve publishes, as the author wrote it: a new post's title, then the text."""
+    return f"{item.thread_name}\n\n{item.content}" if item.thread_name else item.content
+
+
+def text_filename(item: HeldItem) -> str:
+    """The name of the file that carries a cut card's whole text."""
+    return f"item-{item.id}-full-text.txt"
+
+
 def _clip(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
@@ -121,12 +161,16 @@ def card_view(item: HeldItem) -> discord.ui.View | None:
     return view
 
 
-def card_files(attachments: list[AttachmentData]) -> list[discord.File]:
-    """The held attachments, uploaded again with the card so moderators can see them."""
-    return [
+def card_files(item: HeldItem, embed: discord.Embed, attachments: list[AttachmentData]) -> list[discord.File]:
+    """What goes with the card: the whole text when the card cuts it, and the held files."""
+    files: list[discord.File] = []
+    if text_is_cut(item, embed):
+        files.append(discord.File(io.BytesIO(full_text(item).encode("utf-8")), filename=text_filename(item)))
+    files.extend(
         discord.File(io.BytesIO(a.data), filename=a.filename, spoiler=a.spoiler, description=a.description)
-        for a in attachments
-    ]
+        for a in attachments[: 10 - len(files)]  # Discord takes 10 files on a message
+    )
+    return files
 
 
 # --- grouped cards and the raid card -------------------------------------------------------

@@ -202,10 +202,11 @@ class GateCourier:
             nonce = rows[0].nonce or f"fbc{rows[0].id}"
             await store.mark_sending(ids, nonce)
             author, record = await self.gate.author_info(item)
-            files = card_files(await store.attachments(item.id))
+            embed = card_embed(item, author=author, record=record)
+            files = card_files(item, embed, await store.attachments(item.id))
             view = card_view(item)
             sent = await channel.send(
-                embed=card_embed(item, author=author, record=record),
+                embed=embed,
                 view=view or discord.utils.MISSING,
                 files=files or discord.utils.MISSING,
                 allowed_mentions=discord.AllowedMentions.none(),
