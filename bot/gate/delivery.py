@@ -23,6 +23,7 @@ from bot.gate import words
 from bot.gate.cards import (
     GROUP_MARKER,
     RAID_MARKER,
+    card_attachment_plan,
     card_embed,
     card_files,
     card_view,
@@ -201,17 +202,7 @@ class GateCourier:
                 return
             nonce = rows[0].nonce or f"fbc{rows[0].id}"
             await store.mark_sending(ids, nonce)
-            author, record = await self.gate.author_info(item)
-            embed = card_embed(item, author=author, record=record)
-            files = card_files(item, embed, await store.attachments(item.id))
-            view = card_view(item)
-            sent = await channel.send(
-                embed=embed,
-                view=view or discord.utils.MISSING,
-                files=files or discord.utils.MISSING,
-                allowed_mentions=discord.AllowedMentions.none(),
-                nonce=nonce,
-            )
+            sent = await self._post_card(channel, item, nonce)
             await store.mark_done(ids, channel.id, sent.id)
             return
         first = rows[0]
@@ -237,6 +228,46 @@ class GateCourier:
         await store.set_card_group_message(group.id, sent.id)
         await store.mark_done(ids, channel.id, sent.id)
         log.info("outbox: grouped card %s for %d items in channel %s", group.id, len(ids), channel.id)
+
+    async def _post_card(self, channel: discord.TextChannel, item: HeldItem, nonce: str) -> discord.Message:
+        """One item's card with what files it can carry; when Discord finds them too large (413), with fewer."""
+        store = self.gate.store
+        author, record = await self.gate.author_info(item)
+        limit = channel.guild.filesize_limit
+        text_file = True
+        while True:
+            embed = card_embed(item, author=author, record=record, upload_limit=limit, text_file=text_file)
+            attachments = await store.attachments(item.id)
+            files = card_files(item, embed, attachments, limit, text_file=text_file)
+            view = card_view(item)
+            try:
+                return await channel.send(
+                    embed=embed,
+                    view=view or discord.utils.MISSING,
+                    files=files or discord.utils.MISSING,
+                    allowed_mentions=discord.AllowedMentions.none(),
+                    nonce=nonce,
+                )
+            except discord.HTTPException as exc:
+                if exc.status != 413 or not files:
+                    raise
+                # A card must go out: without a decision from it the item would wait for ever. A file Discord
+                # will not take on the card it will not take on the repost either: the card says so, before
+                # Approve. The largest goes first; the whole text (a few KiB) last.
+                plan = card_attachment_plan(item, embed, attachments, limit, text_file=text_file)
+                carried = [position for position, goes in enumerate(plan) if goes]
+                log.warning(
+                    "item %s: Discord refused the card's files (%s %s); sending it with fewer",
+                    item.id,
+                    exc.status,
+                    exc.code,
+                )
+                if carried:
+                    largest = max(carried, key=lambda position: attachments[position].byte_size)
+                    await store.drop_attachment_bytes(item.id, [largest])
+                    item = await store.item(item.id) or item
+                else:
+                    text_file = False
 
     async def _send_raid_card(self, lane: Lane, row: OutboxRow) -> None:
         store = self.gate.store
@@ -378,7 +409,8 @@ class GateCourier:
         if channel is not None:
             author, record = await self.gate.author_info(item)
             await channel.get_partial_message(item.card_message_id).edit(
-                embed=card_embed(item, author=author, record=record), view=card_view(item)
+                embed=card_embed(item, author=author, record=record, upload_limit=channel.guild.filesize_limit),
+                view=card_view(item),
             )
         await store.mark_done(ids, item.card_channel_id, item.card_message_id)
 

@@ -9,6 +9,7 @@ import re
 
 import discord
 
+from bot.gate.attachments import FileSize, send_plan
 from bot.models import AttachmentData, HeldItem
 
 log = logging.getLogger(__name__)
@@ -52,6 +53,16 @@ def repost_text(item: HeldItem) -> str:
     if item.reply_to_url:
         return f"↪ {item.reply_to_url}\n{item.content}"
     return item.content
+
+
+def repost_files(attachments: list[AttachmentData], upload_limit: int) -> list[discord.File]:
+    """The held files one webhook message can carry under the server's upload limit; the card names the rest."""
+    plan = send_plan([FileSize(a.byte_size, a.kept) for a in attachments], upload_limit)
+    return [
+        discord.File(io.BytesIO(a.data), filename=a.filename, spoiler=a.spoiler, description=a.description)
+        for a, goes in zip(attachments, plan, strict=True)
+        if goes
+    ]
 
 
 class Publisher:
@@ -116,14 +127,7 @@ class Publisher:
             thread = discord.Object(item.thread_id)
         for index, chunk in enumerate(chunks):
             last = index == len(chunks) - 1
-            files = (
-                [
-                    discord.File(io.BytesIO(a.data), filename=a.filename, spoiler=a.spoiler, description=a.description)
-                    for a in attachments
-                ]
-                if last
-                else []
-            )
+            files = repost_files(attachments, channel.guild.filesize_limit) if last else []
             thread_name = item.thread_name if item.is_forum_post and first is None and item.thread_name else None
             sent = await hook.send(
                 content=chunk,

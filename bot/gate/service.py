@@ -24,7 +24,7 @@ import discord
 
 from bot.community import Community
 from bot.gate import words
-from bot.gate.cards import card_embed, card_files, card_view, text_filename
+from bot.gate.cards import DEFAULT_UPLOAD_LIMIT, card_embed, card_files, card_view, text_filename
 from bot.gate.delivery import GateCourier
 from bot.gate.facts import (
     SCREENED_TYPES,
@@ -579,9 +579,11 @@ class Gate:
             return
         author, record = await self.author_info(item)
         view = card_view(item)
-        # As complete as an item's own card: the whole text when the card cuts it, and its files.
-        embed = card_embed(item, author=author, record=record)
-        files = card_files(item, embed, await self.store.attachments(item.id))
+        # As complete as an item's own card: the whole text when the card cuts it, and the files it can carry.
+        limit = interaction.guild.filesize_limit if interaction.guild else DEFAULT_UPLOAD_LIMIT
+        embed = card_embed(item, author=author, record=record, upload_limit=limit)
+        attachments = await self.store.attachments(item.id)
+        files = card_files(item, embed, attachments, limit)
         if all(file.filename == text_filename(item) for file in files):
             await interaction.response.send_message(
                 embed=embed, view=view or discord.utils.MISSING, files=files or discord.utils.MISSING, ephemeral=True
