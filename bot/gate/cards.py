@@ -245,7 +245,9 @@ def group_card_embed(group: CardGroup, items: list[HeldItem]) -> discord.Embed:
     for item in items[:_GROUP_LINES]:
         state = "" if item.is_open else f" — {outcome_line(item)}"
         text = inert(item.content.replace("\n", " "))
-        lines.append(f"`#{item.id}` <@{item.author_id}> in <#{item.channel_id}>: {text[:80]}{state[:120]}")
+        # A cut line says so ("…"), and files are counted: "Approve all" publishes them whole.
+        files = f" 📎{len(item.attachment_info)}" if item.attachment_info else ""
+        lines.append(f"`#{item.id}` <@{item.author_id}> in <#{item.channel_id}>: {_clip(text, 80)}{files}{state[:120]}")
     if len(items) > _GROUP_LINES:
         lines.append(f"… and {len(items) - _GROUP_LINES} more (open them one by one below)")
     embed.description = "\n".join(lines)[:_DESCRIPTION_LIMIT]

@@ -188,3 +188,19 @@ async def test_a_file_kept_before_the_server_lost_boosts_is_named_before_approve
     await world.mod.click(card, label="Approve")
     [repost] = reposts(world)
     assert repost.attachments == []
+
+
+async def test_a_grouped_card_shows_which_lines_are_cut_and_which_items_have_files(world: World) -> None:
+    world.bot.gate.outbox.pause()
+    spam = world.guild.add_member(world.env.create_user("pills4u", global_name="Pills4u"))
+    await spam.send(world.general, essay(40), attachments=[("label.png", b"\x89PNG")])
+    for n in range(4):
+        await spam.send(world.general, f"cheap meds {n}: cheap-pills.net/deal{n}")
+    world.bot.gate.outbox.resume()
+    await world.bot.gate.outbox.idle()
+    await world.env.settle()
+    [group] = group_cards(world)
+    lines = (group.embeds[0].description or "").splitlines()
+    [long] = [line for line in lines if "vertebra0" in line]
+    assert long.endswith("… 📎1")  # more to read (open it below) and a file, before "Approve all"
+    assert not [line for line in lines if "deal0" in line and ("…" in line or "📎" in line)]
