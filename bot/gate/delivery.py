@@ -365,9 +365,18 @@ class GateCourier:
             await store.rearm(item.id, OutboxKind.CARD_UPDATE)
             return
         await store.mark_sending([row.id], row.nonce or f"fbp{row.id}")
+        attachments = await store.attachments(item.id)
         try:
-            sent = await self.gate.publisher.publish(item, channel, await store.attachments(item.id))
+            sent = await self.gate.publisher.publish(item, channel, attachments)
         except discord.HTTPException as exc:
+            kept = [position for position, a in enumerate(attachments) if a.kept and a.data]
+            if exc.status == 413 and kept and row.attempts + 1 < MAX_ATTEMPTS:
+                # Discord takes less than the card promised (the server lost boosts unseen): the message goes
+                # without its files, at once, rather than not at all; the card then lists them as not kept.
+                log.warning("item %s: Discord refused the repost's files (413); publishing without them", item.id)
+                await store.drop_attachment_bytes(item.id, kept)
+                await store.mark_failed([row.id], f"{exc.status} {exc.text}", retry_at=datetime.now(UTC))
+                return
             log.error(
                 "item %s: publishing in channel %s failed (%s %s); will retry%s",
                 item.id,

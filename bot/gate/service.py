@@ -591,7 +591,19 @@ class Gate:
             return
         # Uploading the files may take longer than Discord waits for a first answer.
         await interaction.response.defer(ephemeral=True, thinking=True)
-        await interaction.edit_original_response(embed=embed, view=view, attachments=files)
+        try:
+            await interaction.edit_original_response(embed=embed, view=view, attachments=files)
+        except discord.HTTPException as exc:
+            if exc.status != 413:
+                raise
+            # Discord refused the files here: the moderator still gets the item, its whole text and its buttons.
+            log.warning("guild=%s item=%s: Discord refused a one-by-one view's files (413)", item.guild_id, item.id)
+            await interaction.edit_original_response(
+                content="Discord refused this item's files here: its files are not shown.",
+                embed=embed,
+                view=view,
+                attachments=card_files(item, embed, [], limit),
+            )
 
     async def finish(self, item: HeldItem) -> HeldItem:
         """Make sure what follows a decision is queued, let the outbox send it, and return the item as it then is."""

@@ -204,3 +204,38 @@ async def test_a_grouped_card_shows_which_lines_are_cut_and_which_items_have_fil
     [long] = [line for line in lines if "vertebra0" in line]
     assert long.endswith("… 📎1")  # more to read (open it below) and a file, before "Approve all"
     assert not [line for line in lines if "deal0" in line and ("…" in line or "📎" in line)]
+
+
+async def test_a_repost_whose_files_discord_refuses_is_published_without_them(world: World) -> None:
+    await world.newbie.send(world.general, "my scan", attachments=[("scan.png", bytes(2 * MIB))])
+    [card] = cards(world)
+    assert [a.filename for a in card.attachments] == ["scan.png"]
+    # Discord takes less than the bot was told when the moderator approves (boosts lost, unseen).
+    world.env.inject_error("POST", "/webhooks/*", status=413, code=40005, message="Request entity too large")
+    await world.mod.click(card, label="Approve")
+    await world.bot.gate.outbox.idle()
+    await world.env.settle()
+    [repost] = reposts(world)
+    assert repost.content == "my scan"
+    assert repost.attachments == []
+    [card] = cards(world)
+    assert "scan.png — not kept: too large (2.0 MiB)" in field(card, "⚠️ Will not be reposted")
+
+
+async def test_an_item_opened_alone_whose_files_discord_refuses_still_shows(world: World) -> None:
+    world.bot.gate.outbox.pause()
+    spam = world.guild.add_member(world.env.create_user("pills4u", global_name="Pills4u"))
+    await spam.send(world.general, diary(), attachments=[("label.png", b"\x89PNG")])
+    for n in range(4):
+        await spam.send(world.general, f"cheap meds {n}: cheap-pills.net/deal{n}")
+    world.bot.gate.outbox.resume()
+    await world.bot.gate.outbox.idle()
+    await world.env.settle()
+    [group] = group_cards(world)
+    [first, *_] = await world.bot.store.card_group_items(int((group.embeds[0].footer.text or "").split()[1][1:]))
+    world.env.inject_error("PATCH", "/webhooks/*/messages/@original", status=413, code=40005, message="too large")
+    shown = await world.mod.select(group, [str(first.id)])
+    assert shown.response is not None
+    assert "Discord refused this item's files" in shown.response.content
+    assert [a.filename for a in shown.response.attachments] == [f"item-{first.id}-full-text.txt"]
+    assert shown.response.components  # the moderator can still decide
