@@ -50,6 +50,26 @@ class AttachmentData:
     data: bytes
     spoiler: bool = False
     description: str | None = None
+    size: int | None = None  # set when the bytes were not kept (too large): the file's size on Discord
+
+    @property
+    def kept(self) -> bool:
+        """True when the store has the file's bytes."""
+        return self.size is None
+
+    @property
+    def byte_size(self) -> int:
+        """The file's size, whether or not its bytes were kept."""
+        return len(self.data) if self.size is None else self.size
+
+
+@dataclass(frozen=True, slots=True)
+class AttachmentInfo:
+    """A held file as a card lists it: name, size, and whether its bytes were kept."""
+
+    filename: str
+    size: int
+    kept: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,6 +165,7 @@ class HeldItem:
     applied_tags: tuple[int, ...] = ()  # a forum post's tags
     sticker_names: tuple[str, ...] = ()
     poll: HeldPoll | None = None
+    attachment_info: tuple[AttachmentInfo, ...] = field(default=())
 
     @property
     def is_open(self) -> bool:

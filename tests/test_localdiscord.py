@@ -177,6 +177,28 @@ async def test_file_upload_round_trip_and_member_attachment(place: Place) -> Non
     assert local.find_requests("GET", r"^/attachments/")
 
 
+async def test_uploads_over_the_boost_tiers_limit_or_25_mib_are_refused_413_40005(place: Place) -> None:
+    local = place.local
+    mib = 1024 * 1024
+    async with running(make_bot(), local) as bot:
+        general = text_channel(bot, place.general)
+        hook = await general.create_webhook(name="Forum Bridge reposts")
+        for send in (general.send, hook.send):
+            with pytest.raises(discord.HTTPException) as refused:
+                await send(file=discord.File(io.BytesIO(bytes(10 * mib + 1)), "mri.dcm"))
+            assert (refused.value.status, refused.value.code) == (413, 40005)
+        three = [discord.File(io.BytesIO(bytes(9 * mib)), f"scan{n}.png") for n in range(3)]
+        with pytest.raises(discord.HTTPException) as refused:
+            await general.send(files=three)  # each is fine, together they are over 25 MiB
+        assert (refused.value.status, refused.value.code) == (413, 40005)
+        assert local.messages_in(place.general) == []
+        sent = await general.send(file=discord.File(io.BytesIO(bytes(10 * mib)), "at-the-limit.bin"))
+        assert sent.attachments[0].size == 10 * mib
+        local.world.guilds[place.guild].premium_tier = 2  # 50 MiB a file (but still 25 MiB a request)
+        sent = await general.send(file=discord.File(io.BytesIO(bytes(20 * mib)), "boosted.bin"))
+        assert sent.attachments[0].size == 20 * mib
+
+
 class Card(discord.ui.View):
     """A moderator card with a persistent approve button."""
 

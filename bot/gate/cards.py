@@ -7,6 +7,7 @@ from datetime import datetime
 
 import discord
 
+from bot.gate.attachments import FILES_BUDGET, FILES_PER_MESSAGE, FileSize, mib, send_plan
 from bot.gate.buttons import (
     ApproveButton,
     ApproveDomainButton,
@@ -40,6 +41,7 @@ _COLOURS = {
 _FIELD_LIMIT = 1024
 _DESCRIPTION_LIMIT = 3500
 _EMBED_LIMIT = 6000
+DEFAULT_UPLOAD_LIMIT = discord.utils.DEFAULT_FILE_SIZE_LIMIT_BYTES  # a server without boosts
 
 
 def _stamp(moment: datetime | None) -> str:
@@ -51,8 +53,26 @@ def card_embed(
     *,
     author: discord.Member | discord.User | None,
     record: MemberRecord | None,
+    upload_limit: int = DEFAULT_UPLOAD_LIMIT,
+    text_file: bool = True,
 ) -> discord.Embed:
-    """The card's embed for an item in any state."""
+    """The card's embed for an item in any state (`upload_limit`: the server's, for which files can go)."""
+    embed = _card_embed(item, author, record, upload_limit, text_file, reserve=False)
+    if text_is_cut(item, embed):
+        # The whole text goes with the card as a file, which takes one of the message's file slots.
+        embed = _card_embed(item, author, record, upload_limit, text_file, reserve=True)
+    return embed
+
+
+def _card_embed(
+    item: HeldItem,
+    author: discord.Member | discord.User | None,
+    record: MemberRecord | None,
+    upload_limit: int,
+    text_file: bool,
+    *,
+    reserve: bool,
+) -> discord.Embed:
     if item.action is Action.BLOCK:
         title = "Removed: link to a medical site"
     elif item.edited:
@@ -64,9 +84,7 @@ def card_embed(
     embed = discord.Embed(title=title, colour=_COLOURS[item.state], timestamp=item.created_at)
     shown = item.author_name if item.webhook_id is None else f"{item.author_name} (webhook)"
     embed.set_author(name=shown[:256], icon_url=item.author_avatar_url)
-    text = inert(item.content)
-    if item.thread_name:
-        text = f"**{inert(item.thread_name)}**\n{text}"
+    text = _card_text(item)
     embed.description = quote(text, _DESCRIPTION_LIMIT)
     if item.webhook_id is not None:
         # Not a member: the name it showed is the webhook's to choose (it may pose as someone), and it has
@@ -90,8 +108,16 @@ def card_embed(
         value=_clip("\n".join("• " + line for line in reason_lines(item.reasons, item.links)) or "—", _FIELD_LIMIT),
         inline=False,
     )
-    if item.attachment_names:
-        embed.add_field(name="Attachments", value=inert(", ".join(item.attachment_names))[:_FIELD_LIMIT], inline=False)
+    if reserve:
+        words = len(full_text(item).split())
+        embed.add_field(
+            name="✂️ Text cut",
+            value=f"The card shows part of it: the whole text ({words} words) is attached as `{text_filename(item)}`."
+            if text_file
+            else "The card shows part of it, and Discord refused the file with the whole text.",
+            inline=False,
+        )
+    _attachment_fields(embed, item, upload_limit, card_slots=FILES_PER_MESSAGE - int(reserve and text_file))
     if item.removal_error:
         embed.add_field(
             name="⚠️ Original not removed",
@@ -115,6 +141,57 @@ def card_embed(
     return embed
 
 
+def _card_text(item: HeldItem) -> str:
+    text = inert(item.content)
+    return f"**{inert(item.thread_name)}**\n{text}" if item.thread_name else text
+
+
+def text_is_cut(item: HeldItem, embed: discord.Embed) -> bool:
+    """True when the card's quote leaves part of the text out."""
+    text = _card_text(item)
+    return embed.description != quote(text, 3 * len(text) + 10)
+
+
+def full_text(item: HeldItem) -> str:
+    """What Approve publishes, as the author wrote it: a new post's title, then the text."""
+    return f"{item.thread_name}\n\n{item.content}" if item.thread_name else item.content
+
+
+def text_filename(item: HeldItem) -> str:
+    """The name of the file that carries a cut card's whole text."""
+    return f"item-{item.id}-full-text.txt"
+
+
+def _attachment_fields(embed: discord.Embed, item: HeldItem, upload_limit: int, *, card_slots: int) -> None:
+    files = [FileSize(info.size, info.kept) for info in item.attachment_info]
+    if not files:
+        return
+    reposted = send_plan(files, upload_limit)
+    on_card = send_plan(files, upload_limit, slots=card_slots)
+    shown: list[str] = []
+    missing: list[str] = []
+    per_file = min(upload_limit, FILES_BUDGET)
+    for info, goes, seen in zip(item.attachment_info, reposted, on_card, strict=True):
+        name = inert(_clip(info.filename, 80))
+        if goes:
+            shown.append(f"{name} ({mib(info.size)})" + ("" if seen else " — not on this card: 10 files at most"))
+        elif not info.kept:
+            missing.append(f"{name} — not kept: too large ({mib(info.size)})")
+        elif info.size > per_file:
+            missing.append(f"{name} ({mib(info.size)}) — over this server's upload limit of {mib(per_file)} now")
+        else:
+            missing.append(f"{name} ({mib(info.size)}) — more than one message can carry")
+    if shown:
+        embed.add_field(name="Attachments", value=_clip("\n".join(shown), _FIELD_LIMIT), inline=False)
+    if missing:
+        # Before Approve, not after it: the repost goes without these.
+        embed.add_field(
+            name="⚠️ Will not be reposted",
+            value=_clip("\n".join(missing), _FIELD_LIMIT),
+            inline=False,
+        )
+
+
 def _clip(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
@@ -136,12 +213,33 @@ def card_view(item: HeldItem) -> discord.ui.View | None:
     return view
 
 
-def card_files(attachments: list[AttachmentData]) -> list[discord.File]:
-    """The held attachments, uploaded again with the card so moderators can see them."""
-    return [
+def card_files(
+    item: HeldItem,
+    embed: discord.Embed,
+    attachments: list[AttachmentData],
+    upload_limit: int = DEFAULT_UPLOAD_LIMIT,
+    *,
+    text_file: bool = True,
+) -> list[discord.File]:
+    """What goes with the card: the whole text when the card cuts it, and the held files one message can carry."""
+    files: list[discord.File] = []
+    if text_file and text_is_cut(item, embed):
+        files.append(discord.File(io.BytesIO(full_text(item).encode("utf-8")), filename=text_filename(item)))
+    plan = card_attachment_plan(item, embed, attachments, upload_limit, text_file=text_file)
+    files.extend(
         discord.File(io.BytesIO(a.data), filename=a.filename, spoiler=a.spoiler, description=a.description)
-        for a in attachments
-    ]
+        for a, goes in zip(attachments, plan, strict=True)
+        if goes
+    )
+    return files
+
+
+def card_attachment_plan(
+    item: HeldItem, embed: discord.Embed, attachments: list[AttachmentData], upload_limit: int, *, text_file: bool
+) -> list[bool]:
+    """For each held file: True when it goes with the card (the whole text, if cut, takes a slot first)."""
+    slots = FILES_PER_MESSAGE - int(text_file and text_is_cut(item, embed))
+    return send_plan([FileSize(a.byte_size, a.kept) for a in attachments], upload_limit, slots=slots)
 
 
 # --- grouped cards and the raid card -------------------------------------------------------
@@ -162,7 +260,9 @@ def group_card_embed(group: CardGroup, items: list[HeldItem]) -> discord.Embed:
     for item in items[:_GROUP_LINES]:
         state = "" if item.is_open else f" — {outcome_line(item)}"
         text = inert(item.content.replace("\n", " "))
-        lines.append(f"`#{item.id}` <@{item.author_id}> in <#{item.channel_id}>: {text[:80]}{state[:120]}")
+        # A cut line says so ("…"), and files are counted: "Approve all" publishes them whole.
+        files = f" 📎{len(item.attachment_info)}" if item.attachment_info else ""
+        lines.append(f"`#{item.id}` <@{item.author_id}> in <#{item.channel_id}>: {_clip(text, 80)}{files}{state[:120]}")
     if len(items) > _GROUP_LINES:
         lines.append(f"… and {len(items) - _GROUP_LINES} more (open them one by one below)")
     embed.description = "\n".join(lines)[:_DESCRIPTION_LIMIT]

@@ -23,6 +23,7 @@ from bot.gate import words
 from bot.gate.cards import (
     GROUP_MARKER,
     RAID_MARKER,
+    card_attachment_plan,
     card_embed,
     card_files,
     card_view,
@@ -202,16 +203,7 @@ class GateCourier:
                 return
             nonce = rows[0].nonce or f"fbc{rows[0].id}"
             await store.mark_sending(ids, nonce)
-            author, record = await self.gate.author_info(item)
-            files = card_files(await store.attachments(item.id))
-            view = card_view(item)
-            sent = await channel.send(
-                embed=card_embed(item, author=author, record=record),
-                view=view or discord.utils.MISSING,
-                files=files or discord.utils.MISSING,
-                allowed_mentions=discord.AllowedMentions.none(),
-                nonce=nonce,
-            )
+            sent = await self._post_card(channel, item, nonce)
             await store.mark_done(ids, channel.id, sent.id)
             return
         first = rows[0]
@@ -237,6 +229,46 @@ class GateCourier:
         await store.set_card_group_message(group.id, sent.id)
         await store.mark_done(ids, channel.id, sent.id)
         log.info("outbox: grouped card %s for %d items in channel %s", group.id, len(ids), channel.id)
+
+    async def _post_card(self, channel: discord.TextChannel, item: HeldItem, nonce: str) -> discord.Message:
+        """One item's card with what files it can carry; when Discord finds them too large (413), with fewer."""
+        store = self.gate.store
+        author, record = await self.gate.author_info(item)
+        limit = channel.guild.filesize_limit
+        text_file = True
+        while True:
+            embed = card_embed(item, author=author, record=record, upload_limit=limit, text_file=text_file)
+            attachments = await store.attachments(item.id)
+            files = card_files(item, embed, attachments, limit, text_file=text_file)
+            view = card_view(item)
+            try:
+                return await channel.send(
+                    embed=embed,
+                    view=view or discord.utils.MISSING,
+                    files=files or discord.utils.MISSING,
+                    allowed_mentions=discord.AllowedMentions.none(),
+                    nonce=nonce,
+                )
+            except discord.HTTPException as exc:
+                if exc.status != 413 or not files:
+                    raise
+                # A card must go out: without a decision from it the item would wait for ever. A file Discord
+                # will not take on the card it will not take on the repost either: the card says so, before
+                # Approve. The largest goes first; the whole text (a few KiB) last.
+                plan = card_attachment_plan(item, embed, attachments, limit, text_file=text_file)
+                carried = [position for position, goes in enumerate(plan) if goes]
+                log.warning(
+                    "item %s: Discord refused the card's files (%s %s); sending it with fewer",
+                    item.id,
+                    exc.status,
+                    exc.code,
+                )
+                if carried:
+                    largest = max(carried, key=lambda position: attachments[position].byte_size)
+                    await store.drop_attachment_bytes(item.id, [largest])
+                    item = await store.item(item.id) or item
+                else:
+                    text_file = False
 
     async def _send_raid_card(self, lane: Lane, row: OutboxRow) -> None:
         store = self.gate.store
@@ -348,16 +380,25 @@ class GateCourier:
         # The member's avatar as it is now (the one stored at hold time may be gone); the stored one once they left.
         member = guild.get_member(item.author_id) if guild else None
         avatar_url = member.display_avatar.url if member is not None else item.author_avatar_url
+        attachments = await store.attachments(item.id)
         try:
             first = await self.gate.publisher.publish(
                 item,
                 channel,
-                await store.attachments(item.id),
+                attachments,
                 avatar_url=avatar_url,
                 sent=await store.repost_parts(item.id),
                 record=record,
             )
         except discord.HTTPException as exc:
+            kept = [position for position, a in enumerate(attachments) if a.kept and a.data]
+            if exc.status == 413 and kept and row.attempts + 1 < MAX_ATTEMPTS:
+                # Discord takes less than the card promised (the server lost boosts unseen): the message goes
+                # without its files, at once, rather than not at all; the card then lists them as not kept.
+                log.warning("item %s: Discord refused the repost's files (413); publishing without them", item.id)
+                await store.drop_attachment_bytes(item.id, kept)
+                await store.mark_failed([row.id], f"{exc.status} {exc.text}", retry_at=datetime.now(UTC))
+                return
             log.error(
                 "item %s: publishing in channel %s failed (%s %s); will retry%s",
                 item.id,
@@ -399,7 +440,8 @@ class GateCourier:
         if channel is not None:
             author, record = await self.gate.author_info(item)
             await channel.get_partial_message(item.card_message_id).edit(
-                embed=card_embed(item, author=author, record=record), view=card_view(item)
+                embed=card_embed(item, author=author, record=record, upload_limit=channel.guild.filesize_limit),
+                view=card_view(item),
             )
         await store.mark_done(ids, item.card_channel_id, item.card_message_id)
 

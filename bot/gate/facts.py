@@ -6,6 +6,7 @@ import logging
 
 import discord
 
+from bot.gate.attachments import keep_plan
 from bot.models import AttachmentData, GuildSettings, HeldPoll, MemberRecord, NewHeldItem, StoredLink
 from bot.preapprovals import covered_domains, covers_any_domain
 from bot.rules import AuthorFacts, MessageFacts, Verdict
@@ -113,17 +114,30 @@ def author_facts_of(user_id: int, record: MemberRecord, moderator: bool) -> Auth
 
 
 async def read_attachments(message: discord.Message) -> tuple[AttachmentData, ...]:
-    """Every attachment's bytes, read before the original is removed."""
+    """The attachments' bytes, read before the original is removed, as far as the bot keeps them."""
+    # What Discord lets the bot upload again bounds what it downloads and stores: each file up to the server's
+    # upload limit, all of them together up to FILES_BUDGET. Of a larger file only its name and size are kept.
+    limit = message.guild.filesize_limit if message.guild is not None else discord.utils.DEFAULT_FILE_SIZE_LIMIT_BYTES
+    files = _attachments(message)
+    plan = keep_plan([attachment.size for attachment in files], limit)
     stored = []
-    for attachment in _attachments(message):
-        data = await attachment.read()
+    for attachment, keep in zip(files, plan, strict=True):
+        if not keep:
+            log.info(
+                "message=%s: not keeping attachment %s (%d bytes; upload limit %d)",
+                message.id,
+                attachment.id,
+                attachment.size,
+                limit,
+            )
         stored.append(
             AttachmentData(
                 filename=attachment.filename,
                 content_type=attachment.content_type,
-                data=data,
+                data=await attachment.read() if keep else b"",
                 spoiler=attachment.is_spoiler(),
                 description=attachment.description,
+                size=None if keep else attachment.size,
             )
         )
     return tuple(stored)

@@ -13,6 +13,7 @@ from typing import Any
 
 import discord
 
+from bot.gate.attachments import FileSize, send_plan
 from bot.models import AttachmentData, HeldItem
 
 log = logging.getLogger(__name__)
@@ -114,6 +115,16 @@ def repost_poll(item: HeldItem) -> discord.Poll | None:
     for text, emoji in item.poll.answers:
         poll.add_answer(text=text, emoji=emoji)
     return poll
+
+
+def repost_files(attachments: list[AttachmentData], upload_limit: int) -> list[discord.File]:
+    """The held files one webhook message can carry under the server's upload limit; the card names the rest."""
+    plan = send_plan([FileSize(a.byte_size, a.kept) for a in attachments], upload_limit)
+    return [
+        discord.File(io.BytesIO(a.data), filename=a.filename, spoiler=a.spoiler, description=a.description)
+        for a, goes in zip(attachments, plan, strict=True)
+        if goes
+    ]
 
 
 class Publisher:
@@ -251,12 +262,7 @@ class Publisher:
             while True:
                 kwargs: dict[str, Any] = {}
                 if last:
-                    files = [
-                        discord.File(
-                            io.BytesIO(a.data), filename=a.filename, spoiler=a.spoiler, description=a.description
-                        )
-                        for a in attachments
-                    ]
+                    files = repost_files(attachments, channel.guild.filesize_limit)
                     if files:
                         kwargs["files"] = files
                     poll = repost_poll(item)

@@ -24,7 +24,7 @@ import discord
 
 from bot.community import Community
 from bot.gate import words
-from bot.gate.cards import card_embed, card_view
+from bot.gate.cards import DEFAULT_UPLOAD_LIMIT, card_embed, card_files, card_view, text_filename
 from bot.gate.delivery import GateCourier
 from bot.gate.facts import (
     SCREENED_TYPES,
@@ -633,11 +633,31 @@ class Gate:
             return
         author, record = await self.author_info(item)
         view = card_view(item)
-        await interaction.response.send_message(
-            embed=card_embed(item, author=author, record=record),
-            view=view or discord.utils.MISSING,
-            ephemeral=True,
-        )
+        # As complete as an item's own card: the whole text when the card cuts it, and the files it can carry.
+        limit = interaction.guild.filesize_limit if interaction.guild else DEFAULT_UPLOAD_LIMIT
+        embed = card_embed(item, author=author, record=record, upload_limit=limit)
+        attachments = await self.store.attachments(item.id)
+        files = card_files(item, embed, attachments, limit)
+        if all(file.filename == text_filename(item) for file in files):
+            await interaction.response.send_message(
+                embed=embed, view=view or discord.utils.MISSING, files=files or discord.utils.MISSING, ephemeral=True
+            )
+            return
+        # Uploading the files may take longer than Discord waits for a first answer.
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        try:
+            await interaction.edit_original_response(embed=embed, view=view, attachments=files)
+        except discord.HTTPException as exc:
+            if exc.status != 413:
+                raise
+            # Discord refused the files here: the moderator still gets the item, its whole text and its buttons.
+            log.warning("guild=%s item=%s: Discord refused a one-by-one view's files (413)", item.guild_id, item.id)
+            await interaction.edit_original_response(
+                content="Discord refused this item's files here: its files are not shown.",
+                embed=embed,
+                view=view,
+                attachments=card_files(item, embed, [], limit),
+            )
 
     async def finish(self, item: HeldItem) -> HeldItem:
         """Make sure what follows a decision is queued, let the outbox send it, and return the item as it then is."""

@@ -28,6 +28,7 @@ from bot.models import (
     DEFAULT_REMINDER_AFTER_S,
     OPEN_STATES,
     AttachmentData,
+    AttachmentInfo,
     CardGroup,
     Decision,
     DecisionFacts,
@@ -366,7 +367,7 @@ class Store:
                             a.content_type,
                             int(a.spoiler),
                             a.description,
-                            len(a.data),
+                            a.byte_size,  # a file too large to keep: its size, and no bytes
                             a.data,
                         )
                         for position, a in enumerate(new.attachments)
@@ -402,8 +403,9 @@ class Store:
 
     async def _items(self, where: str, params: Sequence[Any], *, limit: int | None = None) -> list[HeldItem]:
         sql = (
-            "SELECT h.*, (SELECT json_group_array(filename) FROM (SELECT filename FROM held_attachments a"
-            " WHERE a.item_id = h.id ORDER BY position)) AS attachment_names"
+            "SELECT h.*, (SELECT json_group_array(json_array(filename, size, length(data) = size)) FROM"
+            " (SELECT filename, size, data FROM held_attachments a WHERE a.item_id = h.id ORDER BY position))"
+            " AS attachment_names"
             f" FROM held_items h WHERE {where} ORDER BY h.created_at, h.id"
         )
         if limit is not None:
@@ -430,16 +432,31 @@ class Store:
     async def attachments(self, item_id: int) -> list[AttachmentData]:
         """The stored attachments of an item, in their original order."""
         rows = await self._all(
-            "SELECT filename, content_type, spoiler, description, data FROM held_attachments"
+            "SELECT filename, content_type, spoiler, description, size, data FROM held_attachments"
             " WHERE item_id = ? ORDER BY position",
             (item_id,),
         )
         return [
             AttachmentData(
-                row["filename"], row["content_type"], bytes(row["data"]), bool(row["spoiler"]), row["description"]
+                row["filename"],
+                row["content_type"],
+                bytes(row["data"]),
+                bool(row["spoiler"]),
+                row["description"],
+                # Bytes shorter than the file: it was not kept (too large), only its name and size were.
+                None if len(row["data"]) == row["size"] else row["size"],
             )
             for row in rows
         ]
+
+    async def drop_attachment_bytes(self, item_id: int, positions: Iterable[int]) -> None:
+        """Stop keeping these files' bytes (Discord refused them), by their place in `attachments()`."""
+        async with self._transaction() as db:
+            # Their names and sizes stay: the card lists them as not kept, and the repost goes without them.
+            await db.executemany(
+                "UPDATE held_attachments SET data = x'' WHERE item_id = ? AND position = ?",
+                [(item_id, position) for position in positions],
+            )
 
     async def mark_original_removed(self, item_id: int, *, error: str | None = None) -> None:
         """Record that the original is gone, or why it could not be removed."""
@@ -1209,7 +1226,7 @@ def _member(row: aiosqlite.Row) -> MemberRecord:
 
 
 def _held_item(row: aiosqlite.Row) -> HeldItem:
-    names = json.loads(row["attachment_names"]) if row["attachment_names"] else []
+    files = [f for f in json.loads(row["attachment_names"] or "[]") if f is not None]
     return HeldItem(
         id=row["id"],
         guild_id=row["guild_id"],
@@ -1241,7 +1258,8 @@ def _held_item(row: aiosqlite.Row) -> HeldItem:
         repost_channel_id=row["repost_channel_id"],
         repost_message_id=row["repost_message_id"],
         author_notified=bool(row["author_notified"]),
-        attachment_names=tuple(str(name) for name in names if name is not None),
+        attachment_names=tuple(str(name) for name, _, _ in files),
+        attachment_info=tuple(AttachmentInfo(str(name), int(size), bool(kept)) for name, size, kept in files),
         webhook_id=row["webhook_id"],
         webhook_name=row["webhook_name"],
         applied_tags=tuple(int(tag) for tag in json.loads(row["applied_tags"])),

@@ -14,7 +14,7 @@ from bot.client import ForumBridge, default_intents
 from bot.community import Community
 from bot.policy import PolicyBundle
 from bot.store import Store
-from tests.localdiscord import FORUM, PUBLIC_THREAD, LocalDiscord, running
+from tests.localdiscord import FORUM, PUBLIC_THREAD, LocalDiscord, StoredMessage, running
 from tests.localdiscord import payloads as local_payloads
 from tests.localdiscord.fixtures import local_discord
 
@@ -176,3 +176,74 @@ async def test_a_message_through_our_own_webhook_is_known_as_ours_after_a_restar
     assert int(posted["id"]) in [m.id for m in local.messages_in(place.general)]
     assert not [r for r in local.requests[start:] if r.method == "GET" and "/webhooks/" in r.path]
     assert not local.find_requests("DELETE", rf"/messages/{posted['id']}$")
+
+
+def _card_of(place: Community_) -> StoredMessage:
+    [card] = [m for m in place.local.messages_in(place.modqueue) if m.author_id == place.local.bot_user_id]
+    return card
+
+
+def _approve_button(card: StoredMessage) -> str:
+    return next(c["custom_id"] for row in card.payload["components"] for c in row["components"])
+
+
+async def test_a_nitro_length_message_comes_whole_with_its_card(place: Community_, bot: ForumBridge) -> None:
+    local = place.local
+    start = len(local.requests)
+    text = " ".join(f"vertebra{n}" for n in range(481))  # 481 words, ~4,400 characters
+    await local.member_says(place.guild, place.general, place.newbie, text)
+    await local.wait_for_request("POST", rf"/channels/{place.modqueue}/messages$", start=start)
+    card = _card_of(place)
+    assert "vertebra480" not in card.payload["embeds"][0]["description"]  # the card quotes part of it
+    [whole] = card.attachments
+    assert whole["filename"].endswith("-full-text.txt")
+    assert local.world.files[int(whole["id"])].decode() == text
+
+
+async def test_files_too_large_for_discord_still_leave_a_card_and_a_repost(place: Community_, bot: ForumBridge) -> None:
+    local = place.local
+    mib = 1024 * 1024
+    notes = b"L4/5 " * 1000
+    files = [("notes.txt", notes), ("mri.dcm", bytes(11 * mib))] + [(f"scan{n}.png", bytes(9 * mib)) for n in range(3)]
+    start = len(local.requests)
+    await local.member_says(place.guild, place.general, place.newbie, "my scans", attachments=files)
+    post = await local.wait_for_request("POST", rf"/channels/{place.modqueue}/messages$", start=start)
+    assert post.status == 200  # the first try fits: Discord (413 / 40005) is never asked for more
+    card = _card_of(place)
+    assert [a["filename"] for a in card.attachments] == ["notes.txt", "scan0.png", "scan1.png"]
+    fields = {f["name"]: f["value"].replace("\u200b", "") for f in card.payload["embeds"][0]["fields"]}
+    assert fields["⚠️ Will not be reposted"].splitlines() == [
+        "mri.dcm — not kept: too large (11.0 MiB)",
+        "scan2.png — not kept: too large (9.0 MiB)",
+    ]
+    # What the bot downloaded is bounded too: the files it does not keep it never fetched.
+    fetched = [r.path.rsplit("/", 1)[-1] for r in local.find_requests("GET", r"^/attachments/")]
+    assert sorted(fetched) == ["notes.txt", "scan0.png", "scan1.png"]
+
+    start = len(local.requests)
+    await local.click_button(place.mod, card.id, _approve_button(card))
+    execute = await local.wait_for_request("POST", r"/webhooks/\d+/[^/]+$", start=start)
+    assert execute.status == 200
+    [repost] = local.messages_in(place.general)
+    assert [a["filename"] for a in repost.attachments] == ["notes.txt", "scan0.png", "scan1.png"]
+    assert local.world.files[int(repost.attachments[0]["id"])] == notes
+
+
+async def test_a_card_whose_files_discord_refuses_is_sent_with_fewer(place: Community_, bot: ForumBridge) -> None:
+    local = place.local
+    guild = bot.get_guild(place.guild)
+    assert guild is not None
+    # The bot believes in 50 MiB a file (boost tier 2) that Discord no longer grants: its answer is the last word.
+    guild.premium_tier = 2
+    start = len(local.requests)
+    files = [("scan.png", bytes(12 * 1024 * 1024)), ("notes.txt", b"pain 7/10")]
+    await local.member_says(place.guild, place.general, place.newbie, "my scan", attachments=files)
+    refused = await local.wait_for_request("POST", rf"/channels/{place.modqueue}/messages$", start=start)
+    assert refused.status == 413
+    after = local.requests.index(refused) + 1
+    sent = await local.wait_for_request("POST", rf"/channels/{place.modqueue}/messages$", start=after)
+    assert sent.status == 200
+    card = _card_of(place)
+    assert [a["filename"] for a in card.attachments] == ["notes.txt"]
+    fields = {f["name"]: f["value"].replace("\u200b", "") for f in card.payload["embeds"][0]["fields"]}
+    assert "scan.png — not kept: too large (12.0 MiB)" in fields["⚠️ Will not be reposted"]

@@ -169,7 +169,7 @@ def guild_create(world: World, g: Guild) -> dict[str, Any]:
         "explicit_content_filter": 0,
         "mfa_level": 0,
         "nsfw_level": 0,
-        "premium_tier": 0,
+        "premium_tier": g.premium_tier,
         "premium_subscription_count": 0,
         "preferred_locale": "en-US",
         "system_channel_id": None,

@@ -157,6 +157,7 @@ class Guild:
     name: str
     owner_id: int
     bot_role_id: int = 0
+    premium_tier: int = 0  # the boost tier, which sets the upload limit per file
     roles: dict[int, Role] = field(default_factory=dict)
     channels: list[int] = field(default_factory=list)
     members: dict[int, Member] = field(default_factory=dict)

@@ -247,3 +247,19 @@ async def test_member_flags(store: Store) -> None:
     record = await store.update_member(1, 8, trusted=False)
     assert (record.trusted, record.links_preapproved) == (False, True)
     assert [m.user_id for m in await store.members(1)] == [8]
+
+
+async def test_a_file_too_large_to_keep_keeps_its_name_and_size(store: Store) -> None:
+    big = AttachmentData("mri.dcm", "application/dicom", b"", size=80 * 1024 * 1024)
+    item, _ = await store.add_held_item(held(attachments=(AttachmentData("a.txt", None, b"hi"), big)))
+    assert await store.attachments(item.id) == [AttachmentData("a.txt", None, b"hi"), big]
+    assert [(i.filename, i.size, i.kept) for i in item.attachment_info] == [
+        ("a.txt", 2, True),
+        ("mri.dcm", 80 * 1024 * 1024, False),
+    ]
+    await store.drop_attachment_bytes(item.id, [0])  # Discord refused it
+    [dropped, _] = await store.attachments(item.id)
+    assert (dropped.kept, dropped.byte_size, dropped.data) == (False, 2, b"")
+    again = await store.item(item.id)
+    assert again is not None
+    assert [i.kept for i in again.attachment_info] == [False, False]

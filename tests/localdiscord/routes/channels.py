@@ -10,7 +10,7 @@ import discord
 from .. import payloads
 from ..api import ApiError, Call, Router, missing_permissions
 from ..world import FORUM, NEWS, NEWS_THREAD, PUBLIC_THREAD, THREAD_TYPES, Channel, Overwrite, Webhook
-from .messages import require_content, require_view
+from .messages import require_content, require_fits, require_view
 
 if TYPE_CHECKING:
     from ..server import LocalDiscord
@@ -108,6 +108,7 @@ async def create_thread(local: LocalDiscord, call: Call) -> Any:
         raise missing_permissions()
     first = body.get("message") or {}
     require_content(first, call.files)
+    require_fits(local, parent.id, first, call.files)
     post_id = world.next_id()
     thread = new_thread(local, parent, body, world.bot.id, thread_id=post_id)
     attachments = local.store_uploads(thread.id, first, call.files)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -60,8 +61,30 @@ def require_content(body: Mapping[str, Any], files: list[UploadedFile]) -> None:
         raise ApiError(400, 50006, "Cannot send an empty message")
 
 
+MIB = 1024 * 1024
+# discord-api-docs, Reference, "Uploading Files": "The file upload size limit applies to each file in a request.
+# The default limit is 10 MiB for all users, but may be higher ... by the server's Boost Tier" (the tiers as
+# discord.py 2.7.1 has them, Guild._PREMIUM_GUILD_LIMITS: 10, 10, 50 and 100 MiB). Resources/Message, Create
+# Message, Limitations: "The maximum request size when sending a message is 25 MiB". Over either, Discord answers
+# 413 with JSON error code 40005 (Topics/Opcodes and Status Codes, JSON Error Codes: "Request entity too large").
+UPLOAD_LIMITS = {0: 10 * MIB, 1: 10 * MIB, 2: 50 * MIB, 3: 100 * MIB}
+REQUEST_LIMIT = 25 * MIB
+
+
+def require_fits(local: LocalDiscord, channel_id: int, body: Mapping[str, Any], files: list[UploadedFile]) -> None:
+    """413 / 40005 when a file is over the server's upload limit or the request over 25 MiB."""
+    if not files:
+        return
+    guild_id = local.world.channel(channel_id).guild_id
+    tier = local.world.guilds[guild_id].premium_tier if guild_id is not None else 0
+    size = len(json.dumps(body).encode()) + sum(len(upload.data) for upload in files)
+    if any(len(upload.data) > UPLOAD_LIMITS[tier] for upload in files) or size > REQUEST_LIMIT:
+        raise ApiError(413, 40005, "Request entity too large")
+
+
 def apply_edit(local: LocalDiscord, stored: StoredMessage, body: Mapping[str, Any], files: list[UploadedFile]) -> None:
     """Apply an edit-message body: content, embeds, components, flags, and which attachments stay."""
+    require_fits(local, stored.channel_id, body, files)
     data = stored.payload
     for key in ("content", "components", "flags"):
         if key in body:
@@ -86,6 +109,7 @@ async def create_message(local: LocalDiscord, call: Call) -> Any:
     ch = world.channel(call.id("channel_id"))
     require_send(local, ch, with_files=bool(call.files))
     require_content(call.body, call.files)
+    require_fits(local, ch.id, call.body, call.files)
     check_reference(local, ch, call.body)
     repeat = _same_nonce(local, ch, call.body)
     if repeat is not None:

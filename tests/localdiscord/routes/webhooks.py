@@ -9,7 +9,7 @@ from .. import payloads
 from ..api import ApiError, Call, Router
 from ..world import FORUM, REQUIRE_TAG, Channel, Interaction, StoredMessage, Webhook
 from .channels import announce_thread, new_thread
-from .messages import apply_edit, require_content
+from .messages import apply_edit, require_content, require_fits
 
 if TYPE_CHECKING:
     from ..server import LocalDiscord
@@ -66,6 +66,7 @@ async def _execute_webhook(local: LocalDiscord, call: Call, hook: Webhook) -> An
             raise ApiError(400, 10003, "Unknown Channel")
     require_content(body, call.files)
     _check_username(local, body.get("username"))
+    require_fits(local, target.id, body, call.files)
     message_id = None
     if target.type == FORUM:
         if not body.get("thread_name"):
@@ -185,6 +186,7 @@ async def _interaction_message(
     ch: Channel = world.channel(interaction.channel_id)
     if not loading:
         require_content(data, call.files)
+    require_fits(local, ch.id, data, call.files)
     attachments = local.store_uploads(ch.id, data, call.files)
     flags = int(data.get("flags") or 0) | (LOADING if loading else 0)
     stored = payloads.message(world, ch, payloads.user(world.bot), {**data, "flags": flags}, attachments)
