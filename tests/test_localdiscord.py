@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import datetime
 import gc
 import io
 import logging
@@ -480,3 +481,18 @@ async def test_a_repeated_nonce_returns_the_first_message(place: Place) -> None:
     assert other.id != first.id
     assert [m.content for m in local.messages_in(place.general)] == ["card for item 7", "card for item 8"]
     assert local.nonce_repeats == 1
+
+
+async def test_a_nonce_is_remembered_only_for_a_few_minutes(place: Place) -> None:
+    local = place.local
+    async with running(make_bot(), local) as bot:
+        channel = text_channel(bot, place.general)
+        first = await channel.send("card for item 7", nonce="fbc7")
+        local.advance_clock(local.nonce_window_s - 5)
+        within = await channel.send("card for item 7", nonce="fbc7")
+        local.advance_clock(10)  # past "the past few minutes": Discord makes the message again
+        after = await channel.send("card for item 7", nonce="fbc7")
+    assert within.id == first.id
+    assert after.id != first.id
+    assert after.created_at - first.created_at > datetime.timedelta(seconds=local.nonce_window_s)
+    assert [m.content for m in local.messages_in(place.general)] == ["card for item 7"] * 2

@@ -9,7 +9,7 @@ import discord
 
 from .. import payloads
 from ..api import ApiError, Call, Router, UploadedFile, missing_access, missing_permissions
-from ..world import DM, THREAD_TYPES, Channel, StoredMessage, snowflake_time
+from ..world import DM, THREAD_TYPES, Channel, StoredMessage, snowflake_ms, snowflake_time
 
 if TYPE_CHECKING:
     from ..server import LocalDiscord
@@ -94,13 +94,26 @@ async def create_message(local: LocalDiscord, call: Call) -> Any:
 
 
 def _same_nonce(local: LocalDiscord, ch: Channel, body: Mapping[str, Any]) -> StoredMessage | None:
-    """The bot's message in this channel made with the same nonce, when the body enforces it."""
+    """The bot's recent message made with the same nonce, when the body enforces it.
+
+    discord-api-docs, Resources/Message, Create Message, JSON/Form Params, enforce_nonce: "If true and nonce
+    is present, it will be checked for uniqueness in the past few minutes. If another message was created by
+    the same author with the same nonce, that message will be returned" — only in the past few minutes
+    (local.nonce_window_s of Discord's clock): an older message with that nonce does not stop a new one.
+    """
     nonce = body.get("nonce")
     if nonce is None or not body.get("enforce_nonce"):
         return None
-    for stored in local.world.messages.get(ch.id, {}).values():
-        if stored.author_id == local.world.bot.id and stored.payload.get("nonce") == nonce:
-            return stored
+    world = local.world
+    since_ms = world.now_ms() - local.nonce_window_s * 1000
+    for messages in world.messages.values():
+        for stored in messages.values():
+            if (
+                stored.author_id == world.bot.id
+                and stored.payload.get("nonce") == nonce
+                and snowflake_ms(stored.id) >= since_ms
+            ):
+                return stored
     return None
 
 

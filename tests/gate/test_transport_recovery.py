@@ -1,0 +1,102 @@
+"""Start-up recovery against the local Discord, whose nonce check (like Discord's) lasts only a few minutes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.client import ForumBridge
+from bot.community import Community
+from bot.models import OutboxKind, OutboxState
+from bot.policy import PolicyBundle
+from bot.store import Store
+from tests.gate.test_transport import Community_, place
+from tests.gate.wave import outbox_settled, wait_for
+from tests.localdiscord import LocalDiscord, running
+from tests.localdiscord import payloads as local_payloads
+from tests.localdiscord.fixtures import local_discord
+
+__all__ = ["local_discord", "place"]
+
+CHATTER = 250  # moderators' messages between the hold and its card: more than one page of history, and than 200
+
+
+def _bot(store: Store, shipped: PolicyBundle) -> ForumBridge:
+    return ForumBridge(community=Community(store, shipped), guild_ready_timeout=0.01)
+
+
+def _cards_for(local: LocalDiscord, channel_id: int, item_id: int) -> list[int]:
+    return [
+        m.id
+        for m in local.messages_in(channel_id)
+        if m.author_id == local.bot_user_id
+        and any((e.get("footer") or {}).get("text") == f"Item #{item_id}" for e in m.payload.get("embeds") or [])
+    ]
+
+
+async def _chatter(place: Community_, *, seen_by_the_bot: bool) -> int:
+    local, world = place.local, place.local.world
+    last = 0
+    for n in range(CHATTER):
+        if seen_by_the_bot:
+            said = await local.member_says(place.guild, place.modqueue, place.mod, f"chat {n}")
+            last = int(said["id"])
+        else:
+            # Messages the bot never heard of (its gateway was down, say): its cache knows no newer message.
+            author = local_payloads.user(world.user(place.mod))
+            stored = local_payloads.message(world, world.channel(place.modqueue), author, {"content": f"chat {n}"}, [])
+            await local.post_message(stored, dispatch=False)
+            last = stored.id
+    return last
+
+
+@pytest.mark.parametrize("seen_by_the_bot", [True, False], ids=["chatter-seen", "chatter-unseen"])
+async def test_a_card_sent_before_a_long_outage_is_adopted_not_sent_again(
+    place: Community_, tmp_path: Path, shipped: PolicyBundle, seen_by_the_bot: bool
+) -> None:
+    local = place.local
+    store = await Store.open(tmp_path / "bridge.db")
+    try:
+        await Community(store, shipped).set_moderation(place.guild, channel_id=place.modqueue, role_id=place.mods)
+        bot = _bot(store, shipped)
+        async with running(bot, local):
+            bot.gate.outbox.pause()  # a backlog: the card goes after the moderators have talked a while
+            sent = await local.member_says(place.guild, place.general, place.newbie, "Hi all, first post here")
+            assert await wait_for(lambda: store.item_by_message(int(sent["id"])), timeout=5)
+            last = await _chatter(place, seen_by_the_bot=seen_by_the_bot)
+            if seen_by_the_bot:
+                channel = bot.get_channel(place.modqueue)
+                assert await wait_for(lambda: getattr(channel, "last_message_id", None) == last, timeout=10)
+
+            # The card reaches Discord, and the bot dies before recording it.
+            real_mark_done = store.mark_done
+
+            async def crash_on_card(row_ids: Any, channel_id: Any, message_id: Any) -> None:
+                sending = await store.outbox_rows((OutboxState.SENDING,))
+                if any(row.kind is OutboxKind.CARD and row.id in row_ids for row in sending):
+                    raise RuntimeError("simulated crash after sending the card")
+                await real_mark_done(row_ids, channel_id, message_id)
+
+            store.mark_done = crash_on_card  # type: ignore[method-assign]
+            bot.gate.outbox.resume()
+            item = await store.item_by_message(int(sent["id"]))
+            assert item is not None
+            assert await wait_for(lambda: _cards_for(local, place.modqueue, item.id), timeout=10)
+            assert await wait_for(lambda: store.outbox_rows((OutboxState.FAILED,)), timeout=5)
+        del store.mark_done
+        [row] = [r for r in await store.outbox_rows((OutboxState.FAILED,)) if r.kind is OutboxKind.CARD]
+        # The process died with the row still 'sending' (its failure handler never ran).
+        await store._db.execute("UPDATE outbox SET state = 'sending' WHERE id = ?", (row.id,))
+
+        local.advance_clock(30 * 60)  # half an hour down: Discord has long forgotten the nonce
+        again = _bot(store, shipped)
+        async with running(again, local):
+            assert await wait_for(lambda: outbox_settled(store), timeout=15)
+        [card] = _cards_for(local, place.modqueue, item.id)  # adopted, not posted a second time
+        adopted = await store.item(item.id)
+        assert adopted is not None
+        assert adopted.card_message_id == card
+    finally:
+        await store.close()
