@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import discord
+import pytest
 
 from bot.client import ForumBridge
 from bot.community import Community
@@ -98,3 +100,16 @@ async def test_sightings_are_kept_within_the_window_and_a_watch_is_restored_from
     assert not watch.note(1, 4, (), RaidSettings(new_members=1, window_seconds=60))  # the same raid, no new card
     now[0] = 300.0  # the window passed without new sightings: over
     assert not watch.active(1)
+
+
+async def test_simcord_refuses_what_discord_documents_it_refuses(world: World, discord_rules: list[str]) -> None:
+    channel = world.bot.get_channel(world.general.id)
+    assert isinstance(channel, discord.TextChannel)
+    with pytest.raises(discord.HTTPException) as refused:
+        await channel.send("card", nonce="n" * 26)  # SimCord ignores nonces; Discord takes 25 characters
+    assert refused.value.status == 400
+    member = world.guild.get_member(world.newbie.id) if hasattr(world.guild, "get_member") else world.newbie.member
+    with pytest.raises(discord.HTTPException):
+        await member.timeout(timedelta(days=29))
+    assert len(discord_rules) == 2
+    discord_rules.clear()  # refused on purpose: the fixture's check after the test is for the bot's own sends

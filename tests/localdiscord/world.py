@@ -148,6 +148,7 @@ class Member:
     roles: list[int] = field(default_factory=list)
     nick: str | None = None
     joined_at: str = ""
+    communication_disabled_until: str | None = None  # a timeout's end (ISO 8601), as Modify Guild Member sets it
 
 
 @dataclass

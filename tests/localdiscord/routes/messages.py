@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 import discord
 
-from .. import payloads
+from .. import limits, payloads
 from ..api import ApiError, Call, Router, UploadedFile, missing_access, missing_permissions
 from ..world import DM, THREAD_TYPES, Channel, StoredMessage, snowflake_ms, snowflake_time
 
@@ -57,6 +57,7 @@ def require_content(body: Mapping[str, Any], files: list[UploadedFile]) -> None:
 
 def apply_edit(local: LocalDiscord, stored: StoredMessage, body: Mapping[str, Any], files: list[UploadedFile]) -> None:
     """Apply an edit-message body: content, embeds, components, flags, and which attachments stay."""
+    limits.check_message(body)  # Resources/Message, Edit Message: the same limits as Create Message
     data = stored.payload
     for key in ("content", "components", "flags"):
         if key in body:
@@ -81,6 +82,7 @@ async def create_message(local: LocalDiscord, call: Call) -> Any:
     ch = world.channel(call.id("channel_id"))
     require_send(local, ch, with_files=bool(call.files))
     require_content(call.body, call.files)
+    limits.check_message(call.body)
     check_reference(local, ch, call.body)
     repeat = _same_nonce(local, ch, call.body)
     if repeat is not None:
@@ -186,9 +188,7 @@ async def bulk_delete(local: LocalDiscord, call: Call) -> Any:
     require_view(local, ch)
     if not world.bot_can(ch, P(manage_messages=True)):
         raise missing_permissions()
-    ids = [int(m) for m in call.body.get("messages") or []]
-    if not 2 <= len(ids) <= 100:
-        raise ApiError(400, 50016, "You must provide at least 2 and fewer than 100 messages to delete")
+    ids = limits.check_bulk_delete(call.body.get("messages") or [], world.now_ms())
     present = [m for m in ids if m in world.messages.get(ch.id, {})]
     for message_id in present:
         world.drop_message(ch.id, message_id)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from .. import payloads
+from .. import limits, payloads
 from ..api import ApiError, Call, Router
 from ..world import FORUM, Channel, Interaction, StoredMessage, Webhook
 from .channels import announce_thread, new_thread
@@ -44,6 +44,8 @@ async def _execute_webhook(local: LocalDiscord, call: Call, hook: Webhook) -> An
         if target.parent_id != hook.channel_id:
             raise ApiError(400, 10003, "Unknown Channel")
     require_content(body, call.files)
+    limits.check_message(body)
+    limits.check_thread_name(body.get("thread_name"), field="thread_name")
     message_id = None
     if target.type == FORUM:
         if not body.get("thread_name"):
@@ -154,6 +156,7 @@ async def _interaction_message(
     ch: Channel = world.channel(interaction.channel_id)
     if not loading:
         require_content(data, call.files)
+    limits.check_message(data)
     attachments = local.store_uploads(ch.id, data, call.files)
     flags = int(data.get("flags") or 0) | (LOADING if loading else 0)
     stored = payloads.message(world, ch, payloads.user(world.bot), {**data, "flags": flags}, attachments)
