@@ -151,8 +151,14 @@ class BulkDeleter:
         if datetime.now(UTC) - discord.utils.snowflake_time(message_id) > BULK_DELETE_MAX_AGE:
             await channel.get_partial_message(message_id).delete()
             return
+        pending = self._pending.setdefault(channel.id, [])
+        for waiting_id, waiting in pending:
+            if waiting_id == message_id:
+                # Asked twice (a hold and a start-up retry, say): Discord refuses a bulk delete with an id twice.
+                await asyncio.shield(waiting)
+                return
         future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._pending.setdefault(channel.id, []).append((message_id, future))
+        pending.append((message_id, future))
         flusher = self._flushers.get(channel.id)
         if flusher is None or flusher.done():
             self._flushers[channel.id] = asyncio.get_running_loop().create_task(
@@ -176,15 +182,45 @@ class BulkDeleter:
                 else:
                     self.requests += 1
                     await channel.delete_messages([discord.Object(message_id) for message_id, _ in batch])
+            except discord.HTTPException as exc:
+                if exc.status != 400 or len(batch) == 1:
+                    self._fail(channel, batch, exc)
+                    continue
+                # Refused whole for one message (too old by Discord's clock, which may run ahead of ours):
+                # each goes on its own, and each caller hears of its own.
+                log.warning(
+                    "bulk delete of %d messages in channel %s refused (%s); deleting them one by one",
+                    len(batch),
+                    channel.id,
+                    exc.code,
+                )
+                await self._one_by_one(channel, batch)
+                continue
             except Exception as exc:
-                # Every caller hears of it (a network error too): none may wait forever on its future.
-                status = exc.status if isinstance(exc, discord.HTTPException) else type(exc).__name__
-                log.warning("bulk delete of %d messages in channel %s failed (%s)", len(batch), channel.id, status)
-                for _, future in batch:
-                    if not future.done():
-                        future.set_exception(exc)
+                self._fail(channel, batch, exc)
                 continue
             for _, future in batch:
                 if not future.done():
                     future.set_result(None)
         self._pending.pop(channel.id, None)
+
+    @staticmethod
+    def _fail(channel: Deletable, batch: list[tuple[int, asyncio.Future[None]]], exc: Exception) -> None:
+        # Every caller hears of it (a network error too): none may wait forever on its future.
+        status = exc.status if isinstance(exc, discord.HTTPException) else type(exc).__name__
+        log.warning("bulk delete of %d messages in channel %s failed (%s)", len(batch), channel.id, status)
+        for _, future in batch:
+            if not future.done():
+                future.set_exception(exc)
+
+    @staticmethod
+    async def _one_by_one(channel: Deletable, batch: list[tuple[int, asyncio.Future[None]]]) -> None:
+        for message_id, future in batch:
+            try:
+                await channel.get_partial_message(message_id).delete()
+            except Exception as exc:
+                if not future.done():
+                    future.set_exception(exc)
+                continue
+            if not future.done():
+                future.set_result(None)

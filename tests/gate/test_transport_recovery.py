@@ -1,13 +1,17 @@
-"""Start-up recovery against the local Discord, whose nonce check (like Discord's) lasts only a few minutes."""
+"""Against the local Discord with Discord's documented rules: start-up recovery (whose nonce check, like
+Discord's, lasts only a few minutes) and raid mode's bulk deletes (2-100 distinct ids, none two weeks old)."""
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 from typing import Any
 
+import discord
 import pytest
 
 from bot.client import ForumBridge
+from bot.gate.raid import BulkDeleter
 from bot.community import Community
 from bot.models import OutboxKind, OutboxState
 from bot.policy import PolicyBundle
@@ -17,6 +21,7 @@ from tests.gate.wave import outbox_settled, wait_for
 from tests.localdiscord import LocalDiscord, running
 from tests.localdiscord import payloads as local_payloads
 from tests.localdiscord.fixtures import local_discord
+from tests.localdiscord.world import DISCORD_EPOCH_MS
 
 __all__ = ["local_discord", "place"]
 
@@ -100,3 +105,56 @@ async def test_a_card_sent_before_a_long_outage_is_adopted_not_sent_again(
         assert adopted.card_message_id == card
     finally:
         await store.close()
+
+
+def _client() -> discord.Client:
+    return discord.Client(intents=discord.Intents.default(), guild_ready_timeout=0.01)
+
+
+async def test_one_message_asked_twice_is_bulk_deleted_once(place: Community_) -> None:
+    local = place.local
+    spam = [await local.member_says(place.guild, place.general, place.newbie, f"spam {n}") for n in range(2)]
+    first, second = (int(said["id"]) for said in spam)
+    async with running(_client(), local) as client:
+        channel = client.get_channel(place.general)
+        assert isinstance(channel, discord.TextChannel)
+        deleter = BulkDeleter()
+        results = await asyncio.gather(
+            deleter.delete(channel, first),
+            deleter.delete(channel, first),
+            deleter.delete(channel, second),
+            return_exceptions=True,
+        )
+    assert results == [None, None, None]
+    assert local.messages_in(place.general) == []
+    [bulk] = local.find_requests("POST", r"/messages/bulk-delete$")
+    assert bulk.json == {"messages": [first, second]}
+
+
+async def test_a_bulk_delete_refused_for_an_old_message_deletes_them_one_by_one(place: Community_) -> None:
+    local, world = place.local, place.local.world
+    local.advance_clock(20 * 60)  # Discord's clock 20 minutes ahead of ours
+    # Just over two weeks old by Discord's clock, ten minutes under by ours: sent in bulk, refused (50034).
+    old_ms = world.now_ms() - (14 * 24 * 3600 + 10 * 60) * 1000
+    author = local_payloads.user(world.user(place.newbie))
+    old = local_payloads.message(
+        world,
+        world.channel(place.general),
+        author,
+        {"content": "old"},
+        [],
+        message_id=(old_ms - DISCORD_EPOCH_MS) << 22,
+    )
+    await local.post_message(old, dispatch=False)
+    fresh = int((await local.member_says(place.guild, place.general, place.newbie, "fresh spam"))["id"])
+    async with running(_client(), local) as client:
+        channel = client.get_channel(place.general)
+        assert isinstance(channel, discord.TextChannel)
+        deleter = BulkDeleter()
+        results = await asyncio.gather(
+            deleter.delete(channel, old.id), deleter.delete(channel, fresh), return_exceptions=True
+        )
+    assert results == [None, None]
+    assert local.messages_in(place.general) == []
+    [bulk] = local.find_requests("POST", r"/messages/bulk-delete$")
+    assert bulk.status == 400
