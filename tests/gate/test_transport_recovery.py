@@ -11,8 +11,8 @@ import discord
 import pytest
 
 from bot.client import ForumBridge
-from bot.gate.raid import BulkDeleter
 from bot.community import Community
+from bot.gate.raid import BulkDeleter
 from bot.models import OutboxKind, OutboxState
 from bot.policy import PolicyBundle
 from bot.store import Store
