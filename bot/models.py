@@ -294,6 +294,7 @@ class OutboxRow:
     card_group_id: int | None = None  # the grouped card the item is on, if any
     updated_at: datetime | None = None
     search_after: int | None = None  # a snowflake the send's message is newer than (recorded when 'sending')
+    error: str | None = None  # why it failed, for a 'failed' row
 
 
 @dataclass(frozen=True, slots=True)

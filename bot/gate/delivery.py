@@ -33,7 +33,7 @@ from bot.gate.cards import (
     group_card_view,
     raid_embed,
 )
-from bot.gate.outbox import Lane
+from bot.gate.outbox import UNEXPECTED_ERROR, Lane
 from bot.models import CardGroup, HeldItem, ItemState, OutboxKind, OutboxRow, OutboxState
 
 if TYPE_CHECKING:
@@ -403,8 +403,15 @@ class GateCourier:
         # Rows the live worker is sending are not a crash's: holds can start it before this runs.
         live = self.gate.outbox.in_flight
         rows = [row for row in await store.outbox_rows((OutboxState.SENDING,)) if row.id not in live]
+        # A send that died of a bug (not a Discord error) after its request may have reached Discord as well:
+        # it is looked for too, and left to be sent again (requeue_failed) only when it is not there.
+        unsure = [
+            row
+            for row in await store.outbox_rows((OutboxState.FAILED,))
+            if row.error == UNEXPECTED_ERROR and row.nonce and row.id not in live
+        ]
         batches: dict[str, list[OutboxRow]] = {}
-        for row in rows:
+        for row in rows + unsure:
             batches.setdefault(row.nonce or f"row{row.id}", []).append(row)
         for batch in batches.values():
             try:
@@ -413,6 +420,8 @@ class GateCourier:
                 log.warning("outbox: could not check rows %s on Discord (%s)", [r.id for r in batch], exc.status)
                 found = None
             ids = [row.id for row in batch]
+            if found is None and batch[0].state is OutboxState.FAILED:
+                continue
             if found is None:
                 # Not on Discord: send again. A single message keeps its nonce (Discord refuses a repeat of
                 # one it did make); a batch may be made up differently next time, so it starts afresh.

@@ -1164,6 +1164,7 @@ def _outbox_row(row: aiosqlite.Row) -> OutboxRow:
         card_group_id=row["card_group_id"],
         updated_at=_time(row["updated_at"]),
         search_after=row["search_after"],
+        error=row["error"],
     )
 
 

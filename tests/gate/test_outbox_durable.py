@@ -12,11 +12,11 @@ from bot.client import ForumBridge
 from bot.community import Community
 from bot.gate.cards import RAID_MARKER
 from bot.gate.raid import RaidWatch
-from bot.models import NewHeldItem, OutboxKind, RaidSighting
+from bot.models import NewHeldItem, OutboxKind, OutboxState, RaidSighting
 from bot.policy import RaidSettings
 from bot.rules import Action, Reason
 from bot.store import Store
-from tests.gate.conftest import World
+from tests.gate.conftest import World, cards
 
 
 def raid_cards(world: World) -> list[discord.Message]:
@@ -113,3 +113,31 @@ async def test_simcord_refuses_what_discord_documents_it_refuses(world: World, d
         await member.timeout(timedelta(days=29))
     assert len(discord_rules) == 2
     discord_rules.clear()  # refused on purpose: the fixture's check after the test is for the bot's own sends
+
+
+async def test_a_card_whose_recording_failed_with_a_bug_is_adopted_at_the_next_start(
+    world: World, store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real_mark_done = Store.mark_done
+
+    async def broken_record(self: Store, row_ids: Any, channel_id: Any, message_id: Any) -> None:
+        rows = await self.outbox_rows((OutboxState.SENDING,))
+        if any(row.kind is OutboxKind.CARD and row.id in row_ids for row in rows):
+            raise RuntimeError("a bug after the card was sent")
+        await real_mark_done(self, row_ids, channel_id, message_id)
+
+    monkeypatch.setattr(Store, "mark_done", broken_record)
+    await world.newbie.send(world.general, "A card that went out, then the bot tripped")
+    [card] = cards(world)  # it reached Discord; the worker marked the row failed
+    [row] = [r for r in await store.outbox_rows((OutboxState.FAILED,)) if r.kind is OutboxKind.CARD]
+    monkeypatch.undo()
+    again = await Store.open(store.path)
+    try:
+        await world.env.restart_bot(ForumBridge(community=Community(again, world.bot.community.bundle)))
+        assert [c.id for c in cards(world)] == [card.id]  # adopted, not posted again
+        item = await again.item(row.item_id)
+        assert item is not None
+        assert item.card_message_id == card.id
+    finally:
+        await world.env.restart_bot(world.bot)
+        await again.close()
