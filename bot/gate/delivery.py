@@ -455,6 +455,8 @@ class GateCourier:
                 marker = f"Item #{first.item_id}"
             # Nothing this search is after can be newer than the channel's last message as this run found it.
             upto = channel.last_message_id
+            if upto is not None and upto < since:
+                upto = None  # not a bound this cache can give: read on to the end (within the budget)
             return await self._find_own(channel, since, upto, lambda m: _footer_matches(m, marker), batch)
         if first.kind is OutboxKind.REPOST:
             return await self.gate.find_repost(items[0])
