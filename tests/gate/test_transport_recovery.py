@@ -41,10 +41,10 @@ def _cards_for(local: LocalDiscord, channel_id: int, item_id: int) -> list[int]:
     ]
 
 
-async def _chatter(place: Community_, *, seen_by_the_bot: bool) -> int:
+async def _chatter(place: Community_, count: int, *, seen_by_the_bot: bool) -> int:
     local, world = place.local, place.local.world
     last = 0
-    for n in range(CHATTER):
+    for n in range(count):
         if seen_by_the_bot:
             said = await local.member_says(place.guild, place.modqueue, place.mod, f"chat {n}")
             last = int(said["id"])
@@ -57,52 +57,76 @@ async def _chatter(place: Community_, *, seen_by_the_bot: bool) -> int:
     return last
 
 
+async def _card_sent_then_a_long_outage(
+    place: Community_, store: Store, shipped: PolicyBundle, chatter: int, *, seen_by_the_bot: bool
+) -> int:
+    """A held message's card goes out after `chatter` moderator messages, unrecorded; half an hour later the bot
+    starts again on the same database; returns the item's id."""
+    local = place.local
+    await Community(store, shipped).set_moderation(place.guild, channel_id=place.modqueue, role_id=place.mods)
+    bot = _bot(store, shipped)
+    async with running(bot, local):
+        bot.gate.outbox.pause()  # a backlog: the card goes after the moderators have talked a while
+        sent = await local.member_says(place.guild, place.general, place.newbie, "Hi all, first post here")
+        assert await wait_for(lambda: store.item_by_message(int(sent["id"])), timeout=5)
+        last = await _chatter(place, chatter, seen_by_the_bot=seen_by_the_bot)
+        if seen_by_the_bot:
+            channel = bot.get_channel(place.modqueue)
+            assert await wait_for(lambda: getattr(channel, "last_message_id", None) == last, timeout=10)
+
+        # The card reaches Discord, and the bot dies before recording it.
+        real_mark_done = store.mark_done
+
+        async def crash_on_card(row_ids: Any, channel_id: Any, message_id: Any) -> None:
+            sending = await store.outbox_rows((OutboxState.SENDING,))
+            if any(row.kind is OutboxKind.CARD and row.id in row_ids for row in sending):
+                raise RuntimeError("simulated crash after sending the card")
+            await real_mark_done(row_ids, channel_id, message_id)
+
+        store.mark_done = crash_on_card  # type: ignore[method-assign]
+        bot.gate.outbox.resume()
+        item = await store.item_by_message(int(sent["id"]))
+        assert item is not None
+        assert await wait_for(lambda: _cards_for(local, place.modqueue, item.id), timeout=10)
+        assert await wait_for(lambda: store.outbox_rows((OutboxState.FAILED,)), timeout=5)
+    del store.mark_done
+    [row] = [r for r in await store.outbox_rows((OutboxState.FAILED,)) if r.kind is OutboxKind.CARD]
+    # The process died with the row still 'sending' (its failure handler never ran).
+    await store._db.execute("UPDATE outbox SET state = 'sending', error = NULL WHERE id = ?", (row.id,))
+
+    local.advance_clock(30 * 60)  # half an hour down: Discord has long forgotten the nonce
+    async with running(_bot(store, shipped), local):
+        assert await wait_for(lambda: outbox_settled(store), timeout=15)
+    return item.id
+
+
 @pytest.mark.parametrize("seen_by_the_bot", [True, False], ids=["chatter-seen", "chatter-unseen"])
 async def test_a_card_sent_before_a_long_outage_is_adopted_not_sent_again(
     place: Community_, tmp_path: Path, shipped: PolicyBundle, seen_by_the_bot: bool
 ) -> None:
-    local = place.local
     store = await Store.open(tmp_path / "bridge.db")
     try:
-        await Community(store, shipped).set_moderation(place.guild, channel_id=place.modqueue, role_id=place.mods)
-        bot = _bot(store, shipped)
-        async with running(bot, local):
-            bot.gate.outbox.pause()  # a backlog: the card goes after the moderators have talked a while
-            sent = await local.member_says(place.guild, place.general, place.newbie, "Hi all, first post here")
-            assert await wait_for(lambda: store.item_by_message(int(sent["id"])), timeout=5)
-            last = await _chatter(place, seen_by_the_bot=seen_by_the_bot)
-            if seen_by_the_bot:
-                channel = bot.get_channel(place.modqueue)
-                assert await wait_for(lambda: getattr(channel, "last_message_id", None) == last, timeout=10)
-
-            # The card reaches Discord, and the bot dies before recording it.
-            real_mark_done = store.mark_done
-
-            async def crash_on_card(row_ids: Any, channel_id: Any, message_id: Any) -> None:
-                sending = await store.outbox_rows((OutboxState.SENDING,))
-                if any(row.kind is OutboxKind.CARD and row.id in row_ids for row in sending):
-                    raise RuntimeError("simulated crash after sending the card")
-                await real_mark_done(row_ids, channel_id, message_id)
-
-            store.mark_done = crash_on_card  # type: ignore[method-assign]
-            bot.gate.outbox.resume()
-            item = await store.item_by_message(int(sent["id"]))
-            assert item is not None
-            assert await wait_for(lambda: _cards_for(local, place.modqueue, item.id), timeout=10)
-            assert await wait_for(lambda: store.outbox_rows((OutboxState.FAILED,)), timeout=5)
-        del store.mark_done
-        [row] = [r for r in await store.outbox_rows((OutboxState.FAILED,)) if r.kind is OutboxKind.CARD]
-        # The process died with the row still 'sending' (its failure handler never ran).
-        await store._db.execute("UPDATE outbox SET state = 'sending' WHERE id = ?", (row.id,))
-
-        local.advance_clock(30 * 60)  # half an hour down: Discord has long forgotten the nonce
-        again = _bot(store, shipped)
-        async with running(again, local):
-            assert await wait_for(lambda: outbox_settled(store), timeout=15)
-        [card] = _cards_for(local, place.modqueue, item.id)  # adopted, not posted a second time
-        adopted = await store.item(item.id)
+        item_id = await _card_sent_then_a_long_outage(place, store, shipped, CHATTER, seen_by_the_bot=seen_by_the_bot)
+        [card] = _cards_for(place.local, place.modqueue, item_id)  # adopted, not posted a second time
+        adopted = await store.item(item_id)
         assert adopted is not None
         assert adopted.card_message_id == card
+    finally:
+        await store.close()
+
+
+async def test_the_search_reads_at_most_ten_pages_and_says_when_it_gives_up(
+    place: Community_, tmp_path: Path, shipped: PolicyBundle, caplog: pytest.LogCaptureFixture
+) -> None:
+    store = await Store.open(tmp_path / "bridge.db")
+    try:
+        start = len(place.local.requests)
+        # More messages the bot never saw than the search reads: it cannot know where its card went.
+        item_id = await _card_sent_then_a_long_outage(place, store, shipped, 1050, seen_by_the_bot=False)
+        history = place.local.find_requests("GET", rf"/channels/{place.modqueue}/messages$")
+        assert 0 < len([r for r in history if place.local.requests.index(r) >= start]) <= 10
+        assert "giving up the search" in caplog.text
+        assert len(_cards_for(place.local, place.modqueue, item_id)) == 2  # sent again, as the log says it may be
     finally:
         await store.close()
 
