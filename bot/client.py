@@ -123,8 +123,9 @@ class ForumBridge(commands.Bot):
         return self.community.store
 
     async def setup_hook(self) -> None:
-        """Warm the suffix list and load every extension, failing fast."""
+        """Warm the suffix list, take up the raid watches and load every extension, failing fast."""
         warm()
+        await self.gate.load_raids()  # before the gateway: the first held message may be a raid's
         for name in self._extensions:
             # A restart of the same client (a new login) keeps what it already loaded.
             if name not in self.extensions:

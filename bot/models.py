@@ -335,6 +335,8 @@ class OutboxRow:
     card_state: OutboxState | None = None  # the item's card row, which a card update waits for
     card_group_id: int | None = None  # the grouped card the item is on, if any
     updated_at: datetime | None = None
+    search_after: int | None = None  # a snowflake the send's message is newer than (recorded when 'sending')
+    error: str | None = None  # why it failed, for a 'failed' row
 
 
 @dataclass(frozen=True, slots=True)
@@ -348,3 +350,25 @@ class CardGroup:
     message_id: int | None
     nonce: str
     created_at: datetime
+
+
+# --- raid mode ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class RaidSighting:
+    """A new member's held link, as the raid watch counted it (at: seconds since the epoch)."""
+
+    at: float
+    author_id: int
+    domains: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class RaidState:
+    """A guild's raid watch as stored: whether a raid is on, its size so far, and the sightings in its window."""
+
+    guild_id: int
+    active: bool
+    raid_size: int
+    sightings: tuple[RaidSighting, ...] = ()

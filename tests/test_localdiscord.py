@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import datetime
 import gc
 import io
 import logging
@@ -502,3 +503,119 @@ async def test_a_repeated_nonce_returns_the_first_message(place: Place) -> None:
     assert other.id != first.id
     assert [m.content for m in local.messages_in(place.general)] == ["card for item 7", "card for item 8"]
     assert local.nonce_repeats == 1
+
+
+async def test_a_nonce_is_remembered_only_for_a_few_minutes(place: Place) -> None:
+    local = place.local
+    async with running(make_bot(), local) as bot:
+        channel = text_channel(bot, place.general)
+        first = await channel.send("card for item 7", nonce="fbc7")
+        local.advance_clock(local.nonce_window_s - 5)
+        within = await channel.send("card for item 7", nonce="fbc7")
+        local.advance_clock(10)  # past "the past few minutes": Discord makes the message again
+        after = await channel.send("card for item 7", nonce="fbc7")
+    assert within.id == first.id
+    assert after.id != first.id
+    assert after.created_at - first.created_at > datetime.timedelta(seconds=local.nonce_window_s)
+    assert [m.content for m in local.messages_in(place.general)] == ["card for item 7"] * 2
+
+
+# --- what Discord refuses (tests/localdiscord/limits.py) -------------------------------------------------------
+
+
+def _embed(**fields: object) -> dict[str, object]:
+    return {"type": "rich", **fields}
+
+
+def _row(*children: dict[str, object]) -> dict[str, object]:
+    return {"type": 1, "components": list(children)}
+
+
+def _button(custom_id: str = "b", label: str = "Approve") -> dict[str, object]:
+    return {"type": 2, "style": 1, "custom_id": custom_id, "label": label}
+
+
+def _select(options: int, custom_id: str = "s") -> dict[str, object]:
+    return {
+        "type": 3,
+        "custom_id": custom_id,
+        "options": [{"label": f"item {n}", "value": str(n)} for n in range(options)],
+    }
+
+
+REFUSED = {
+    "content over 2000": {"content": "x" * 2001},
+    "nonce over 25": {"content": "hi", "nonce": "n" * 26},
+    "11 embeds": {"embeds": [_embed(title="t")] * 11},
+    "title over 256": {"embeds": [_embed(title="t" * 257)]},
+    "description over 4096": {"embeds": [_embed(description="d" * 4097)]},
+    "26 fields": {"embeds": [_embed(fields=[{"name": "n", "value": "v"}] * 26)]},
+    "field value over 1024": {"embeds": [_embed(fields=[{"name": "n", "value": "v" * 1025}])]},
+    "footer over 2048": {"embeds": [_embed(footer={"text": "f" * 2049})]},
+    "author over 256": {"embeds": [_embed(author={"name": "a" * 257})]},
+    "embeds over 6000 in all": {"embeds": [_embed(description="d" * 4000), _embed(description="d" * 2001)]},
+    "parse users with users": {"content": "hi", "allowed_mentions": {"parse": ["users"], "users": ["1"]}},
+    "101 users": {"content": "hi", "allowed_mentions": {"users": [str(n) for n in range(101)]}},
+    "6 rows": {"components": [_row(_button(f"b{n}")) for n in range(6)]},
+    "6 buttons in a row": {"components": [_row(*[_button(f"b{n}") for n in range(6)])]},
+    "label over 80": {"components": [_row(_button(label="l" * 81))]},
+    "custom_id over 100": {"components": [_row(_button(custom_id="c" * 101))]},
+    "duplicate custom_id": {"components": [_row(_button("same"), _button("same"))]},
+    "26 options": {"components": [_row(_select(26))]},
+    "a select beside a button": {"components": [_row(_select(2), _button())]},
+}
+
+
+@pytest.mark.parametrize("body", list(REFUSED.values()), ids=list(REFUSED))
+def test_discords_documented_limits_are_refused(body: dict[str, object]) -> None:
+    from tests.localdiscord.limits import Refused, check_request
+
+    with pytest.raises(Refused):
+        check_request("POST", "/channels/1/messages", body, 0)
+    with pytest.raises(Refused):
+        check_request("POST", "/webhooks/1/token", body, 0)
+
+
+def test_what_is_within_the_limits_passes() -> None:
+    from tests.localdiscord.limits import Refused, check_request
+
+    body = {
+        "content": "x" * 2000,
+        "nonce": "n" * 25,
+        "embeds": [_embed(title="t" * 256, description="d" * 4096, footer={"text": " " * 5000 + "f"})],
+        "allowed_mentions": {"parse": ["users"], "users": []},
+        "components": [_row(*[_button(f"b{n}", "l" * 80) for n in range(5)]), _row(_select(25))],
+    }
+    check_request("POST", "/channels/1/messages", body, 0)
+    check_request("POST", "/channels/1/threads", {"name": "n" * 100, "message": body}, 0)
+    with pytest.raises(Refused, match="name"):
+        check_request("POST", "/channels/1/threads", {"name": "n" * 101, "message": body}, 0)
+
+
+async def test_the_routes_refuse_over_long_messages_old_bulk_deletes_and_long_timeouts(place: Place) -> None:
+    local, world = place.local, place.local.world
+    async with running(make_bot(), local) as bot:
+        channel = text_channel(bot, place.general)
+        with pytest.raises(discord.HTTPException) as refused:
+            await channel.send("x" * 2001)
+        assert (refused.value.status, refused.value.code) == (400, 50035)
+        guild = bot.get_guild(place.guild)
+        assert guild is not None
+        member = await guild.fetch_member(place.alice)
+        with pytest.raises(discord.HTTPException) as refused:
+            await member.timeout(datetime.timedelta(days=29))
+        assert refused.value.status == 400
+        await member.timeout(datetime.timedelta(days=28) - datetime.timedelta(minutes=1))
+
+        fresh = [await channel.send(f"fresh {n}") for n in range(2)]
+        with pytest.raises(discord.HTTPException) as refused:
+            await channel.delete_messages([fresh[0], fresh[0]])
+        assert refused.value.status == 400  # a duplicate id
+        local.advance_clock(15 * 24 * 3600)  # two weeks and a day later
+        newer = await channel.send("newer")
+        with pytest.raises(discord.HTTPException) as refused:
+            await channel.delete_messages([fresh[0], newer])
+        assert (refused.value.status, refused.value.code) == (400, 50034)
+        await channel.delete_messages([await channel.send("a"), await channel.send("b")])  # young ones go
+
+    assert world.member(place.guild, place.alice).communication_disabled_until is not None

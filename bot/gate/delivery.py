@@ -5,7 +5,10 @@ then record the Discord message with the rows ('done') in one transaction. A cra
 the request and the record leaves the rows 'sending': at start-up `recover()` looks for the
 message on Discord (a card by its footer, a repost by its text, a DM by its text) and adopts
 it; only when it is not there is the row queued again, with the same nonce, which Discord
-also uses to refuse a duplicate (`enforce_nonce`).
+also uses to refuse a duplicate (`enforce_nonce`) — but only "in the past few minutes", so
+after a longer outage the search alone must find it. It pages forward from a snowflake recorded
+with the 'sending' mark (the last message the bot knew in the channel then: the message sent
+comes after it) up to the channel's last message when the search begins, within a budget.
 """
 
 from __future__ import annotations
@@ -31,7 +34,7 @@ from bot.gate.cards import (
     group_card_view,
     raid_embed,
 )
-from bot.gate.outbox import Lane
+from bot.gate.outbox import UNEXPECTED_ERROR, Lane
 from bot.gate.publisher import REPOST_CHANNEL_TYPES
 from bot.models import CardGroup, HeldItem, ItemState, OutboxKind, OutboxRow, OutboxState
 
@@ -45,7 +48,7 @@ WAVE_AFTER = 10  # more than this waiting (or a raid under way): group whatever 
 GROUP_LIMIT = 25  # items on one grouped card (a select menu lists at most 25)
 DM_BATCH_LIMIT = GROUP_LIMIT  # messages told of in one DM (one DM per outcome for a whole card)
 MAX_ATTEMPTS = 5
-SEARCH_LIMIT = 200  # messages read, after an interrupted send, to find what it sent
+SEARCH_LIMIT = 1000  # messages read (10 pages), after an interrupted send, to find what it sent
 CHANNEL_NOTICE_SECONDS = 15
 _NOTICE_MENTIONS = discord.AllowedMentions(everyone=False, roles=False, users=True)
 _UNSETTLED = (OutboxState.WAITING, OutboxState.QUEUED, OutboxState.SENDING)
@@ -61,6 +64,8 @@ class GateCourier:
 
     def __init__(self, gate: Gate) -> None:
         self.gate = gate
+        # The last DM sent to each member in this run: where a search for the next one may start.
+        self._last_dm: dict[int, int] = {}
 
     @property
     def client(self) -> discord.Client:
@@ -202,7 +207,7 @@ class GateCourier:
                 await store.mark_done(ids, item.card_channel_id, item.card_message_id)
                 return
             nonce = rows[0].nonce or f"fbc{rows[0].id}"
-            await store.mark_sending(ids, nonce)
+            await store.mark_sending(ids, nonce, search_after=_after(channel, [item]))
             sent = await self._post_card(channel, item, nonce)
             await store.mark_done(ids, channel.id, sent.id)
             return
@@ -211,8 +216,8 @@ class GateCourier:
         # A fresh nonce per group: a batch sent again after a crash may hold other items.
         nonce = f"fbg{first.id}-{secrets.token_hex(4)}"
         group = await store.create_card_group(first.guild_id, author_id, channel.id, nonce)
-        await store.mark_sending(ids, group.nonce, group_id=group.id)
         items = await self._items(rows)
+        await store.mark_sending(ids, group.nonce, group_id=group.id, search_after=_after(channel, items))
         view = group_card_view(group, items)
         try:
             sent = await channel.send(
@@ -278,7 +283,7 @@ class GateCourier:
             await store.mark_failed([row.id], "the moderator channel is gone")
             return
         nonce = row.nonce or f"fbr{row.id}"
-        await store.mark_sending([row.id], nonce)
+        await store.mark_sending([row.id], nonce, search_after=_after(channel, [item]))
         sent = await channel.send(
             embed=raid_embed(item, self.gate.raid.describe(item.guild_id)),
             allowed_mentions=discord.AllowedMentions.none(),
@@ -304,16 +309,20 @@ class GateCourier:
             items = [item for item in items if item.id not in decided]
             if not rows:
                 return
-        if not await self._send_dm(rows, hold_dm_text(items), nonce_prefix="fbh", about="the hold"):
+        if not await self._send_dm(rows, items, hold_dm_text(items), nonce_prefix="fbh", about="the hold"):
             # A closed DM must not leave the author wondering where their message went.
             await self._channel_notice(items)
 
-    async def _send_dm(self, rows: list[OutboxRow], text: str, *, nonce_prefix: str, about: str) -> bool:
+    async def _send_dm(
+        self, rows: list[OutboxRow], items: list[HeldItem], text: str, *, nonce_prefix: str, about: str
+    ) -> bool:
         """DM the rows' author once for all of them; False when Discord refused (DMs closed, user gone)."""
         store = self.gate.store
         ids = [row.id for row in rows]
         nonce = rows[0].nonce or f"{nonce_prefix}{rows[0].id}"
-        await store.mark_sending(ids, nonce)
+        # The DM comes after the messages it tells of, and after the last DM this run sent the member.
+        after = max([item.message_id for item in items] + [self._last_dm.get(rows[0].author_id, 0)])
+        await store.mark_sending(ids, nonce, search_after=after)
         try:
             user = await self._user(rows[0].author_id, rows[0].guild_id)
             sent = await user.send(text, nonce=nonce)
@@ -329,6 +338,7 @@ class GateCourier:
             )
             await store.mark_done(ids, None, None)
             return False
+        self._last_dm[rows[0].author_id] = sent.id
         await store.mark_done(ids, sent.channel.id, sent.id)
         return True
 
@@ -447,7 +457,7 @@ class GateCourier:
 
     async def _send_decision_dm(self, rows: list[OutboxRow]) -> None:
         items = await self._items(rows)
-        await self._send_dm(rows, decision_dm_text(items), nonce_prefix="fbd", about="the decision")
+        await self._send_dm(rows, items, decision_dm_text(items), nonce_prefix="fbd", about="the decision")
 
     # --- start-up ----------------------------------------------------------------------------
 
@@ -457,8 +467,15 @@ class GateCourier:
         # Rows the live worker is sending are not a crash's: holds can start it before this runs.
         live = self.gate.outbox.in_flight
         rows = [row for row in await store.outbox_rows((OutboxState.SENDING,)) if row.id not in live]
+        # A send that died of a bug (not a Discord error) after its request may have reached Discord as well:
+        # it is looked for too, and left to be sent again (requeue_failed) only when it is not there.
+        unsure = [
+            row
+            for row in await store.outbox_rows((OutboxState.FAILED,))
+            if row.error == UNEXPECTED_ERROR and row.nonce and row.id not in live
+        ]
         batches: dict[str, list[OutboxRow]] = {}
-        for row in rows:
+        for row in rows + unsure:
             batches.setdefault(row.nonce or f"row{row.id}", []).append(row)
         for batch in batches.values():
             try:
@@ -467,6 +484,8 @@ class GateCourier:
                 log.warning("outbox: could not check rows %s on Discord (%s)", [r.id for r in batch], exc.status)
                 found = None
             ids = [row.id for row in batch]
+            if found is None and batch[0].state is OutboxState.FAILED:
+                continue
             if found is None:
                 # Not on Discord: send again. A single message keeps its nonce (Discord refuses a repeat of
                 # one it did make); a batch may be made up differently next time, so it starts afresh.
@@ -484,8 +503,9 @@ class GateCourier:
         items = await self._items(batch)
         if not items:
             return None
-        # Whatever was sent for these items came after the first of their original messages.
-        since = discord.Object(min(item.message_id for item in items))
+        # Whatever was sent came after the bound recorded with the 'sending' mark (rows from before it was
+        # recorded: after the first of their items' original messages).
+        since = first.search_after or min(item.message_id for item in items)
         if first.kind in (OutboxKind.CARD, OutboxKind.RAID_CARD):
             channel_id = (await self.gate.community.settings(first.guild_id)).moderator_channel_id
             channel = self._text_channel(channel_id) if channel_id else None
@@ -497,24 +517,53 @@ class GateCourier:
                 marker = f"{GROUP_MARKER}{first.group_id}"
             else:
                 marker = f"Item #{first.item_id}"
-            return await self._find_own(channel, since, lambda m: _footer_matches(m, marker))
+            # Nothing this search is after can be newer than the channel's last message as this run found it.
+            upto = channel.last_message_id
+            if upto is not None and upto < since:
+                upto = None  # not a bound this cache can give: read on to the end (within the budget)
+            return await self._find_own(channel, since, upto, lambda m: _footer_matches(m, marker), batch)
         if first.kind is OutboxKind.REPOST:
             return await self.gate.find_repost(items[0])
         if first.kind in (OutboxKind.HOLD_DM, OutboxKind.DECISION_DM):
             text = hold_dm_text(items) if first.kind is OutboxKind.HOLD_DM else decision_dm_text(items)
             user = await self._user(first.author_id, first.guild_id)
             dm = user.dm_channel or await user.create_dm()
-            return await self._find_own(dm, since, lambda m: m.content == text)
+            return await self._find_own(dm, since, None, lambda m: m.content == text, batch)
         return None  # a card update is simply made again
 
     async def _find_own(
-        self, channel: discord.abc.Messageable, since: discord.abc.Snowflake, matches: Any
+        self,
+        channel: discord.abc.Messageable,
+        since: int,
+        upto: int | None,
+        matches: Any,
+        batch: list[OutboxRow],
     ) -> tuple[int, int] | None:
+        """The bot's message after `since` (up to `upto`, when known) that matches, paging oldest first."""
         me = self.client.user
-        async for message in channel.history(limit=SEARCH_LIMIT, after=since):
+        read = 0
+        async for message in channel.history(limit=SEARCH_LIMIT, after=discord.Object(since), oldest_first=True):
+            read += 1
+            if upto is not None and message.id > upto:
+                return None  # past every message there was when this run began: it was never made
             if me is not None and message.author.id == me.id and matches(message):
                 return message.channel.id, message.id
+        if read >= SEARCH_LIMIT:
+            log.warning(
+                "outbox: rows %s not found in the %d messages after %s in channel %s; giving up the search"
+                " (sent again, a duplicate is possible: Discord's nonce check covers only a few minutes)",
+                [row.id for row in batch],
+                read,
+                since,
+                getattr(channel, "id", "?"),
+            )
         return None
+
+
+def _after(channel: discord.TextChannel, items: list[HeldItem]) -> int:
+    """A snowflake a message about to be sent in the channel will be newer than (recorded before sending)."""
+    # The last message the bot knows there (the gateway keeps it current), else the held messages themselves.
+    return max([item.message_id for item in items] + [channel.last_message_id or 0])
 
 
 def _footer_matches(message: discord.Message, marker: str) -> bool:

@@ -41,6 +41,8 @@ LANE_LIMITS: dict[str, tuple[int, float]] = {
     "hold": (1, 10.0),
 }
 MAX_IN_FLIGHT = 8
+# A send that raised something other than a Discord error: its request may have reached Discord.
+UNEXPECTED_ERROR = "unexpected error (see the bot's log)"
 IDLE_POLL_S = 0.25  # the longest the worker waits before looking for new rows again
 
 
@@ -290,4 +292,4 @@ class OutboxWorker:
         except Exception:
             # A bug, not a Discord error (those are handled inside): keep the rows for the next start.
             log.exception("outbox: delivering rows %s failed", [row.id for row in batch])
-            await self._store().mark_failed([row.id for row in batch], "unexpected error (see the bot's log)")
+            await self._store().mark_failed([row.id for row in batch], UNEXPECTED_ERROR)

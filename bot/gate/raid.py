@@ -5,6 +5,10 @@ A raid is more than `new_members` distinct new members whose held messages carry
 While one is under way the moderators get one card saying so, the wave's cards are grouped, and
 originals are removed with bulk deletes: Discord takes 2–100 messages younger than two weeks per
 request, per channel, once a second.
+
+The watch lives in memory (it is read for every held message) and is kept in the store as it changes:
+each sighting is written with the hold that made it, and `restore` loads them at start-up, so a restart
+mid-raid neither posts a second raid card nor counts again from zero nor goes back to single deletes.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from datetime import UTC, datetime, timedelta
 import discord
 
 from bot.gate import words
+from bot.models import RaidSighting, RaidState
 from bot.policy import RaidSettings
 
 log = logging.getLogger(__name__)
@@ -42,7 +47,8 @@ class _GuildWatch:
 class RaidWatch:
     """Counts new members posting held links per guild, in a sliding window, under each guild's settings."""
 
-    def __init__(self, *, clock: Callable[[], float] = time.monotonic) -> None:
+    # A wall clock (seconds since the epoch), not a monotonic one: sightings are stored and outlive the process.
+    def __init__(self, *, clock: Callable[[], float] = time.time) -> None:
         self._clock = clock
         self._guilds: dict[int, _GuildWatch] = {}
 
@@ -77,6 +83,35 @@ class RaidWatch:
     def bulk_delete(self, guild_id: int, settings: RaidSettings) -> bool:
         """True when the guild's held messages should go with bulk deletes now, under its settings."""
         return settings.bulk_delete and self.active(guild_id, settings)
+
+    def state(self, guild_id: int) -> RaidState:
+        """The guild's watch as the store keeps it: raid on or not, its size, the sightings in the window."""
+        watch = self._guilds.get(guild_id) or _GuildWatch()
+        sightings = tuple(RaidSighting(at, author, domains) for at, author, domains in watch.seen)
+        return RaidState(guild_id, watch.active, watch.raid_size, sightings)
+
+    def window_start(self, guild_id: int) -> float:
+        """The time before which the guild's sightings no longer count (its last noted window)."""
+        watch = self._guilds.get(guild_id) or _GuildWatch()
+        return self._clock() - watch.settings.window_seconds
+
+    def restore(self, state: RaidState, settings: RaidSettings) -> None:
+        """Take up a guild's watch as stored before a restart; a raid whose window passed meanwhile is over."""
+        watch = _GuildWatch(
+            seen=deque((s.at, s.author_id, s.domains) for s in sorted(state.sightings, key=lambda s: s.at)),
+            active=state.active,
+            raid_size=state.raid_size,
+            settings=settings,
+        )
+        self._guilds[state.guild_id] = watch
+        if self.active(state.guild_id):
+            log.warning(
+                "raid mode still on in guild %s after a restart (%d new members so far)",
+                state.guild_id,
+                watch.raid_size,
+            )
+        else:
+            self._expire(watch, self._clock())
 
     def describe(self, guild_id: int) -> str:
         """The raid card's text."""
@@ -116,8 +151,14 @@ class BulkDeleter:
         if datetime.now(UTC) - discord.utils.snowflake_time(message_id) > BULK_DELETE_MAX_AGE:
             await channel.get_partial_message(message_id).delete()
             return
+        pending = self._pending.setdefault(channel.id, [])
+        for waiting_id, waiting in pending:
+            if waiting_id == message_id:
+                # Asked twice (a hold and a start-up retry, say): Discord refuses a bulk delete with an id twice.
+                await asyncio.shield(waiting)
+                return
         future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._pending.setdefault(channel.id, []).append((message_id, future))
+        pending.append((message_id, future))
         flusher = self._flushers.get(channel.id)
         if flusher is None or flusher.done():
             self._flushers[channel.id] = asyncio.get_running_loop().create_task(
@@ -141,15 +182,45 @@ class BulkDeleter:
                 else:
                     self.requests += 1
                     await channel.delete_messages([discord.Object(message_id) for message_id, _ in batch])
+            except discord.HTTPException as exc:
+                if exc.status != 400 or len(batch) == 1:
+                    self._fail(channel, batch, exc)
+                    continue
+                # Refused whole for one message (too old by Discord's clock, which may run ahead of ours):
+                # each goes on its own, and each caller hears of its own.
+                log.warning(
+                    "bulk delete of %d messages in channel %s refused (%s); deleting them one by one",
+                    len(batch),
+                    channel.id,
+                    exc.code,
+                )
+                await self._one_by_one(channel, batch)
+                continue
             except Exception as exc:
-                # Every caller hears of it (a network error too): none may wait forever on its future.
-                status = exc.status if isinstance(exc, discord.HTTPException) else type(exc).__name__
-                log.warning("bulk delete of %d messages in channel %s failed (%s)", len(batch), channel.id, status)
-                for _, future in batch:
-                    if not future.done():
-                        future.set_exception(exc)
+                self._fail(channel, batch, exc)
                 continue
             for _, future in batch:
                 if not future.done():
                     future.set_result(None)
         self._pending.pop(channel.id, None)
+
+    @staticmethod
+    def _fail(channel: Deletable, batch: list[tuple[int, asyncio.Future[None]]], exc: Exception) -> None:
+        # Every caller hears of it (a network error too): none may wait forever on its future.
+        status = exc.status if isinstance(exc, discord.HTTPException) else type(exc).__name__
+        log.warning("bulk delete of %d messages in channel %s failed (%s)", len(batch), channel.id, status)
+        for _, future in batch:
+            if not future.done():
+                future.set_exception(exc)
+
+    @staticmethod
+    async def _one_by_one(channel: Deletable, batch: list[tuple[int, asyncio.Future[None]]]) -> None:
+        for message_id, future in batch:
+            try:
+                await channel.get_partial_message(message_id).delete()
+            except Exception as exc:
+                if not future.done():
+                    future.set_exception(exc)
+                continue
+            if not future.done():
+                future.set_result(None)

@@ -280,8 +280,18 @@ class Gate:
         await self.community.refresh_member(item.guild_id, item.author_id)
         raider = Reason.NEW_MEMBER in verdict.reasons and bool(_LINK_REASONS & set(verdict.reasons))
         raid = await self.community.raid(item.guild_id)  # cached with the policy the verdict used
-        if raider and self.raid.note(item.guild_id, item.author_id, item.external_domains, raid):
-            await self.store.enqueue(item.id, (OutboxKind.RAID_CARD,))
+        if raider:
+            started = self.raid.note(item.guild_id, item.author_id, item.external_domains, raid)
+            # Kept in the store as it changes (a restart mid-raid carries on), with the raid card if this starts one.
+            watch = self.raid.state(item.guild_id)
+            await self.store.record_raid_sighting(
+                item.guild_id,
+                watch.sightings[-1],
+                active=watch.active,
+                raid_size=watch.raid_size,
+                forget_before=self.raid.window_start(item.guild_id),
+                raid_card_item=item.id if started else None,
+            )
         item = await self._remove_original(item, message, starter_of)
         # The card and the DM wait until the original is dealt with (the card says if it could not be).
         await self.store.release(item.id)
@@ -761,6 +771,11 @@ class Gate:
         return None
 
     # --- start-up -------------------------------------------------------------------------
+
+    async def load_raids(self) -> None:
+        """Take up the raid watches as a previous run left them (before any message is screened)."""
+        for state in await self.store.raid_states():
+            self.raid.restore(state, await self.community.raid(state.guild_id))
 
     @_tracked
     async def reconcile(self) -> int:

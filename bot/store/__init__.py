@@ -44,6 +44,8 @@ from bot.models import (
     OutboxRow,
     OutboxState,
     QueueEntry,
+    RaidSighting,
+    RaidState,
     StoredLink,
     WelcomeSettings,
 )
@@ -1000,13 +1002,21 @@ class Store:
         )
         return [_outbox_row(row) for row in rows]
 
-    async def mark_sending(self, row_ids: Sequence[int], nonce: str, *, group_id: int | None = None) -> None:
-        """Record, before the request, that these rows are going out together under this nonce."""
+    async def mark_sending(
+        self, row_ids: Sequence[int], nonce: str, *, group_id: int | None = None, search_after: int | None = None
+    ) -> None:
+        """Record, before the request, that these rows are going out together under this nonce.
+
+        search_after is a snowflake the message to come will be newer than, where a search after a crash starts.
+        """
         async with self._transaction() as db:
+            # Sent again under the same nonce, the message may be the earlier attempt's: the earliest bound stays.
             await db.executemany(
                 "UPDATE outbox SET state = 'sending', nonce = ?, group_id = COALESCE(?, group_id),"
+                " search_after = CASE WHEN nonce IS ? AND search_after IS NOT NULL"
+                " THEN MIN(search_after, COALESCE(?, search_after)) ELSE ? END,"
                 " attempts = attempts + 1, updated_at = ? WHERE id = ?",
-                [(nonce, group_id, _now_text(), row_id) for row_id in row_ids],
+                [(nonce, group_id, nonce, search_after, search_after, _now_text(), row_id) for row_id in row_ids],
             )
 
     async def mark_done(self, row_ids: Sequence[int], channel_id: int | None, message_id: int | None) -> None:
@@ -1127,6 +1137,49 @@ class Store:
         row = await self._one("SELECT group_id FROM outbox WHERE item_id = ? AND kind = 'card'", (item_id,))
         return row["group_id"] if row and row["group_id"] is not None else None
 
+    # --- raid mode ----------------------------------------------------------------------
+
+    async def record_raid_sighting(
+        self,
+        guild_id: int,
+        sighting: RaidSighting,
+        *,
+        active: bool,
+        raid_size: int,
+        forget_before: float,
+        raid_card_item: int | None = None,
+    ) -> None:
+        """Keep a sighting and the watch it leaves (and, when it starts a raid, the raid card) in one transaction."""
+        async with self._transaction() as db:
+            await db.execute(
+                "INSERT INTO raid_sightings (guild_id, author_id, domains, seen_at) VALUES (?, ?, ?, ?)",
+                (guild_id, sighting.author_id, json.dumps(list(sighting.domains)), sighting.at),
+            )
+            # Sightings outside the window no longer count: they are dropped as new ones come.
+            await db.execute("DELETE FROM raid_sightings WHERE guild_id = ? AND seen_at < ?", (guild_id, forget_before))
+            await db.execute(
+                "INSERT INTO raid_watch (guild_id, active, raid_size, updated_at) VALUES (?, ?, ?, ?)"
+                " ON CONFLICT (guild_id) DO UPDATE SET active = excluded.active, raid_size = excluded.raid_size,"
+                " updated_at = excluded.updated_at",
+                (guild_id, int(active), raid_size, _now_text()),
+            )
+            if raid_card_item is not None:
+                await _enqueue(db, raid_card_item, (OutboxKind.RAID_CARD,))
+
+    async def raid_states(self) -> list[RaidState]:
+        """Every guild's stored raid watch with its sightings, oldest first (read once, at start-up)."""
+        watches = await self._all("SELECT * FROM raid_watch ORDER BY guild_id")
+        sightings = await self._all("SELECT * FROM raid_sightings ORDER BY guild_id, seen_at, id")
+        seen: dict[int, list[RaidSighting]] = {}
+        for row in sightings:
+            seen.setdefault(row["guild_id"], []).append(
+                RaidSighting(float(row["seen_at"]), row["author_id"], tuple(json.loads(row["domains"])))
+            )
+        return [
+            RaidState(row["guild_id"], bool(row["active"]), row["raid_size"], tuple(seen.get(row["guild_id"], ())))
+            for row in watches
+        ]
+
 
 class _SpentOut(Exception):
     """A counted grant had no use left: roll the whole spend back."""
@@ -1194,6 +1247,8 @@ def _outbox_row(row: aiosqlite.Row) -> OutboxRow:
         card_state=OutboxState(row["card_state"]) if row["card_state"] else None,
         card_group_id=row["card_group_id"],
         updated_at=_time(row["updated_at"]),
+        search_after=row["search_after"],
+        error=row["error"],
     )
 
 

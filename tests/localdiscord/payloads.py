@@ -72,7 +72,7 @@ def member(world: World, m: Member, *, permissions: int | None = None, with_user
         "mute": False,
         "flags": 0,
         "pending": False,
-        "communication_disabled_until": None,
+        "communication_disabled_until": m.communication_disabled_until,
     }
     if with_user:
         data["user"] = user(world.user(m.user_id))

@@ -29,6 +29,9 @@ _log = logging.getLogger(__name__)
 _API_PREFIX = re.compile(r"/api/v\d+")
 _CDN = re.compile(r"/attachments/(\d+)/(\d+)/[^/]+\Z")
 NOT_FOUND = {"message": "404: Not Found", "code": 0}
+# discord-api-docs, Resources/Message, Create Message, JSON/Form Params, enforce_nonce: "If true and nonce is
+# present, it will be checked for uniqueness in the past few minutes." How many is not said: two, to be strict.
+NONCE_WINDOW_S = 120.0
 
 
 @dataclass
@@ -62,8 +65,10 @@ class LocalDiscord(Builders, Events):
         heartbeat_interval_ms: int = 41_250,
         echo_events: bool = True,
         rate_limits: RateLimits | None = None,
+        nonce_window_s: float = NONCE_WINDOW_S,
     ) -> None:
         self.token = token
+        self.nonce_window_s = nonce_window_s
         self.rate_limits = rate_limits  # None: no limits (the default for behaviour tests)
         self.world = World(bot_name)
         self.gateway = Gateway(self, heartbeat_interval_ms)
@@ -200,6 +205,10 @@ class LocalDiscord(Builders, Events):
             return _json(404, NOT_FOUND)
         rec.route = "/attachments/{channel_id}/{attachment_id}/{filename}"
         return web.Response(body=data, content_type="application/octet-stream")
+
+    def advance_clock(self, seconds: float) -> None:
+        """Move Discord's clock on (new snowflakes, the nonce window); the host's clock is left alone."""
+        self.world.clock_offset_s += seconds
 
     # Error injection.
 

@@ -63,6 +63,11 @@ DEFAULT_BOT = discord.Permissions(
 ).value
 
 
+def snowflake_ms(snowflake: int) -> int:
+    """The Unix time in milliseconds a snowflake encodes."""
+    return (snowflake >> 22) + DISCORD_EPOCH_MS
+
+
 def snowflake_time(snowflake: int) -> str:
     """The ISO timestamp a snowflake encodes, as Discord writes timestamps."""
     ms = (snowflake >> 22) + DISCORD_EPOCH_MS
@@ -147,6 +152,7 @@ class Member:
     roles: list[int] = field(default_factory=list)
     nick: str | None = None
     joined_at: str = ""
+    communication_disabled_until: str | None = None  # a timeout's end (ISO 8601), as Modify Guild Member sets it
 
 
 @dataclass
@@ -239,6 +245,7 @@ class World:
 
     def __init__(self, bot_name: str = "Forum Bridge") -> None:
         self._last_id = 0
+        self.clock_offset_s = 0.0  # Discord's clock ahead of the host's: tests move it with LocalDiscord.advance_clock
         self.users: dict[int, User] = {}
         self.guilds: dict[int, Guild] = {}
         self.channels: dict[int, Channel] = {}
@@ -258,9 +265,13 @@ class World:
         self.bot = self._new_user(bot_name, bot=True)
         self.application_id = self.bot.id  # Discord gives a bot user the id of its application
 
+    def now_ms(self) -> int:
+        """Discord's clock: milliseconds since the Unix epoch."""
+        return int((time.time() + self.clock_offset_s) * 1000)
+
     def next_id(self) -> int:
         """A fresh snowflake, strictly greater than any before it."""
-        now = (int(time.time() * 1000) - DISCORD_EPOCH_MS) << 22
+        now = (self.now_ms() - DISCORD_EPOCH_MS) << 22
         self._last_id = max(now, self._last_id + 1)
         return self._last_id
 

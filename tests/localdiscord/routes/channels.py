@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 import discord
 
-from .. import payloads
+from .. import limits, payloads
 from ..api import ApiError, Call, Router, missing_permissions
 from ..world import FORUM, NEWS, NEWS_THREAD, PUBLIC_THREAD, THREAD_TYPES, Channel, Overwrite, Webhook
 from .messages import require_content, require_fits, require_view
@@ -109,6 +109,8 @@ async def create_thread(local: LocalDiscord, call: Call) -> Any:
     first = body.get("message") or {}
     require_content(first, call.files)
     require_fits(local, parent.id, first, call.files)
+    limits.check_thread_name(body.get("name"))
+    limits.check_message(first, where="message.")
     post_id = world.next_id()
     thread = new_thread(local, parent, body, world.bot.id, thread_id=post_id)
     attachments = local.store_uploads(thread.id, first, call.files)

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from .. import payloads
-from ..api import ApiError, Call, Router
+import discord
+
+from .. import limits, payloads
+from ..api import ApiError, Call, Router, missing_permissions
+from ..world import ALL_PERMISSIONS
 
 if TYPE_CHECKING:
     from ..server import LocalDiscord
@@ -115,6 +118,30 @@ async def get_member(local: LocalDiscord, call: Call) -> Any:
     """One member."""
     world = local.world
     return payloads.member(world, world.member(call.id("guild_id"), call.id("user_id")))
+
+
+@router.route("PATCH", "/guilds/{guild_id}/members/{user_id}")
+async def modify_member(local: LocalDiscord, call: Call) -> Any:
+    """Time a member out (or end it): communication_disabled_until, with Moderate Members, up to 28 days ahead."""
+    world = local.world
+    guild = world.guild(call.id("guild_id"))
+    member = world.member(guild.id, call.id("user_id"))
+    body = call.body
+    if "communication_disabled_until" in body:
+        if not world.permissions(guild.id, world.bot.id) & discord.Permissions(moderate_members=True).value:
+            raise missing_permissions()
+        # discord-api-docs, Resources/Guild, Modify Guild Member, JSON Params, communication_disabled_until:
+        # "Will throw a 403 error if the user has the ADMINISTRATOR permission or is the owner of the guild".
+        if member.user_id == guild.owner_id or world.permissions(guild.id, member.user_id) == ALL_PERMISSIONS:
+            raise missing_permissions()
+        until = body["communication_disabled_until"]
+        limits.check_timeout(until, world.now_ms())
+        member.communication_disabled_until = until
+    if "nick" in body:
+        member.nick = body["nick"]
+    data = payloads.member(world, member)
+    await local.echo("GUILD_MEMBER_UPDATE", {**data, "guild_id": str(guild.id)})
+    return data
 
 
 @router.route("GET", "/guilds/{guild_id}/members")

@@ -8,9 +8,9 @@ from typing import TYPE_CHECKING, Any
 
 import discord
 
-from .. import payloads
+from .. import limits, payloads
 from ..api import ApiError, Call, Router, UploadedFile, missing_access, missing_permissions
-from ..world import DM, THREAD_TYPES, Channel, StoredMessage, snowflake_time
+from ..world import DM, THREAD_TYPES, Channel, StoredMessage, snowflake_ms, snowflake_time
 
 if TYPE_CHECKING:
     from ..server import LocalDiscord
@@ -85,6 +85,7 @@ def require_fits(local: LocalDiscord, channel_id: int, body: Mapping[str, Any], 
 def apply_edit(local: LocalDiscord, stored: StoredMessage, body: Mapping[str, Any], files: list[UploadedFile]) -> None:
     """Apply an edit-message body: content, embeds, components, flags, and which attachments stay."""
     require_fits(local, stored.channel_id, body, files)
+    limits.check_message(body)  # Resources/Message, Edit Message: the same limits as Create Message
     data = stored.payload
     for key in ("content", "components", "flags"):
         if key in body:
@@ -110,6 +111,7 @@ async def create_message(local: LocalDiscord, call: Call) -> Any:
     require_send(local, ch, with_files=bool(call.files))
     require_content(call.body, call.files)
     require_fits(local, ch.id, call.body, call.files)
+    limits.check_message(call.body)
     check_reference(local, ch, call.body)
     repeat = _same_nonce(local, ch, call.body)
     if repeat is not None:
@@ -123,13 +125,26 @@ async def create_message(local: LocalDiscord, call: Call) -> Any:
 
 
 def _same_nonce(local: LocalDiscord, ch: Channel, body: Mapping[str, Any]) -> StoredMessage | None:
-    """The bot's message in this channel made with the same nonce, when the body enforces it."""
+    """The bot's recent message made with the same nonce, when the body enforces it.
+
+    discord-api-docs, Resources/Message, Create Message, JSON/Form Params, enforce_nonce: "If true and nonce
+    is present, it will be checked for uniqueness in the past few minutes. If another message was created by
+    the same author with the same nonce, that message will be returned" — only in the past few minutes
+    (local.nonce_window_s of Discord's clock): an older message with that nonce does not stop a new one.
+    """
     nonce = body.get("nonce")
     if nonce is None or not body.get("enforce_nonce"):
         return None
-    for stored in local.world.messages.get(ch.id, {}).values():
-        if stored.author_id == local.world.bot.id and stored.payload.get("nonce") == nonce:
-            return stored
+    world = local.world
+    since_ms = world.now_ms() - local.nonce_window_s * 1000
+    for messages in world.messages.values():
+        for stored in messages.values():
+            if (
+                stored.author_id == world.bot.id
+                and stored.payload.get("nonce") == nonce
+                and snowflake_ms(stored.id) >= since_ms
+            ):
+                return stored
     return None
 
 
@@ -202,9 +217,7 @@ async def bulk_delete(local: LocalDiscord, call: Call) -> Any:
     require_view(local, ch)
     if not world.bot_can(ch, P(manage_messages=True)):
         raise missing_permissions()
-    ids = [int(m) for m in call.body.get("messages") or []]
-    if not 2 <= len(ids) <= 100:
-        raise ApiError(400, 50016, "You must provide at least 2 and fewer than 100 messages to delete")
+    ids = limits.check_bulk_delete(call.body.get("messages") or [], world.now_ms())
     present = [m for m in ids if m in world.messages.get(ch.id, {})]
     for message_id in present:
         world.drop_message(ch.id, message_id)

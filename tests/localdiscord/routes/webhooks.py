@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
-from .. import payloads
+from .. import limits, payloads
 from ..api import ApiError, Call, Router
 from ..world import FORUM, REQUIRE_TAG, Channel, Interaction, StoredMessage, Webhook
 from .channels import announce_thread, new_thread
@@ -67,6 +67,8 @@ async def _execute_webhook(local: LocalDiscord, call: Call, hook: Webhook) -> An
     require_content(body, call.files)
     _check_username(local, body.get("username"))
     require_fits(local, target.id, body, call.files)
+    limits.check_message(body)
+    limits.check_thread_name(body.get("thread_name"), field="thread_name")
     message_id = None
     if target.type == FORUM:
         if not body.get("thread_name"):
@@ -187,6 +189,7 @@ async def _interaction_message(
     if not loading:
         require_content(data, call.files)
     require_fits(local, ch.id, data, call.files)
+    limits.check_message(data)
     attachments = local.store_uploads(ch.id, data, call.files)
     flags = int(data.get("flags") or 0) | (LOADING if loading else 0)
     stored = payloads.message(world, ch, payloads.user(world.bot), {**data, "flags": flags}, attachments)
