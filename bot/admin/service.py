@@ -351,6 +351,10 @@ class AdminService:
         """Trust or stop trusting a member: trust skips the new-member review (links are still screened)."""
         if member.is_bot:
             raise AdminError(f"{member.mention} is a bot: bots' messages are never screened.")
+        if member.is_moderator:
+            raise AdminError(
+                f"{member.mention} is a moderator: moderators' posts are never screened, so trust changes nothing."
+            )
         record = await self.community.member(guild_id, member.user_id)
         if record.trusted == trusted:
             state = "already trusted" if trusted else "not trusted"
