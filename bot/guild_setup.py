@@ -46,6 +46,20 @@ def missing_permissions(permissions: discord.Permissions) -> tuple[tuple[str, st
     return tuple((name, why) for flag, name, why in NEEDED_PERMISSIONS if not getattr(permissions, flag))
 
 
+def role_problem(role: discord.Role) -> str | None:
+    """Why a role cannot be the moderator role, or None when it can."""
+    if role.is_default():
+        return "@everyone cannot be the moderator role; pick a role."
+    # Discord (or an app) decides who holds a managed role: the bot's own, the booster role, an integration's.
+    if role.managed or role.is_bot_managed() or role.is_premium_subscriber() or role.is_integration():
+        return (
+            f"{role.mention} is managed by Discord or an integration (a bot's own role, the Server Booster role or "
+            "another app's): you cannot give it to moderators yourself, so it cannot be the moderator role. "
+            "Pick a role you hand out; nothing was changed."
+        )
+    return None
+
+
 Overwrites = dict[discord.Role | discord.Member | discord.Object, discord.PermissionOverwrite]
 
 

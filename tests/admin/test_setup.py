@@ -1,0 +1,45 @@
+"""/setup in SimCord: the moderator role it accepts, and what it says is still missing."""
+
+from __future__ import annotations
+
+import discord
+import pytest
+
+from tests.admin.conftest import Server
+
+
+async def setup_reply(server: Server, **options: object) -> str:
+    """/setup as the admin; its private reply."""
+    result = await server.admin.slash(server.general, "setup", **options)
+    assert result.ephemeral
+    texts = [message.content for message in [result.response, *result.followups] if message is not None]
+    return "\n".join(text for text in texts if text)
+
+
+@pytest.mark.parametrize("kind", ["bot", "booster"])
+async def test_a_managed_role_is_refused_as_the_moderator_role_and_nothing_changes(server: Server, kind: str) -> None:
+    # Discord hands managed roles out itself (the bot's own role, the Server Booster role, another app's role):
+    # nobody can be made a moderator by giving it, and the bot's own role would make the bot its own moderator.
+    if kind == "bot":
+        [role] = [role for role in server.guild.roles.values() if role.name == server.bot.user.name]  # type: ignore[union-attr]
+    else:
+        role = server.guild.create_role("Server Booster", managed=True)
+        await server.env.settle()
+    overwrites_before = dict(server.bot.get_channel(server.modqueue.id).overwrites)  # type: ignore[union-attr]
+    reply = await setup_reply(server, role=role)
+    assert reply == (
+        f"<@&{role.id}> is managed by Discord or an integration (a bot's own role, the Server Booster role or "
+        "another app's): you cannot give it to moderators yourself, so it cannot be the moderator role. "
+        "Pick a role you hand out; nothing was changed."
+    )
+    settings = await server.community.settings(server.guild.id)
+    assert settings.moderator_role_id == server.moderators.id
+    assert dict(server.bot.get_channel(server.modqueue.id).overwrites) == overwrites_before  # type: ignore[union-attr]
+    assert [row["action"] for row in await server.store.audit_entries(server.guild.id)] == []
+
+
+async def test_everyone_is_refused_as_the_moderator_role(server: Server) -> None:
+    assert await setup_reply(server, role=server.guild.default_role) == (
+        "@everyone cannot be the moderator role; pick a role."
+    )
+    assert (await server.community.settings(server.guild.id)).moderator_role_id == server.moderators.id
