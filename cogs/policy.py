@@ -45,7 +45,7 @@ class PolicyCommands(commands.Cog):
 
     @policy.command(name="set", description="Change the policy (admins)")
     @app_commands.describe(
-        new_member_posts="approved posts a member needs to stop being new (0-1000)",
+        new_member_posts="approved posts a member needs to stop being new (1-1000; 0 only with the hold off)",
         hold_new_members="hold new members' posts for a moderator",
         internal_links="what to do with links to the forum's own sites",
         allowed_links="what to do with links to allowed domains",

@@ -13,6 +13,7 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from bot.admin.words import HOLDS_NOTHING_IMPORT, holds_nothing
 from bot.policy import (
     PolicyBundle,
     PolicyError,
@@ -127,6 +128,9 @@ def read_import(data: bytes, bundle: PolicyBundle, channel_ids: Collection[int])
         raid = raid_settings(merged)  # parse_policy has checked [raid] too
     except PolicyError as exc:
         errors.extend(exc.errors)
+    else:
+        if holds_nothing(policy):
+            errors.append(HOLDS_NOTHING_IMPORT)
     unscreened = frozenset[int]()
     if not any(error.startswith("screening.") for error in errors):
         unscreened = unscreened_channels(merged)

@@ -119,9 +119,11 @@ class AdminService:
         if table:
             overrides = merge_overrides(await self.community.store.policy_overrides(guild_id), table)
             try:
-                parse_policy(merge_overrides(self.community.bundle.raw, overrides))
+                candidate, _ = parse_policy(merge_overrides(self.community.bundle.raw, overrides))
             except PolicyError as exc:
                 raise AdminError("Nothing was changed:\n" + "\n".join(f"• {e}" for e in exc.errors)) from None
+            if "new_members" in table and words.holds_nothing(candidate):
+                raise AdminError(words.HOLDS_NOTHING_SET)
             await self.community.set_policy_overrides(guild_id, overrides)
         if change.channel_id is not None and change.screened is not None:
             await self.community.set_channel_screened(guild_id, change.channel_id, change.screened)
@@ -138,7 +140,8 @@ class AdminService:
         )
         if not changed:
             return "That is already the policy: nothing changed."
-        return "Policy changed:\n" + "\n".join(f"• {line}" for line in changed)
+        off = words.rules_turned_off(before, after, settings.unscreened_channel_ids, unscreened)
+        return words.changes_text("Policy changed:", changed, off)
 
     async def policy_test(self, guild_id: int, text: str, member: Person | None) -> str:
         """The verdict for a text as a member (or a new member) would get it; nothing is stored."""
@@ -191,7 +194,10 @@ class AdminService:
         log.info("guild=%s: policy imported by %s (%d changes)", guild_id, actor_id, len(changed))
         if not changed:
             return "Imported: the file matches the current policy, so nothing changed."
-        return "Imported. Changes:\n" + "\n".join(f"• {line}" for line in changed)
+        off = words.rules_turned_off(
+            before, after, settings.unscreened_channel_ids, imported.unscreened_channel_ids
+        )
+        return words.changes_text("Imported. Changes:", changed, off)
 
     # --- /links ------------------------------------------------------------------------
 

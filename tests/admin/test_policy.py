@@ -108,6 +108,8 @@ async def test_set_link_and_email_actions_change_screening(server: Server) -> No
         "Policy changed:",
         "• links.actions.external: hold → allow",
         "• emails.action: hold → block",
+        "Rules this turns off:",
+        "• the review of links to every other outside site: they are published at once",
     ]
     assert await server.posted(server.alice, "My physio's blog: backblog.net/exercises")
     assert not await server.posted(server.alice, "write to me at alice@example.org")
@@ -118,7 +120,12 @@ async def test_set_link_and_email_actions_change_screening(server: Server) -> No
 
 async def test_set_hold_off_lets_new_members_post(server: Server) -> None:
     result = await server.admin.slash(server.general, "policy set", hold_new_members=False)
-    assert result.response.content == "Policy changed:\n• new_members.hold: on → off"
+    assert result.response.content.splitlines() == [
+        "Policy changed:",
+        "• new_members.hold: on → off",
+        "Rules this turns off:",
+        "• the new-member rule: new members' posts are no longer held for a moderator",
+    ]
     show = await server.mod.slash(server.general, "policy show")
     assert "New members: hold off: new members' posts are not held for being new" in show.response.content
     assert await server.posted(server.newbie, "Hi all!")
@@ -126,7 +133,12 @@ async def test_set_hold_off_lets_new_members_post(server: Server) -> None:
 
 async def test_set_a_channel_unscreened_and_screened_again(server: Server) -> None:
     result = await server.admin.slash(server.general, "policy set", channel=server.offtopic, screened=False)
-    assert result.response.content == f"Policy changed:\n• screening.unscreened_channels: none → [{server.offtopic.id}]"
+    assert result.response.content.splitlines() == [
+        "Policy changed:",
+        f"• screening.unscreened_channels: none → [{server.offtopic.id}]",
+        "Rules this turns off:",
+        f"• screening in <#{server.offtopic.id}>: nothing posted there is checked",
+    ]
     assert await server.posted(server.newbie, "Hi all!", server.offtopic)
     assert not await server.posted(server.newbie, "Hi all!")  # elsewhere, still screened
     show = await server.mod.slash(server.general, "policy show")
@@ -324,13 +336,13 @@ async def test_an_export_naming_a_deleted_channel_imports_back(server: Server) -
 
 
 async def test_import_changes_screening(server: Server) -> None:
-    reply = await import_file(
-        server, b'[new_members]\napproved_posts_required = 0\n[links]\nallowed_domains = ["backblog.net"]\n'
-    )
+    reply = await import_file(server, b'[new_members]\nhold = false\n[links]\nallowed_domains = ["backblog.net"]\n')
     assert reply.splitlines() == [
         "Imported. Changes:",
-        "• new_members.approved_posts_required: 1 → 0",
+        "• new_members.hold: on → off",
         "• links.allowed_domains: none → [backblog.net]",
+        "Rules this turns off:",
+        "• the new-member rule: new members' posts are no longer held for a moderator",
     ]
     assert await server.posted(server.newbie, "Hi! my blog: backblog.net/me")
     # The imported domain is on the guild's own list, so /links disallow takes it off.
@@ -425,3 +437,69 @@ async def test_test_spends_no_preapproval(server: Server) -> None:
     [grant] = await server.store.preapprovals(server.guild.id, server.alice.id)
     assert grant.uses_left == 1
     assert await server.posted(server.alice, "see backblog.net/x")  # the use is still there for a real post
+
+
+# --- a rule switched off, and the contradiction that only looked like one ------------------------------
+
+HOLDS_NOTHING_IMPORT = (
+    "new_members: approved_posts_required = 0 with hold = true holds nothing while the rule reads as on; "
+    "to turn the new-member rule off, set hold = false"
+)
+HOLDS_NOTHING_SET = (
+    "Nothing was changed: 0 approved posts with the new-member hold on would hold nothing while the rule reads "
+    "as on. To turn the new-member rule off, use hold_new_members:False."
+)
+
+
+@pytest.mark.parametrize("hold", [b"", b"hold = true\n"])
+async def test_import_of_zero_posts_with_the_hold_on_is_refused_saying_hold_false_turns_it_off(
+    server: Server, hold: bytes
+) -> None:
+    reply = await import_file(server, b"[new_members]\n" + hold + b"approved_posts_required = 0\n")
+    assert reply == f"Nothing was imported: the file has 1 problem(s).\n• {HOLDS_NOTHING_IMPORT}"
+    assert (await server.community.policy(server.guild.id)).new_member_posts == 1
+    assert not await server.posted(server.newbie, "Hi all!")  # still held for being new
+
+
+@pytest.mark.parametrize("options", [{"new_member_posts": 0}, {"new_member_posts": 0, "hold_new_members": True}])
+async def test_set_of_zero_posts_with_the_hold_on_is_refused_saying_how_to_turn_it_off(
+    server: Server, options: dict[str, object]
+) -> None:
+    result = await server.admin.slash(server.general, "policy set", **options)
+    assert (result.ephemeral, result.response.content) == (True, HOLDS_NOTHING_SET)
+    assert (await server.community.policy(server.guild.id)).new_member_posts == 1
+    assert [row["action"] for row in await server.store.audit_entries(server.guild.id)] == []
+
+
+async def test_hold_back_on_over_zero_posts_is_refused_too(server: Server) -> None:
+    result = await server.admin.slash(server.general, "policy set", hold_new_members=False, new_member_posts=0)
+    assert result.response.content.splitlines()[-1] == (
+        "• the new-member rule: new members' posts are no longer held for a moderator"
+    )
+    result = await server.admin.slash(server.general, "policy set", hold_new_members=True)
+    assert result.response.content == HOLDS_NOTHING_SET
+    assert not (await server.community.policy(server.guild.id)).new_member_hold
+
+
+async def test_an_import_that_switches_rules_off_says_so(server: Server) -> None:
+    await server.admin.slash(server.general, "policy set", emails="block")
+    data = b"""[new_members]
+hold = false
+[links.actions]
+medical = "allow"
+[emails]
+action = "allow"
+[screening]
+unscreened_channels = [%d]
+""" % server.offtopic.id
+    lines = (await import_file(server, data)).splitlines()
+    off = lines[lines.index("Rules this turns off:") + 1 :]
+    assert off == [
+        "• the new-member rule: new members' posts are no longer held for a moderator",
+        "• the review of links to medical web sites: they are published at once",
+        "• the review of email addresses: they are published at once",
+        f"• screening in <#{server.offtopic.id}>: nothing posted there is checked",
+    ]
+    # Turning a rule back on is no news: the reply lists the change alone.
+    reply = await import_file(server, b"")
+    assert "Rules this turns off:" not in reply
