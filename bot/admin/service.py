@@ -194,9 +194,7 @@ class AdminService:
         log.info("guild=%s: policy imported by %s (%d changes)", guild_id, actor_id, len(changed))
         if not changed:
             return "Imported: the file matches the current policy, so nothing changed."
-        off = words.rules_turned_off(
-            before, after, settings.unscreened_channel_ids, imported.unscreened_channel_ids
-        )
+        off = words.rules_turned_off(before, after, settings.unscreened_channel_ids, imported.unscreened_channel_ids)
         return words.changes_text("Imported. Changes:", changed, off)
 
     # --- /links ------------------------------------------------------------------------

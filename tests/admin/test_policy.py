@@ -483,7 +483,8 @@ async def test_hold_back_on_over_zero_posts_is_refused_too(server: Server) -> No
 
 async def test_an_import_that_switches_rules_off_says_so(server: Server) -> None:
     await server.admin.slash(server.general, "policy set", emails="block")
-    data = b"""[new_members]
+    data = (
+        b"""[new_members]
 hold = false
 [links.actions]
 medical = "allow"
@@ -491,7 +492,9 @@ medical = "allow"
 action = "allow"
 [screening]
 unscreened_channels = [%d]
-""" % server.offtopic.id
+"""
+        % server.offtopic.id
+    )
     lines = (await import_file(server, data)).splitlines()
     off = lines[lines.index("Rules this turns off:") + 1 :]
     assert off == [

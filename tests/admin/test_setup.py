@@ -43,3 +43,58 @@ async def test_everyone_is_refused_as_the_moderator_role(server: Server) -> None
         "@everyone cannot be the moderator role; pick a role."
     )
     assert (await server.community.settings(server.guild.id)).moderator_role_id == server.moderators.id
+
+
+# What /setup asked for before it knew of time-outs, the archive's thread denials and reminders' pings.
+OLD_LIST = discord.Permissions(
+    view_channel=True,
+    send_messages=True,
+    read_message_history=True,
+    embed_links=True,
+    attach_files=True,
+    add_reactions=True,
+    manage_messages=True,
+    manage_webhooks=True,
+    manage_threads=True,
+    manage_channels=True,
+    manage_roles=True,
+    use_application_commands=True,
+)
+
+
+def bot_role_permissions(server: Server, permissions: discord.Permissions) -> None:
+    """The bot's own (managed) role gets exactly these permissions, as a narrower invite would give."""
+    [bot_role] = [role for role in server.guild.roles.values() if role.name == server.bot.user.name]  # type: ignore[union-attr]
+    server.env.backend.edit_role(server.guild.id, bot_role.id, {"permissions": permissions.value})
+    # @everyone's permissions count for the bot too: keep them to what members need to talk.
+    everyone = discord.Permissions(
+        view_channel=True, send_messages=True, read_message_history=True, use_application_commands=True
+    )
+    server.env.backend.edit_role(server.guild.id, server.guild.id, {"permissions": everyone.value})
+
+
+async def test_setup_names_every_permission_the_bot_still_needs(server: Server) -> None:
+    bot_role_permissions(server, OLD_LIST)
+    await server.env.settle()
+    reply = await setup_reply(server, role=server.moderators)
+    assert "Nothing is missing" not in reply
+    missing = [line for line in reply.splitlines() if line.startswith("• my ")]
+    assert missing == [
+        '• my Moderate Members permission (to time members out ("Reject all & time out"))',
+        "• my Send Messages in Threads permission (to make archived channels read-only)",
+        "• my Create Public Threads permission (to make archived channels read-only)",
+        "• my Create Private Threads permission (to make archived channels read-only)",
+        "• my Mention Everyone permission (to ping the moderator role in queue reminders: it is not mentionable "
+        "(or make it mentionable instead))",
+    ]
+
+
+async def test_a_mentionable_moderator_role_needs_no_mention_everyone(server: Server) -> None:
+    bot_role_permissions(server, OLD_LIST | discord.Permissions(moderate_members=True, create_public_threads=True))
+    server.env.backend.edit_role(server.guild.id, server.moderators.id, {"mentionable": True})
+    await server.env.settle()
+    reply = await setup_reply(server, role=server.moderators)
+    assert [line for line in reply.splitlines() if line.startswith("• my ")] == [
+        "• my Send Messages in Threads permission (to make archived channels read-only)",
+        "• my Create Private Threads permission (to make archived channels read-only)",
+    ]
