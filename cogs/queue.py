@@ -79,9 +79,11 @@ class Queue(commands.Cog):
     @moderator_only()
     async def list_command(self, interaction: discord.Interaction[ForumBridge]) -> None:
         """Reply with the first page of the pending list."""
-        embed, view = await self.service.page(_guild_id(interaction), 0)
         ephemeral = await self._private_unless_moderator_channel(interaction)
-        await interaction.response.send_message(embed=embed, view=view, ephemeral=ephemeral)
+        # Answer Discord within its 3 seconds before reading the store, however busy it is.
+        await interaction.response.defer(ephemeral=ephemeral, thinking=True)
+        embed, view = await self.service.page(_guild_id(interaction), 0)
+        await interaction.followup.send(embed=embed, view=view, ephemeral=ephemeral)
 
     @queue.command(name="stats", description="Held by reason, approval rates, time to decision, busiest moderators")
     @app_commands.describe(days=f"how many days back to count (1 to {MAX_STATS_DAYS}; default 30)")
@@ -93,9 +95,11 @@ class Queue(commands.Cog):
                 f"`days` must be between 1 and {MAX_STATS_DAYS}; you gave {days}.", ephemeral=True
             )
             return
-        embed, file = await self.service.stats(_guild_id(interaction), days)
         ephemeral = await self._private_unless_moderator_channel(interaction)
-        await interaction.response.send_message(embed=embed, file=file or discord.utils.MISSING, ephemeral=ephemeral)
+        # A month of decisions takes a while to read and chart: answer Discord's 3-second deadline first.
+        await interaction.response.defer(ephemeral=ephemeral, thinking=True)
+        embed, file = await self.service.stats(_guild_id(interaction), days)
+        await interaction.followup.send(embed=embed, file=file or discord.utils.MISSING, ephemeral=ephemeral)
 
     @queue.command(name="reminders", description="Remind the moderator role of messages waiting longer than this")
     @app_commands.describe(hours=f"hours a message may wait before a reminder (1 to {MAX_REMINDER_HOURS}; 0 = off)")

@@ -572,14 +572,16 @@ class Gate:
 
     async def show_group_item(self, interaction: discord.Interaction[Any], group_id: int, item_id: int) -> None:
         """One item of a grouped card, privately, with its own buttons."""
+        # Answer Discord within its 3 seconds before reading the store (busy in a raid).
+        await interaction.response.defer(ephemeral=True, thinking=True)
         item = await self.store.item(item_id)
         # The item must be on this card and in this server (the moderator check is per server).
         if item is None or item.guild_id != interaction.guild_id or await self.store.card_group_of(item_id) != group_id:
-            await interaction.response.send_message("That item is not on this card.", ephemeral=True)
+            await interaction.followup.send("That item is not on this card.", ephemeral=True)
             return
         author, record = await self.author_info(item)
         view = card_view(item)
-        await interaction.response.send_message(
+        await interaction.followup.send(
             embed=card_embed(item, author=author, record=record),
             view=view or discord.utils.MISSING,
             ephemeral=True,

@@ -11,6 +11,7 @@ import pytest
 from bot.checks import NotAdmin, NotModerator
 from bot.models import NewHeldItem
 from bot.rules import Action, Reason
+from tests.deadline import answered_before_the_database
 from tests.queue.conftest import Server
 
 NOT_A_MODERATOR = "Only moderators (the moderator role or Manage Messages) can use this command."
@@ -255,3 +256,29 @@ async def test_reminders_are_for_admins_not_moderators(server: Server) -> None:
     result = await server.mod.slash(server.modqueue, "queue reminders", hours=1)
     assert_refused(server, result, NotAdmin, NOT_AN_ADMIN)
     assert await server.bot.store.reminder_after(server.guild.id) == 12 * 3600
+
+
+# --- Discord's 3-second deadline: the first response comes before the store is read -------------------------
+
+
+@pytest.mark.parametrize(("channel_name", "ephemeral"), [("modqueue", False), ("general", True)])
+@pytest.mark.parametrize(("command", "options"), [("queue list", {}), ("queue stats", {"days": 30})])
+async def test_list_and_stats_answer_discord_before_reading_the_store(
+    server: Server, command: str, options: dict[str, object], channel_name: str, ephemeral: bool
+) -> None:
+    assert not await server.posted(server.newbie, "Hello, my first post")
+    channel = getattr(server, channel_name)
+    result = await answered_before_the_database(
+        server.env, server.store, lambda: server.mod.slash(channel, command, **options), ephemeral=ephemeral
+    )
+    assert result.ephemeral is ephemeral
+    assert result.response.embeds
+
+
+async def test_paging_answers_discord_before_reading_the_store(server: Server) -> None:
+    for number in range(11):
+        assert not await server.posted(server.newbie, f"post number {number}")
+    result = await server.mod.slash(server.modqueue, "queue list")
+    listing = list_message(server, result.response.id)
+    await answered_before_the_database(server.env, server.store, lambda: server.mod.click(listing, label="Next ▶"))
+    assert (list_message(server, result.response.id).embeds[0].footer.text or "").startswith("Page 2 of 2")
