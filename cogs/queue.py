@@ -1,4 +1,4 @@
-"""`/queue list | stats | reminders`, the queue's paging buttons, and the reminder task."""
+"""`/queue list | stats`, `/queue-admin reminders`, the queue's paging buttons, and the reminder task."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands, tasks
 
-from bot.checks import MODERATOR_PERMISSIONS, admin_only, moderator_only
+from bot.checks import ADMIN, MODERATOR, admin_only, command_group, moderator_only
 from bot.client import ForumBridge
 from bot.queue import words
 from bot.queue.buttons import DYNAMIC_ITEMS
@@ -32,12 +32,9 @@ def _guild_id(interaction: discord.Interaction[ForumBridge]) -> int:
 class Queue(commands.Cog):
     """Thin adapter over bot.queue."""
 
-    queue = app_commands.Group(
-        name="queue",
-        description="The review queue: what is waiting, how decisions go, reminders",
-        guild_only=True,
-        default_permissions=MODERATOR_PERMISSIONS,
-    )
+    queue = command_group("queue", "The review queue: what is waiting, how decisions go", MODERATOR)
+    # Its own top-level command: Discord shows every subcommand to whom its top-level command is shown.
+    queue_admin = command_group("queue-admin", "The review queue's settings (admins): reminders", ADMIN)
 
     def __init__(self, bot: ForumBridge) -> None:
         self.bot = bot
@@ -101,7 +98,7 @@ class Queue(commands.Cog):
         embed, file = await self.service.stats(_guild_id(interaction), days)
         await interaction.followup.send(embed=embed, file=file or discord.utils.MISSING, ephemeral=ephemeral)
 
-    @queue.command(name="reminders", description="Remind the moderator role of messages waiting longer than this")
+    @queue_admin.command(name="reminders", description="Remind the moderator role of messages waiting longer than this")
     @app_commands.describe(hours=f"hours a message may wait before a reminder (1 to {MAX_REMINDER_HOURS}; 0 = off)")
     @admin_only()
     async def reminders_command(self, interaction: discord.Interaction[ForumBridge], hours: int | None = None) -> None:
@@ -110,7 +107,7 @@ class Queue(commands.Cog):
         if hours is None:
             current = await self.service.reminder_period(guild_id)
             text = (
-                "Queue reminders are off. Turn them on with `/queue reminders hours:12`."
+                "Queue reminders are off. Turn them on with `/queue-admin reminders hours:12`."
                 if current == 0
                 else f"The moderator role is reminded of held messages waiting more than {words.hours_text(current)}."
             )

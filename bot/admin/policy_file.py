@@ -66,7 +66,7 @@ def export_text(policy: Policy, unscreened: Collection[int], guild_name: str, *,
     # The name goes in a comment: one line, and no control characters (TOML refuses them there).
     name = " ".join("".join(char for char in guild_name if char.isprintable() or char.isspace()).split())
     lines = [
-        f"# Forum Bridge policy for {name}. Change it and load it back with /policy import.",
+        f"# Forum Bridge policy for {name}. Change it and load it back with /policy-admin import.",
         "# Actions are allow, hold or block. Keys left out of an imported file take the shipped defaults.",
     ]
     for section, table in (

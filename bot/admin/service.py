@@ -41,7 +41,7 @@ class AdminError(ValueError):
 
 @dataclass(frozen=True, slots=True)
 class PolicyChange:
-    """What /policy set was given (None: leave as it is)."""
+    """What /policy-admin set was given (None: leave as it is)."""
 
     hold: bool | None = None
     posts: int | None = None
@@ -85,7 +85,7 @@ class AdminService:
     async def policy_set(
         self, guild_id: int, change: PolicyChange, *, actor_id: int, moderator_channel_id: int | None = None
     ) -> str:
-        """Apply /policy set's options, all or nothing; say what changed."""
+        """Apply /policy-admin set's options, all or nothing; say what changed."""
         if (change.channel_id is None) != (change.screened is None):
             raise AdminError("Give `channel` and `screened` together: which channel, and whether to screen it.")
         table: dict[str, Any] = {}
@@ -219,7 +219,7 @@ class AdminService:
                 "Use the address it leads to."
             )
         if domain in _DISCORD_DOMAINS:
-            raise AdminError(f"{domain} is Discord's: invites have their own rule (/policy set invite_links).")
+            raise AdminError(f"{domain} is Discord's: invites have their own rule (/policy-admin set invite_links).")
         if matches_any(domain, policy.internal_domains):
             raise AdminError(f"{domain} is one of the forum's own sites: its links are always allowed.")
 
