@@ -104,6 +104,13 @@ class Queue(commands.Cog):
     async def reminders_command(self, interaction: discord.Interaction[ForumBridge], hours: int | None = None) -> None:
         """Set the reminder period, or show it when no hours are given."""
         guild_id = _guild_id(interaction)
+        if hours is not None and not 0 <= hours <= MAX_REMINDER_HOURS:
+            await interaction.response.send_message(
+                f"`hours` must be between 0 (off) and {MAX_REMINDER_HOURS}; you gave {hours}.", ephemeral=True
+            )
+            return
+        # Answer Discord within its 3 seconds before reading or writing the store.
+        await interaction.response.defer(ephemeral=True, thinking=True)
         if hours is None:
             current = await self.service.reminder_period(guild_id)
             text = (
@@ -111,12 +118,7 @@ class Queue(commands.Cog):
                 if current == 0
                 else f"The moderator role is reminded of held messages waiting more than {words.hours_text(current)}."
             )
-            await interaction.response.send_message(text, ephemeral=True)
-            return
-        if not 0 <= hours <= MAX_REMINDER_HOURS:
-            await interaction.response.send_message(
-                f"`hours` must be between 0 (off) and {MAX_REMINDER_HOURS}; you gave {hours}.", ephemeral=True
-            )
+            await interaction.followup.send(text, ephemeral=True)
             return
         await self.service.set_reminder_period(guild_id, hours * 3600, actor_id=interaction.user.id)
         # The next round was worked out from the old period.
@@ -129,7 +131,7 @@ class Queue(commands.Cog):
                 f" more than {words.hours_text(hours * 3600)}, and again every {words.hours_text(hours * 3600)}"
                 " while they wait."
             )
-        await interaction.response.send_message(text, ephemeral=True)
+        await interaction.followup.send(text, ephemeral=True)
 
 
 async def setup(bot: ForumBridge) -> None:

@@ -85,6 +85,8 @@ class Welcome(commands.Cog):
         if problem is not None:
             await interaction.response.send_message(problem, ephemeral=True)
             return
+        # Answer Discord within its 3 seconds before reading and writing the store.
+        await interaction.response.defer(ephemeral=True, thinking=True)
         current = await self.service.settings(guild.id)
         changed = with_changes(
             current,
@@ -95,7 +97,7 @@ class Welcome(commands.Cog):
             enabled=enabled,
         )
         await self.service.update(changed, actor_id=interaction.user.id)
-        await interaction.response.send_message(
+        await interaction.followup.send(
             f"Saved. {_where(changed)} It uses {_which_text(changed)}. See it with `/welcome preview`.",
             ephemeral=True,
         )
@@ -106,10 +108,11 @@ class Welcome(commands.Cog):
         """Reply privately with where the welcome goes and its text."""
         member = interaction.user
         assert isinstance(member, discord.Member)  # guild-only and checked
+        await interaction.response.defer(ephemeral=True, thinking=True)  # before the store, for Discord's 3 s
         settings = await self.service.settings(member.guild.id)
         text = await self.service.text_for(member, settings, in_channel=settings.channel_id is not None)
         embed = discord.Embed(description=text, colour=discord.Colour.blurple())
-        await interaction.response.send_message(
+        await interaction.followup.send(
             f"{_where(settings)} It uses {_which_text(settings)}; as you would read it:",
             embed=embed,
             ephemeral=True,

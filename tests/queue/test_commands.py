@@ -286,3 +286,14 @@ async def test_paging_answers_discord_before_reading_the_store(server: Server) -
     listing = list_message(server, result.response.id)
     await answered_before_the_database(server.env, server.store, lambda: server.mod.click(listing, label="Next ▶"))
     assert (list_message(server, result.response.id).embeds[0].footer.text or "").startswith("Page 2 of 2")
+
+
+@pytest.mark.parametrize("options", [{}, {"hours": 6}])
+async def test_reminders_answer_privately_before_reading_the_store(server: Server, options: dict[str, int]) -> None:
+    result = await answered_before_the_database(
+        server.env,
+        server.store,
+        lambda: server.admin.slash(server.general, "queue-admin reminders", **options),
+        ephemeral=True,
+    )
+    assert "reminded" in result.response.content

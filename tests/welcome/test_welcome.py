@@ -12,6 +12,7 @@ from bot.checks import NotAdmin, NotModerator
 from bot.welcome.service import shipped_text
 from bot.welcome.words import MAX_TEXT_LENGTH
 from tests.community import open_command_to
+from tests.deadline import answered_before_the_database
 from tests.welcome.conftest import Server
 
 RULES = (
@@ -222,3 +223,21 @@ async def test_preview_is_refused_to_a_member(server: Server) -> None:
     assert_refused(
         server, result, NotModerator, "Only moderators (the moderator role or Manage Messages) can use this command."
     )
+
+
+# --- Discord's 3-second deadline: the first response comes before the store is read -------------------------
+
+
+@pytest.mark.parametrize(
+    ("actor_name", "command", "options"),
+    [("mod", "welcome preview", {}), ("admin", "welcome-admin set", {"enabled": False})],
+)
+async def test_welcome_commands_answer_privately_before_reading_the_store(
+    server: Server, actor_name: str, command: str, options: dict[str, object]
+) -> None:
+    actor = getattr(server, actor_name)
+    result = await answered_before_the_database(
+        server.env, server.store, lambda: actor.slash(server.modqueue, command, **options), ephemeral=True
+    )
+    assert result.ephemeral
+    assert result.response.content
