@@ -271,6 +271,7 @@ async def test_list_and_stats_answer_discord_before_reading_the_store(
     server: Server, command: str, options: dict[str, object], channel_name: str, ephemeral: bool
 ) -> None:
     assert not await server.posted(server.newbie, "Hello, my first post")
+    await server.bot.gate.outbox.idle()  # the card is out: no other work touches the store meanwhile
     channel = getattr(server, channel_name)
     result = await answered_before_the_database(
         server.env, server.store, lambda: server.mod.slash(channel, command, **options), ephemeral=ephemeral
@@ -282,6 +283,7 @@ async def test_list_and_stats_answer_discord_before_reading_the_store(
 async def test_paging_answers_discord_before_reading_the_store(server: Server) -> None:
     for number in range(11):
         assert not await server.posted(server.newbie, f"post number {number}")
+    await server.bot.gate.outbox.idle()
     result = await server.mod.slash(server.modqueue, "queue list")
     listing = list_message(server, result.response.id)
     await answered_before_the_database(server.env, server.store, lambda: server.mod.click(listing, label="Next ▶"))
