@@ -125,6 +125,11 @@ async def run_setup(
     settings = await community.settings(guild.id)
     if role is None and settings.moderator_role_id is not None:
         role = guild.get_role(settings.moderator_role_id)
+        if role is not None and role_problem(role) is not None:
+            # Stored before /setup refused managed roles: whoever Discord gives it (boosters!) would moderate.
+            await community.clear_moderator_role(guild.id)
+            log.warning("guild=%s: dropped the managed moderator role %s stored before", guild.id, role.id)
+            role = None
     if channel is None and settings.moderator_channel_id is not None:
         stored = guild.get_channel(settings.moderator_channel_id)
         channel = stored if isinstance(stored, discord.TextChannel) else None

@@ -98,3 +98,15 @@ async def test_a_mentionable_moderator_role_needs_no_mention_everyone(server: Se
         "• my Send Messages in Threads permission (to make archived channels read-only)",
         "• my Create Private Threads permission (to make archived channels read-only)",
     ]
+
+
+async def test_a_managed_role_stored_before_is_dropped_and_asked_for_again(server: Server) -> None:
+    # Stored before /setup refused them: boosters holding the Server Booster role would be moderators.
+    boosters = server.guild.create_role("Server Booster", managed=True)
+    booster = server.guild.add_member(server.env.create_user("bea_boost", global_name="Bea"), roles=[boosters])
+    await server.env.settle()
+    await server.community.set_moderation(server.guild.id, channel_id=server.modqueue.id, role_id=boosters.id)
+    reply = await setup_reply(server)
+    assert "• a moderator role: run /setup with the role option" in reply
+    assert (await server.community.settings(server.guild.id)).moderator_role_id is None
+    assert not await server.posted(booster, "Hello, my first post")  # screened like any new member again
