@@ -1,12 +1,17 @@
-"""Slash-command checks run on the server side, whatever the client was shown.
+"""Slash-command checks run on the server side, whatever the client was shown; and who the client shows them to.
 
-`app_commands.default_permissions` only hides a command in the Discord client, and a server
-admin can change who sees it; these checks decide on every call.
+`default_permissions` only hides a command in the Discord client, and a server admin can change who sees it;
+these checks decide on every call. Discord applies `default_member_permissions` to a top-level command only
+(discord-api-docs, Interactions/Application Commands, Application Command Object: it is a field of the command;
+the option structure that carries subcommands and groups has none; discord.py: "Due to a Discord limitation,
+this does not work on subcommands"). So a group's subcommands are all shown to whoever the group is shown to:
+each group holds commands of one requirement only, and `command_group` gives it that requirement's permissions.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import discord
@@ -23,6 +28,18 @@ T = TypeVar("T")
 ADMIN_PERMISSIONS = discord.Permissions(manage_guild=True)
 # What the client shows moderator commands to by default; the check also accepts the moderator role.
 MODERATOR_PERMISSIONS = discord.Permissions(manage_messages=True)
+
+
+@dataclass(frozen=True, slots=True)
+class Requirement:
+    """Who may run a command (checked on the server), and whom Discord shows it to by default."""
+
+    name: str
+    shown_to: discord.Permissions
+
+
+ADMIN = Requirement("admin", ADMIN_PERMISSIONS)
+MODERATOR = Requirement("moderator", MODERATOR_PERMISSIONS)
 
 
 class NotAdmin(app_commands.CheckFailure):
@@ -67,33 +84,51 @@ async def user_is_moderator(interaction: discord.Interaction[ForumBridge]) -> bo
     return is_moderator(member, settings)
 
 
-def admin_only() -> Callable[[T], T]:
-    """Hide the command from non-admins in the client and refuse them on the server."""
+class _Check:
+    """A server-side check that knows its requirement, so the command tree can be compared with who sees it."""
 
-    async def predicate(interaction: discord.Interaction[Any]) -> bool:
-        if not await user_is_admin(interaction):
-            raise NotAdmin()
-        return True
+    def __init__(self, requirement: Requirement) -> None:
+        self.requirement = requirement
 
-    def decorator(func: T) -> T:
-        func = app_commands.default_permissions(manage_guild=True)(func)
-        func = app_commands.guild_only()(func)
-        return app_commands.check(predicate)(func)
-
-    return decorator
-
-
-def moderator_only() -> Callable[[T], T]:
-    """Show the command to Manage Messages by default; accept the moderator role too, on the server."""
-
-    async def predicate(interaction: discord.Interaction[Any]) -> bool:
-        if not await user_is_moderator(interaction):
+    async def __call__(self, interaction: discord.Interaction[Any]) -> bool:
+        if self.requirement is ADMIN:
+            if not await user_is_admin(interaction):
+                raise NotAdmin()
+        elif not await user_is_moderator(interaction):
             raise NotModerator()
         return True
 
+
+def requirement_of(command: app_commands.Command[Any, ..., Any]) -> Requirement | None:
+    """The requirement admin_only or moderator_only put on a command, if either did."""
+    for check in command.checks:
+        if isinstance(check, _Check):
+            return check.requirement
+    return None
+
+
+def command_group(name: str, description: str, requirement: Requirement) -> app_commands.Group:
+    """A guild-only group shown by default to exactly whom its subcommands' checks admit."""
+    return app_commands.Group(
+        name=name, description=description, guild_only=True, default_permissions=requirement.shown_to
+    )
+
+
+def _requiring(requirement: Requirement) -> Callable[[T], T]:
     def decorator(func: T) -> T:
-        func = app_commands.default_permissions(manage_messages=True)(func)
+        # Effective on a top-level command only; a subcommand is shown as its group is (see command_group).
+        func = app_commands.default_permissions(requirement.shown_to)(func)
         func = app_commands.guild_only()(func)
-        return app_commands.check(predicate)(func)
+        return app_commands.check(_Check(requirement))(func)
 
     return decorator
+
+
+def admin_only() -> Callable[[T], T]:
+    """Refuse non-admins on the server (and, on a top-level command, hide it from them in the client)."""
+    return _requiring(ADMIN)
+
+
+def moderator_only() -> Callable[[T], T]:
+    """Refuse non-moderators on the server; the client shows the command to Manage Messages by default."""
+    return _requiring(MODERATOR)

@@ -169,6 +169,12 @@ class Community:
         self._invalidate(("settings", guild_id))
         return await self.settings(guild_id)
 
+    async def clear_moderator_role(self, guild_id: int) -> None:
+        """Forget the stored moderator role (one /setup now refuses)."""
+        await self.store.clear_moderator_role(guild_id)
+        self._settings.pop(guild_id, None)
+        self._invalidate(("settings", guild_id))
+
     async def set_channel_screened(self, guild_id: int, channel_id: int, screened: bool) -> None:
         """Screen or stop screening a channel."""
         await self.store.set_channel_screened(guild_id, channel_id, screened)

@@ -26,6 +26,17 @@ NEEDED_PERMISSIONS = (
     ("manage_threads", "Manage Threads", "to take down a held forum post"),
     ("manage_channels", "Manage Channels", "to create and arrange the forum's channels (/mirror)"),
     ("manage_roles", "Manage Roles", "to keep the moderator channel private and make archived channels read-only"),
+    ("moderate_members", "Moderate Members", 'to time members out ("Reject all & time out")'),
+    # "Only permissions your bot has in the guild or parent channel can be allowed/denied" in an overwrite
+    # (discord-api-docs, Resources/Channel, Modify Channel): the archive's read-only overwrite denies these three.
+    ("send_messages_in_threads", "Send Messages in Threads", "to make archived channels read-only"),
+    ("create_public_threads", "Create Public Threads", "to make archived channels read-only"),
+    ("create_private_threads", "Create Private Threads", "to make archived channels read-only"),
+)
+# Pinging a role that is not mentionable needs Mention Everyone; reminders ping the moderator role.
+MENTION_EVERYONE = (
+    "Mention Everyone",
+    "to ping the moderator role in queue reminders: it is not mentionable (or make it mentionable instead)",
 )
 
 
@@ -39,11 +50,30 @@ class SetupResult:
     missing_permissions: tuple[tuple[str, str], ...]  # (name, what it is for)
 
 
-def missing_permissions(permissions: discord.Permissions) -> tuple[tuple[str, str], ...]:
-    """The permissions (name, purpose) the bot needs and does not have."""
+def missing_permissions(
+    permissions: discord.Permissions, role: discord.Role | None = None
+) -> tuple[tuple[str, str], ...]:
+    """The permissions (name, purpose) the bot needs, with this moderator role, and does not have."""
     if permissions.administrator:
         return ()
-    return tuple((name, why) for flag, name, why in NEEDED_PERMISSIONS if not getattr(permissions, flag))
+    missing = [(name, why) for flag, name, why in NEEDED_PERMISSIONS if not getattr(permissions, flag)]
+    if role is not None and not role.mentionable and not permissions.mention_everyone:
+        missing.append(MENTION_EVERYONE)
+    return tuple(missing)
+
+
+def role_problem(role: discord.Role) -> str | None:
+    """Why a role cannot be the moderator role, or None when it can."""
+    if role.is_default():
+        return "@everyone cannot be the moderator role; pick a role."
+    # Discord (or an app) decides who holds a managed role: the bot's own, the booster role, an integration's.
+    if role.managed or role.is_bot_managed() or role.is_premium_subscriber() or role.is_integration():
+        return (
+            f"{role.mention} is managed by Discord or an integration (a bot's own role, the Server Booster role or "
+            "another app's): you cannot give it to moderators yourself, so it cannot be the moderator role. "
+            "Pick a role you hand out; nothing was changed."
+        )
+    return None
 
 
 Overwrites = dict[discord.Role | discord.Member | discord.Object, discord.PermissionOverwrite]
@@ -95,6 +125,11 @@ async def run_setup(
     settings = await community.settings(guild.id)
     if role is None and settings.moderator_role_id is not None:
         role = guild.get_role(settings.moderator_role_id)
+        if role is not None and role_problem(role) is not None:
+            # Stored before /setup refused managed roles: whoever Discord gives it (boosters!) would moderate.
+            await community.clear_moderator_role(guild.id)
+            log.warning("guild=%s: dropped the managed moderator role %s stored before", guild.id, role.id)
+            role = None
     if channel is None and settings.moderator_channel_id is not None:
         stored = guild.get_channel(settings.moderator_channel_id)
         channel = stored if isinstance(stored, discord.TextChannel) else None
@@ -132,7 +167,7 @@ async def run_setup(
         detail=f"channel={channel.id if channel else None} role={role.id if role else None} ({done})",
     )
     log.info("guild=%s setup by %s: channel %s (%s), role %s", guild.id, actor_id, channel, done, role)
-    return SetupResult(channel, done, role, missing_permissions(guild.me.guild_permissions))
+    return SetupResult(channel, done, role, missing_permissions(guild.me.guild_permissions, role))
 
 
 # The slash-command groups moderators use; Discord shows them to Manage Messages unless an admin adds the role.

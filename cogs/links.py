@@ -8,19 +8,14 @@ from discord.ext import commands
 
 from bot.admin.replies import answer, guild_of, person
 from bot.admin.service import AdminService
-from bot.checks import MODERATOR_PERMISSIONS, moderator_only
+from bot.checks import MODERATOR, command_group, moderator_only
 from bot.client import ForumBridge
 
 
 class LinkCommands(commands.Cog):
     """Allowed domains, link checks and members' pre-approved links (moderator work)."""
 
-    links = app_commands.Group(
-        name="links",
-        description="Which outside sites members may link to",
-        guild_only=True,
-        default_permissions=MODERATOR_PERMISSIONS,
-    )
+    links = command_group("links", "Which outside sites members may link to", MODERATOR)
 
     def __init__(self, bot: ForumBridge) -> None:
         self.bot = bot

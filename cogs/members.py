@@ -8,19 +8,14 @@ from discord.ext import commands
 
 from bot.admin.replies import answer, guild_of, person
 from bot.admin.service import AdminService
-from bot.checks import MODERATOR_PERMISSIONS, moderator_only
+from bot.checks import MODERATOR, command_group, moderator_only
 from bot.client import ForumBridge
 
 
 class MemberCommands(commands.Cog):
     """A member's record and trust (moderator work)."""
 
-    member = app_commands.Group(
-        name="member",
-        description="A member's record, and trusting them",
-        guild_only=True,
-        default_permissions=MODERATOR_PERMISSIONS,
-    )
+    member = command_group("member", "A member's record, and trusting them", MODERATOR)
 
     def __init__(self, bot: ForumBridge) -> None:
         self.bot = bot

@@ -1,4 +1,4 @@
-"""`/policy show | set | test | export | import`: the community's rules, from Discord."""
+"""`/policy show | test | export` (moderators) and `/policy-admin set | import` (admins): the community's rules."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from discord.ext import commands
 from bot.admin.policy_file import MAX_IMPORT_BYTES
 from bot.admin.replies import answer, guild_of, person, reply
 from bot.admin.service import AdminService, PolicyChange
-from bot.checks import MODERATOR_PERMISSIONS, admin_only, moderator_only
+from bot.checks import ADMIN, MODERATOR, admin_only, command_group, moderator_only
 from bot.client import ForumBridge
 from bot.rules import Action, LinkClass
 
@@ -26,11 +26,10 @@ ScreenableChannel = discord.TextChannel | discord.ForumChannel | discord.Categor
 class PolicyCommands(commands.Cog):
     """Show, change, test, export and import the guild's policy."""
 
-    policy = app_commands.Group(
-        name="policy",
-        description="The community's rules: show, change, test, export and import them",
-        guild_only=True,
-        default_permissions=MODERATOR_PERMISSIONS,
+    policy = command_group("policy", "The community's rules: show, test and export them", MODERATOR)
+    # Its own top-level command: Discord shows every subcommand to whom its top-level command is shown.
+    policy_admin = command_group(
+        "policy-admin", "Change the community's rules, or replace them with a file's (admins)", ADMIN
     )
 
     def __init__(self, bot: ForumBridge) -> None:
@@ -43,9 +42,9 @@ class PolicyCommands(commands.Cog):
         """Reply with the policy in words."""
         await answer(interaction, self.service.policy_show(guild_of(interaction).id), filename="policy.txt")
 
-    @policy.command(name="set", description="Change the policy (admins)")
+    @policy_admin.command(name="set", description="Change the policy")
     @app_commands.describe(
-        new_member_posts="approved posts a member needs to stop being new (0-1000)",
+        new_member_posts="approved posts a member needs to stop being new (1-1000; 0 only with the hold off)",
         hold_new_members="hold new members' posts for a moderator",
         internal_links="what to do with links to the forum's own sites",
         allowed_links="what to do with links to allowed domains",
@@ -129,9 +128,9 @@ class PolicyCommands(commands.Cog):
         guild = guild_of(interaction)
         text = await self.service.policy_export(guild.id, guild.name)
         file = discord.File(io.BytesIO(text.encode("utf-8")), filename=f"policy-{guild.id}.toml")
-        await reply(interaction, "This server's policy; change it and load it with /policy import.", file=file)
+        await reply(interaction, "This server's policy; change it and load it with /policy-admin import.", file=file)
 
-    @policy.command(name="import", description="Replace the policy with a TOML file's (admins); all of it or nothing")
+    @policy_admin.command(name="import", description="Replace the policy with a TOML file's; all of it or nothing")
     @app_commands.describe(file="a policy file, as /policy export writes it")
     @admin_only()
     async def import_policy(self, interaction: discord.Interaction[ForumBridge], file: discord.Attachment) -> None:

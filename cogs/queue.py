@@ -1,4 +1,4 @@
-"""`/queue list | stats | reminders`, the queue's paging buttons, and the reminder task."""
+"""`/queue list | stats`, `/queue-admin reminders`, the queue's paging buttons, and the reminder task."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands, tasks
 
-from bot.checks import MODERATOR_PERMISSIONS, admin_only, moderator_only
+from bot.checks import ADMIN, MODERATOR, admin_only, command_group, moderator_only
 from bot.client import ForumBridge
 from bot.queue import words
 from bot.queue.buttons import DYNAMIC_ITEMS
@@ -32,12 +32,9 @@ def _guild_id(interaction: discord.Interaction[ForumBridge]) -> int:
 class Queue(commands.Cog):
     """Thin adapter over bot.queue."""
 
-    queue = app_commands.Group(
-        name="queue",
-        description="The review queue: what is waiting, how decisions go, reminders",
-        guild_only=True,
-        default_permissions=MODERATOR_PERMISSIONS,
-    )
+    queue = command_group("queue", "The review queue: what is waiting, how decisions go", MODERATOR)
+    # Its own top-level command: Discord shows every subcommand to whom its top-level command is shown.
+    queue_admin = command_group("queue-admin", "The review queue's settings (admins): reminders", ADMIN)
 
     def __init__(self, bot: ForumBridge) -> None:
         self.bot = bot
@@ -79,9 +76,11 @@ class Queue(commands.Cog):
     @moderator_only()
     async def list_command(self, interaction: discord.Interaction[ForumBridge]) -> None:
         """Reply with the first page of the pending list."""
-        embed, view = await self.service.page(_guild_id(interaction), 0)
         ephemeral = await self._private_unless_moderator_channel(interaction)
-        await interaction.response.send_message(embed=embed, view=view, ephemeral=ephemeral)
+        # Answer Discord within its 3 seconds before reading the store, however busy it is.
+        await interaction.response.defer(ephemeral=ephemeral, thinking=True)
+        embed, view = await self.service.page(_guild_id(interaction), 0)
+        await interaction.followup.send(embed=embed, view=view, ephemeral=ephemeral)
 
     @queue.command(name="stats", description="Held by reason, approval rates, time to decision, busiest moderators")
     @app_commands.describe(days=f"how many days back to count (1 to {MAX_STATS_DAYS}; default 30)")
@@ -93,29 +92,33 @@ class Queue(commands.Cog):
                 f"`days` must be between 1 and {MAX_STATS_DAYS}; you gave {days}.", ephemeral=True
             )
             return
-        embed, file = await self.service.stats(_guild_id(interaction), days)
         ephemeral = await self._private_unless_moderator_channel(interaction)
-        await interaction.response.send_message(embed=embed, file=file or discord.utils.MISSING, ephemeral=ephemeral)
+        # A month of decisions takes a while to read and chart: answer Discord's 3-second deadline first.
+        await interaction.response.defer(ephemeral=ephemeral, thinking=True)
+        embed, file = await self.service.stats(_guild_id(interaction), days)
+        await interaction.followup.send(embed=embed, file=file or discord.utils.MISSING, ephemeral=ephemeral)
 
-    @queue.command(name="reminders", description="Remind the moderator role of messages waiting longer than this")
+    @queue_admin.command(name="reminders", description="Remind the moderator role of messages waiting longer than this")
     @app_commands.describe(hours=f"hours a message may wait before a reminder (1 to {MAX_REMINDER_HOURS}; 0 = off)")
     @admin_only()
     async def reminders_command(self, interaction: discord.Interaction[ForumBridge], hours: int | None = None) -> None:
         """Set the reminder period, or show it when no hours are given."""
         guild_id = _guild_id(interaction)
-        if hours is None:
-            current = await self.service.reminder_period(guild_id)
-            text = (
-                "Queue reminders are off. Turn them on with `/queue reminders hours:12`."
-                if current == 0
-                else f"The moderator role is reminded of held messages waiting more than {words.hours_text(current)}."
-            )
-            await interaction.response.send_message(text, ephemeral=True)
-            return
-        if not 0 <= hours <= MAX_REMINDER_HOURS:
+        if hours is not None and not 0 <= hours <= MAX_REMINDER_HOURS:
             await interaction.response.send_message(
                 f"`hours` must be between 0 (off) and {MAX_REMINDER_HOURS}; you gave {hours}.", ephemeral=True
             )
+            return
+        # Answer Discord within its 3 seconds before reading or writing the store.
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        if hours is None:
+            current = await self.service.reminder_period(guild_id)
+            text = (
+                "Queue reminders are off. Turn them on with `/queue-admin reminders hours:12`."
+                if current == 0
+                else f"The moderator role is reminded of held messages waiting more than {words.hours_text(current)}."
+            )
+            await interaction.followup.send(text, ephemeral=True)
             return
         await self.service.set_reminder_period(guild_id, hours * 3600, actor_id=interaction.user.id)
         # The next round was worked out from the old period.
@@ -128,7 +131,7 @@ class Queue(commands.Cog):
                 f" more than {words.hours_text(hours * 3600)}, and again every {words.hours_text(hours * 3600)}"
                 " while they wait."
             )
-        await interaction.response.send_message(text, ephemeral=True)
+        await interaction.followup.send(text, ephemeral=True)
 
 
 async def setup(bot: ForumBridge) -> None:

@@ -7,7 +7,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.client import ForumBridge
-from bot.guild_setup import run_setup, setup_text
+from bot.guild_setup import role_problem, run_setup, setup_text
 
 
 class Setup(commands.Cog):
@@ -34,8 +34,9 @@ class Setup(commands.Cog):
         guild = interaction.guild
         assert guild is not None  # guild_only
         await interaction.response.defer(ephemeral=True, thinking=True)
-        if role is not None and role.is_default():
-            await interaction.followup.send("@everyone cannot be the moderator role; pick a role.", ephemeral=True)
+        problem = role_problem(role) if role is not None else None
+        if problem is not None:
+            await interaction.followup.send(problem, ephemeral=True, allowed_mentions=discord.AllowedMentions.none())
             return
         result = await run_setup(guild, self.bot.community, role=role, channel=channel, actor_id=interaction.user.id)
         if result.channel is not None:

@@ -1,4 +1,4 @@
-"""`/welcome set | preview`, and the welcome sent when a member joins."""
+"""`/welcome preview`, `/welcome-admin set`, and the welcome sent when a member joins."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.checks import MODERATOR_PERMISSIONS, admin_only, moderator_only
+from bot.checks import ADMIN, MODERATOR, admin_only, command_group, moderator_only
 from bot.client import ForumBridge
 from bot.models import WelcomeSettings
 from bot.welcome.service import WelcomeService, with_changes
@@ -32,12 +32,9 @@ def _which_text(settings: WelcomeSettings) -> str:
 class Welcome(commands.Cog):
     """Thin adapter over bot.welcome."""
 
-    welcome = app_commands.Group(
-        name="welcome",
-        description="The welcome new members get: the rules in plain words",
-        guild_only=True,
-        default_permissions=MODERATOR_PERMISSIONS,
-    )
+    welcome = command_group("welcome", "The welcome new members get: the rules in plain words", MODERATOR)
+    # Its own top-level command: Discord shows every subcommand to whom its top-level command is shown.
+    welcome_admin = command_group("welcome-admin", "Change the welcome new members get (admins)", ADMIN)
 
     def __init__(self, bot: ForumBridge) -> None:
         self.bot = bot
@@ -48,7 +45,7 @@ class Welcome(commands.Cog):
         """Welcome a member who joined."""
         await self.service.greet(member)
 
-    @welcome.command(name="set", description="Change the welcome: its text, where it goes, on or off")
+    @welcome_admin.command(name="set", description="Change the welcome: its text, where it goes, on or off")
     @app_commands.describe(
         text="the welcome (type \\n for a new line; {member}, {server} and {moderators} are filled in)",
         channel="post the welcome in this channel instead of by DM",
@@ -88,6 +85,8 @@ class Welcome(commands.Cog):
         if problem is not None:
             await interaction.response.send_message(problem, ephemeral=True)
             return
+        # Answer Discord within its 3 seconds before reading and writing the store.
+        await interaction.response.defer(ephemeral=True, thinking=True)
         current = await self.service.settings(guild.id)
         changed = with_changes(
             current,
@@ -98,7 +97,7 @@ class Welcome(commands.Cog):
             enabled=enabled,
         )
         await self.service.update(changed, actor_id=interaction.user.id)
-        await interaction.response.send_message(
+        await interaction.followup.send(
             f"Saved. {_where(changed)} It uses {_which_text(changed)}. See it with `/welcome preview`.",
             ephemeral=True,
         )
@@ -109,10 +108,11 @@ class Welcome(commands.Cog):
         """Reply privately with where the welcome goes and its text."""
         member = interaction.user
         assert isinstance(member, discord.Member)  # guild-only and checked
+        await interaction.response.defer(ephemeral=True, thinking=True)  # before the store, for Discord's 3 s
         settings = await self.service.settings(member.guild.id)
         text = await self.service.text_for(member, settings, in_channel=settings.channel_id is not None)
         embed = discord.Embed(description=text, colour=discord.Colour.blurple())
-        await interaction.response.send_message(
+        await interaction.followup.send(
             f"{_where(settings)} It uses {_which_text(settings)}; as you would read it:",
             embed=embed,
             ephemeral=True,

@@ -13,6 +13,7 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from bot.admin.words import HOLDS_NOTHING_IMPORT, holds_nothing
 from bot.policy import (
     PolicyBundle,
     PolicyError,
@@ -65,7 +66,7 @@ def export_text(policy: Policy, unscreened: Collection[int], guild_name: str, *,
     # The name goes in a comment: one line, and no control characters (TOML refuses them there).
     name = " ".join("".join(char for char in guild_name if char.isprintable() or char.isspace()).split())
     lines = [
-        f"# Forum Bridge policy for {name}. Change it and load it back with /policy import.",
+        f"# Forum Bridge policy for {name}. Change it and load it back with /policy-admin import.",
         "# Actions are allow, hold or block. Keys left out of an imported file take the shipped defaults.",
     ]
     for section, table in (
@@ -127,6 +128,9 @@ def read_import(data: bytes, bundle: PolicyBundle, channel_ids: Collection[int])
         raid = raid_settings(merged)  # parse_policy has checked [raid] too
     except PolicyError as exc:
         errors.extend(exc.errors)
+    else:
+        if holds_nothing(policy):
+            errors.append(HOLDS_NOTHING_IMPORT)
     unscreened = frozenset[int]()
     if not any(error.startswith("screening.") for error in errors):
         unscreened = unscreened_channels(merged)

@@ -24,6 +24,9 @@ NO_MENTIONS = discord.AllowedMentions.none()
 
 async def answer(interaction: discord.Interaction[ForumBridge], work: Awaitable[str], *, filename: str) -> None:
     """Run a command's work and reply privately with its text, or with why it was refused."""
+    if not interaction.response.is_done():
+        # Answer Discord within its 3 seconds before the work reads the store, however busy it is.
+        await interaction.response.defer(ephemeral=True, thinking=True)
     try:
         text = await work
     except AdminError as exc:

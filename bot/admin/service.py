@@ -41,7 +41,7 @@ class AdminError(ValueError):
 
 @dataclass(frozen=True, slots=True)
 class PolicyChange:
-    """What /policy set was given (None: leave as it is)."""
+    """What /policy-admin set was given (None: leave as it is)."""
 
     hold: bool | None = None
     posts: int | None = None
@@ -85,7 +85,7 @@ class AdminService:
     async def policy_set(
         self, guild_id: int, change: PolicyChange, *, actor_id: int, moderator_channel_id: int | None = None
     ) -> str:
-        """Apply /policy set's options, all or nothing; say what changed."""
+        """Apply /policy-admin set's options, all or nothing; say what changed."""
         if (change.channel_id is None) != (change.screened is None):
             raise AdminError("Give `channel` and `screened` together: which channel, and whether to screen it.")
         table: dict[str, Any] = {}
@@ -119,9 +119,11 @@ class AdminService:
         if table:
             overrides = merge_overrides(await self.community.store.policy_overrides(guild_id), table)
             try:
-                parse_policy(merge_overrides(self.community.bundle.raw, overrides))
+                candidate, _ = parse_policy(merge_overrides(self.community.bundle.raw, overrides))
             except PolicyError as exc:
                 raise AdminError("Nothing was changed:\n" + "\n".join(f"• {e}" for e in exc.errors)) from None
+            if "new_members" in table and words.holds_nothing(candidate):
+                raise AdminError(words.HOLDS_NOTHING_SET)
             await self.community.set_policy_overrides(guild_id, overrides)
         if change.channel_id is not None and change.screened is not None:
             await self.community.set_channel_screened(guild_id, change.channel_id, change.screened)
@@ -138,7 +140,8 @@ class AdminService:
         )
         if not changed:
             return "That is already the policy: nothing changed."
-        return "Policy changed:\n" + "\n".join(f"• {line}" for line in changed)
+        off = words.rules_turned_off(before, after, settings.unscreened_channel_ids, unscreened)
+        return words.changes_text("Policy changed:", changed, off)
 
     async def policy_test(self, guild_id: int, text: str, member: Person | None) -> str:
         """The verdict for a text as a member (or a new member) would get it; nothing is stored."""
@@ -191,7 +194,8 @@ class AdminService:
         log.info("guild=%s: policy imported by %s (%d changes)", guild_id, actor_id, len(changed))
         if not changed:
             return "Imported: the file matches the current policy, so nothing changed."
-        return "Imported. Changes:\n" + "\n".join(f"• {line}" for line in changed)
+        off = words.rules_turned_off(before, after, settings.unscreened_channel_ids, imported.unscreened_channel_ids)
+        return words.changes_text("Imported. Changes:", changed, off)
 
     # --- /links ------------------------------------------------------------------------
 
@@ -215,7 +219,7 @@ class AdminService:
                 "Use the address it leads to."
             )
         if domain in _DISCORD_DOMAINS:
-            raise AdminError(f"{domain} is Discord's: invites have their own rule (/policy set invite_links).")
+            raise AdminError(f"{domain} is Discord's: invites have their own rule (/policy-admin set invite_links).")
         if matches_any(domain, policy.internal_domains):
             raise AdminError(f"{domain} is one of the forum's own sites: its links are always allowed.")
 
@@ -351,6 +355,10 @@ class AdminService:
         """Trust or stop trusting a member: trust skips the new-member review (links are still screened)."""
         if member.is_bot:
             raise AdminError(f"{member.mention} is a bot: bots' messages are never screened.")
+        if member.is_moderator:
+            raise AdminError(
+                f"{member.mention} is a moderator: moderators' posts are never screened, so trust changes nothing."
+            )
         record = await self.community.member(guild_id, member.user_id)
         if record.trusted == trusted:
             state = "already trusted" if trusted else "not trusted"

@@ -52,6 +52,50 @@ def policy_text(policy: Policy, unscreened: Collection[int], guild_allowed: int,
     return "\n".join(lines)
 
 
+HOLDS_NOTHING_SET = (
+    "Nothing was changed: 0 approved posts with the new-member hold on would hold nothing while the rule reads "
+    "as on. To turn the new-member rule off, use hold_new_members:False."
+)
+HOLDS_NOTHING_IMPORT = (
+    "new_members: approved_posts_required = 0 with hold = true holds nothing while the rule reads as on; "
+    "to turn the new-member rule off, set hold = false"
+)
+
+
+def holds_nothing(policy: Policy) -> bool:
+    """The new-member hold is on but requires no approved post: it reads as on and holds nobody."""
+    return policy.new_member_hold and policy.new_member_posts == 0
+
+
+def rules_turned_off(
+    before: Policy, after: Policy, before_unscreened: Collection[int], after_unscreened: Collection[int]
+) -> list[str]:
+    """Each rule a change switches off, in plain words (an admin must not miss one)."""
+    lines = []
+    if before.new_member_hold and before.new_member_posts > 0 and not after.new_member_hold:
+        lines.append("the new-member rule: new members' posts are no longer held for a moderator")
+    for link_class in LinkClass:
+        if before.link_actions[link_class] is not Action.ALLOW and after.link_actions[link_class] is Action.ALLOW:
+            lines.append(f"the review of links to {CLASS_WORDS[link_class]}: they are published at once")
+    if before.email_action is not Action.ALLOW and after.email_action is Action.ALLOW:
+        lines.append("the review of email addresses: they are published at once")
+    lines.extend(
+        f"screening in <#{channel_id}>: nothing posted there is checked"
+        for channel_id in sorted(set(after_unscreened) - set(before_unscreened))
+    )
+    return lines
+
+
+def changes_text(heading: str, changed: Iterable[str], turned_off: Iterable[str]) -> str:
+    """A change list, then the rules it turns off, if any."""
+    lines = [heading, *(f"• {line}" for line in changed)]
+    off = [f"• {line}" for line in turned_off]
+    if off:
+        lines.append("Rules this turns off:")
+        lines.extend(off)
+    return "\n".join(lines)
+
+
 def raid_line(raid: RaidSettings) -> str:
     """Raid mode's settings in one line."""
     bulk = "on" if raid.bulk_delete else "off"

@@ -24,7 +24,7 @@ import discord
 
 from bot.community import Community
 from bot.gate import words
-from bot.gate.cards import DEFAULT_UPLOAD_LIMIT, card_embed, card_files, card_view, text_filename
+from bot.gate.cards import DEFAULT_UPLOAD_LIMIT, card_embed, card_files, card_view
 from bot.gate.delivery import GateCourier
 from bot.gate.facts import (
     SCREENED_TYPES,
@@ -636,10 +636,12 @@ class Gate:
 
     async def show_group_item(self, interaction: discord.Interaction[Any], group_id: int, item_id: int) -> None:
         """One item of a grouped card, privately, with its own buttons."""
+        # Answer Discord within its 3 seconds before reading the store (busy in a raid).
+        await interaction.response.defer(ephemeral=True, thinking=True)
         item = await self.store.item(item_id)
         # The item must be on this card and in this server (the moderator check is per server).
         if item is None or item.guild_id != interaction.guild_id or await self.store.card_group_of(item_id) != group_id:
-            await interaction.response.send_message("That item is not on this card.", ephemeral=True)
+            await interaction.followup.send("That item is not on this card.", ephemeral=True)
             return
         author, record = await self.author_info(item)
         view = card_view(item)
@@ -648,13 +650,6 @@ class Gate:
         embed = card_embed(item, author=author, record=record, upload_limit=limit)
         attachments = await self.store.attachments(item.id)
         files = card_files(item, embed, attachments, limit)
-        if all(file.filename == text_filename(item) for file in files):
-            await interaction.response.send_message(
-                embed=embed, view=view or discord.utils.MISSING, files=files or discord.utils.MISSING, ephemeral=True
-            )
-            return
-        # Uploading the files may take longer than Discord waits for a first answer.
-        await interaction.response.defer(ephemeral=True, thinking=True)
         try:
             await interaction.edit_original_response(embed=embed, view=view, attachments=files)
         except discord.HTTPException as exc:

@@ -54,8 +54,10 @@ class QueuePageButton(
         from bot.queue.service import service_of
 
         assert interaction.guild_id is not None  # checked above
+        # Acknowledge within Discord's 3 seconds before reading the store; then replace the list.
+        await interaction.response.defer()
         embed, view = await service_of(interaction).page(interaction.guild_id, self.page)
-        await interaction.response.edit_message(embed=embed, view=view)
+        await interaction.edit_original_response(embed=embed, view=view)
 
 
 def page_view(page: int, pages: int) -> discord.ui.View:

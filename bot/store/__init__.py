@@ -196,6 +196,14 @@ class Store:
             )
         return await self.guild_settings(guild_id)
 
+    async def clear_moderator_role(self, guild_id: int) -> None:
+        """Forget the guild's moderator role (set_moderation can only set one)."""
+        async with self._transaction() as db:
+            await db.execute(
+                "UPDATE guild_settings SET moderator_role_id = NULL, updated_at = ? WHERE guild_id = ?",
+                (_now_text(), guild_id),
+            )
+
     async def set_channel_screened(self, guild_id: int, channel_id: int, screened: bool) -> None:
         """Screen (the default) or stop screening one channel."""
         async with self._transaction() as db:

@@ -120,7 +120,7 @@ def with_changes(
     by_dm: bool,
     enabled: bool | None,
 ) -> WelcomeSettings:
-    """The settings after a `/welcome set` (its arguments already validated)."""
+    """The settings after a `/welcome-admin set` (its arguments already validated)."""
     changed = current
     if text is not None:
         changed = replace(changed, text=text)

@@ -91,7 +91,7 @@ BAD_DOMAINS = [
 SPECIAL_DOMAINS = [
     ("webmd.com", "webmd.com is a medical web site (consumer): links to medical sites are not permitted"),
     ("bit.ly", "bit.ly is a link shortener: a shortened link hides where it goes"),
-    ("discord.gg", "discord.gg is Discord's: invites have their own rule (/policy set invite_links)."),
+    ("discord.gg", "discord.gg is Discord's: invites have their own rule (/policy-admin set invite_links)."),
     ("spine-health.com", "spine-health.com is one of the forum's own sites: its links are always allowed."),
 ]
 

@@ -129,3 +129,17 @@ async def test_a_command_about_someone_who_left_says_so(
     assert result.response.content == f"<@{gone.id}> is not a member of this server (any more): nothing changed."
     assert (await server.store.member(server.guild.id, gone.id)).preapprovals == ()
     assert [type(error) for error in server.env.errors] == [app_commands.TransformerError]
+
+
+@pytest.mark.parametrize("command", ["trust", "untrust"])
+@pytest.mark.parametrize("target_name", ["mod", "janitor", "admin"])
+async def test_trust_on_a_moderator_says_they_are_never_screened_and_changes_nothing(
+    server: Server, command: str, target_name: str
+) -> None:
+    # Moderators are never screened: storing trust for one would change nothing, and saying their posts will
+    # (or will not) skip review would be untrue.
+    target = getattr(server, target_name)
+    reply = await member(server, "admin", command, target)
+    assert reply == f"<@{target.id}> is a moderator: moderators' posts are never screened, so trust changes nothing."
+    assert not (await server.store.member(server.guild.id, target.id)).trusted
+    assert [row["action"] for row in await server.store.audit_entries(server.guild.id)] == []

@@ -12,6 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.admin.policy_file import export_text, read_import
+from bot.admin.words import HOLDS_NOTHING_IMPORT, holds_nothing
 from bot.models import LinkPreapproval, MemberRecord
 from bot.policy import DATA_DIR, PolicyBundle, PolicyError, RaidSettings, load_policy_file, raid_settings
 from bot.preapprovals import covered_domains, covers_any_domain, grants_to_spend
@@ -30,7 +31,7 @@ policies = st.builds(
     email_action=st.sampled_from(Action),
     internal_domains=st.frozensets(st.sampled_from(DOMAINS), min_size=1),
     allowed_domains=st.frozensets(st.sampled_from(DOMAINS)),
-)
+).filter(lambda policy: not holds_nothing(policy))  # refused on import (see the test below)
 raids = st.builds(
     RaidSettings,
     new_members=st.integers(1, 10_000),
@@ -53,6 +54,17 @@ def test_export_then_import_gives_the_same_policy_and_the_same_file(
         export_text(imported.policy, imported.unscreened_channel_ids, "Spine & Arthritis Community", raid=imported.raid)
         == text
     )
+
+
+def test_an_export_whose_hold_holds_nothing_is_refused_on_import(shipped: PolicyBundle) -> None:
+    # A server set that way before the refusal exports it; loading it back says how to turn the rule off.
+    policy = Policy(new_member_hold=True, new_member_posts=0, internal_domains=frozenset({"spine-health.com"}))
+    text = export_text(policy, (), "Spine & Arthritis Community", raid=RaidSettings())
+    with pytest.raises(PolicyError) as caught:
+        read_import(text.encode(), shipped, CHANNELS)
+    assert list(caught.value.errors) == [HOLDS_NOTHING_IMPORT]
+    unheld = read_import(text.replace("hold = true", "hold = false").encode(), shipped, CHANNELS)
+    assert (unheld.policy.new_member_hold, unheld.policy.new_member_posts) == (False, 0)
 
 
 @pytest.mark.parametrize(

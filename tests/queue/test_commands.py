@@ -11,6 +11,8 @@ import pytest
 from bot.checks import NotAdmin, NotModerator
 from bot.models import NewHeldItem
 from bot.rules import Action, Reason
+from tests.community import open_command_to
+from tests.deadline import answered_before_the_database
 from tests.queue.conftest import Server
 
 NOT_A_MODERATOR = "Only moderators (the moderator role or Manage Messages) can use this command."
@@ -220,19 +222,19 @@ async def test_stats_are_refused_to_a_member(server: Server) -> None:
 
 
 async def test_reminders_show_the_default_then_set_then_turn_off(server: Server) -> None:
-    shown = await server.admin.slash(server.general, "queue reminders")
+    shown = await server.admin.slash(server.general, "queue-admin reminders")
     assert shown.ephemeral
     assert shown.response is not None
     assert "waiting more than 12 hours" in shown.response.content
-    changed = await server.admin.slash(server.general, "queue reminders", hours=4)
+    changed = await server.admin.slash(server.general, "queue-admin reminders", hours=4)
     assert changed.response is not None
     assert "waiting more than 4 hours" in changed.response.content
     assert await server.bot.store.reminder_after(server.guild.id) == 4 * 3600
-    off = await server.admin.slash(server.general, "queue reminders", hours=0)
+    off = await server.admin.slash(server.general, "queue-admin reminders", hours=0)
     assert off.response is not None
     assert off.response.content == "Queue reminders are now off."
     assert await server.bot.store.reminder_after(server.guild.id) == 0
-    again = await server.admin.slash(server.general, "queue reminders")
+    again = await server.admin.slash(server.general, "queue-admin reminders")
     assert again.response is not None
     assert again.response.content.startswith("Queue reminders are off.")
     audit = await server.bot.store.audit_entries(server.guild.id)
@@ -244,7 +246,7 @@ async def test_reminders_show_the_default_then_set_then_turn_off(server: Server)
 
 @pytest.mark.parametrize("hours", [-1, 721])
 async def test_reminders_refuse_hours_out_of_range(server: Server, hours: int) -> None:
-    result = await server.admin.slash(server.general, "queue reminders", hours=hours)
+    result = await server.admin.slash(server.general, "queue-admin reminders", hours=hours)
     assert result.ephemeral
     assert result.response is not None
     assert result.response.content == f"`hours` must be between 0 (off) and 720; you gave {hours}."
@@ -252,6 +254,48 @@ async def test_reminders_refuse_hours_out_of_range(server: Server, hours: int) -
 
 
 async def test_reminders_are_for_admins_not_moderators(server: Server) -> None:
-    result = await server.mod.slash(server.modqueue, "queue reminders", hours=1)
+    assert "queue-admin reminders" not in server.mod.available_commands(server.modqueue)
+    # Shown to them anyway (an admin's override in Integrations): the server still refuses.
+    await open_command_to(server, "queue-admin", server.mod)
+    result = await server.mod.slash(server.modqueue, "queue-admin reminders", hours=1)
     assert_refused(server, result, NotAdmin, NOT_AN_ADMIN)
     assert await server.bot.store.reminder_after(server.guild.id) == 12 * 3600
+
+
+# --- Discord's 3-second deadline: the first response comes before the store is read -------------------------
+
+
+@pytest.mark.parametrize(("channel_name", "ephemeral"), [("modqueue", False), ("general", True)])
+@pytest.mark.parametrize(("command", "options"), [("queue list", {}), ("queue stats", {"days": 30})])
+async def test_list_and_stats_answer_discord_before_reading_the_store(
+    server: Server, command: str, options: dict[str, object], channel_name: str, ephemeral: bool
+) -> None:
+    assert not await server.posted(server.newbie, "Hello, my first post")
+    await server.bot.gate.outbox.idle()  # the card is out: no other work touches the store meanwhile
+    channel = getattr(server, channel_name)
+    result = await answered_before_the_database(
+        server.env, server.store, lambda: server.mod.slash(channel, command, **options), ephemeral=ephemeral
+    )
+    assert result.ephemeral is ephemeral
+    assert result.response.embeds
+
+
+async def test_paging_answers_discord_before_reading_the_store(server: Server) -> None:
+    for number in range(11):
+        assert not await server.posted(server.newbie, f"post number {number}")
+    await server.bot.gate.outbox.idle()
+    result = await server.mod.slash(server.modqueue, "queue list")
+    listing = list_message(server, result.response.id)
+    await answered_before_the_database(server.env, server.store, lambda: server.mod.click(listing, label="Next ▶"))
+    assert (list_message(server, result.response.id).embeds[0].footer.text or "").startswith("Page 2 of 2")
+
+
+@pytest.mark.parametrize("options", [{}, {"hours": 6}])
+async def test_reminders_answer_privately_before_reading_the_store(server: Server, options: dict[str, int]) -> None:
+    result = await answered_before_the_database(
+        server.env,
+        server.store,
+        lambda: server.admin.slash(server.general, "queue-admin reminders", **options),
+        ephemeral=True,
+    )
+    assert "reminded" in result.response.content

@@ -73,12 +73,12 @@ async def test_a_decided_item_is_never_reminded(server: Server) -> None:
 
 
 async def test_the_period_is_the_admins_and_zero_turns_reminders_off(server: Server) -> None:
-    await server.admin.slash(server.general, "queue reminders", hours=2)
+    await server.admin.slash(server.general, "queue-admin reminders", hours=2)
     await server.newbie.send(server.general, "first post")
     await server.env.advance_time(2 * HOUR + CHECK)
     [reminder] = reminders(server)
     assert "waited more than 2 hours" in reminder.content
-    await server.admin.slash(server.general, "queue reminders", hours=0)
+    await server.admin.slash(server.general, "queue-admin reminders", hours=0)
     await server.env.advance_time(24 * HOUR)
     assert len(reminders(server)) == 1
 
@@ -131,14 +131,14 @@ async def test_a_reminder_of_many_items_with_long_names_fits_one_message(server:
     # Real snowflakes make each card's jump link about 90 characters: fifteen lines of them, with
     # long display names, would pass Discord's 2000-character limit and the reminder would never go.
     # Reminders are off while the members post, so all sixteen fall due in the same round.
-    await server.admin.slash(server.general, "queue reminders", hours=0)
+    await server.admin.slash(server.general, "queue-admin reminders", hours=0)
     for number in range(16):
         user = server.env.create_user(f"member{number}", global_name=f"Margaret Thompson-Whitfield {number:02d}")
         member = server.guild.add_member(user)
         await member.send(server.general, "Hello everyone, my first post here")
     assert len(server.cards()) == 16
     await server.env.advance_time(12 * HOUR)
-    await server.admin.slash(server.general, "queue reminders", hours=12)
+    await server.admin.slash(server.general, "queue-admin reminders", hours=12)
     await server.env.advance_time(CHECK)
     [reminder] = reminders(server)
     assert len(reminder.content) <= 2000
