@@ -10,6 +10,7 @@ also uses to refuse a duplicate (`enforce_nonce`).
 
 from __future__ import annotations
 
+import io
 import logging
 import secrets
 from collections import Counter
@@ -275,7 +276,9 @@ class GateCourier:
             # A closed DM must not leave the author wondering where their message went.
             await self._channel_notice(items)
 
-    async def _send_dm(self, rows: list[OutboxRow], text: str, *, nonce_prefix: str, about: str) -> bool:
+    async def _send_dm(
+        self, rows: list[OutboxRow], text: str, *, nonce_prefix: str, about: str, file: discord.File | None = None
+    ) -> bool:
         """DM the rows' author once for all of them; False when Discord refused (DMs closed, user gone)."""
         store = self.gate.store
         ids = [row.id for row in rows]
@@ -283,7 +286,7 @@ class GateCourier:
         await store.mark_sending(ids, nonce)
         try:
             user = await self._user(rows[0].author_id, rows[0].guild_id)
-            sent = await user.send(text, nonce=nonce)
+            sent = await user.send(text, nonce=nonce, file=file or discord.utils.MISSING)
         except discord.HTTPException as exc:
             if exc.status >= 500 or exc.status == 429:
                 raise  # worth another try: the worker retries the batch
@@ -383,7 +386,9 @@ class GateCourier:
 
     async def _send_decision_dm(self, rows: list[OutboxRow]) -> None:
         items = await self._items(rows)
-        await self._send_dm(rows, decision_dm_text(items), nonce_prefix="fbd", about="the decision")
+        text = decision_dm_text(items)
+        file = decision_dm_file(items, text)
+        await self._send_dm(rows, text, nonce_prefix="fbd", about="the decision", file=file)
 
     # --- start-up ----------------------------------------------------------------------------
 
@@ -479,7 +484,23 @@ def decision_dm_text(items: list[HeldItem]) -> str:
         if len(items) == 1:
             return words.approved_notice(items[0], jump_url(items[0]))
         return words.approved_notice_many(items, [jump_url(item) for item in items])
-    return words.rejected_notice(items[0]) if len(items) == 1 else words.rejected_notice_many(items)
+    text = _rejected_text(items, attached=False)
+    # The README promises the author their text back: a quote cut to fit the DM comes with the whole text as a file.
+    return text if words.quoted_whole(text, items) else _rejected_text(items, attached=True)
+
+
+def _rejected_text(items: list[HeldItem], *, attached: bool) -> str:
+    if len(items) == 1:
+        return words.rejected_notice(items[0], attached=attached)
+    return words.rejected_notice_many(items, attached=attached)
+
+
+def decision_dm_file(items: list[HeldItem], text: str) -> discord.File | None:
+    """The whole texts as a .txt, when the decision DM had to cut their quotes."""
+    if items[0].state in _PUBLISHED or words.quoted_whole(text, items):
+        return None
+    data = words.full_texts(items).encode("utf-8")
+    return discord.File(io.BytesIO(data), filename=words.FULL_TEXT_FILENAME)
 
 
 __all__ = ["CardGroup", "GateCourier", "decision_dm_text", "hold_dm_text"]
