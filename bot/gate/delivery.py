@@ -10,6 +10,7 @@ also uses to refuse a duplicate (`enforce_nonce`).
 
 from __future__ import annotations
 
+import asyncio
 import io
 import logging
 import secrets
@@ -32,7 +33,7 @@ from bot.gate.cards import (
     raid_embed,
 )
 from bot.gate.outbox import Lane
-from bot.models import CardGroup, HeldItem, ItemState, OutboxKind, OutboxRow, OutboxState
+from bot.models import CardGroup, HeldItem, ItemState, Notice, OutboxKind, OutboxRow, OutboxState
 
 if TYPE_CHECKING:
     from bot.gate.service import Gate
@@ -46,7 +47,6 @@ DM_BATCH_LIMIT = GROUP_LIMIT  # messages told of in one DM (one DM per outcome f
 MAX_ATTEMPTS = 5
 SEARCH_LIMIT = 200  # messages read, after an interrupted send, to find what it sent
 CHANNEL_NOTICE_SECONDS = 15
-_NOTICE_MENTIONS = discord.AllowedMentions(everyone=False, roles=False, users=True)
 _UNSETTLED = (OutboxState.WAITING, OutboxState.QUEUED, OutboxState.SENDING)
 _PUBLISHED = (ItemState.APPROVED, ItemState.RESTORED)
 
@@ -60,6 +60,8 @@ class GateCourier:
 
     def __init__(self, gate: Gate) -> None:
         self.gate = gate
+        self._timed_notices: set[int] = set()
+        self._notice_tasks: set[asyncio.Task[None]] = set()
 
     @property
     def client(self) -> discord.Client:
@@ -302,22 +304,106 @@ class GateCourier:
         await store.mark_done(ids, sent.channel.id, sent.id)
         return True
 
-    async def _channel_notice(self, items: list[HeldItem]) -> None:
-        """A short public notice where the author posted, when their DMs are closed."""
+    async def _channel_notice(self, items: list[HeldItem], *, decided: bool = False) -> None:
+        """A short public notice where the author posted, when their DMs are closed (of the hold, or the decision)."""
         item = next((i for i in items if not i.is_forum_post), None)
         if item is None:
             return  # the post's thread is gone: there is nowhere public to say it
         channel = self.client.get_channel(item.target_channel_id)
         if not isinstance(channel, discord.abc.Messageable):
             return
+        mention = f"<@{item.author_id}>"
+        if decided:
+            text = words.decision_channel_notice(mention, items, jump_url(items[0]) if len(items) == 1 else None)
+        else:
+            text = words.channel_notice(mention, item)
+        store = self.gate.store
+        # Recorded before the send: its deletion must survive a restart, which an in-memory delete_after does not.
+        delete_at = discord.utils.utcnow() + timedelta(seconds=CHANNEL_NOTICE_SECONDS)
+        notice_id = await store.add_notice(item.guild_id, item.target_channel_id, item.author_id, text, delete_at)
         try:
-            await channel.send(
-                words.channel_notice(f"<@{item.author_id}>", item),
-                delete_after=CHANNEL_NOTICE_SECONDS,
-                allowed_mentions=_NOTICE_MENTIONS,
+            sent = await channel.send(
+                text,
+                # It pings the author and no one else, whatever the text holds.
+                allowed_mentions=discord.AllowedMentions(
+                    everyone=False, roles=False, users=[discord.Object(item.author_id)], replied_user=False
+                ),
             )
         except discord.HTTPException as exc:
+            await store.drop_notice(notice_id)
             log.warning("guild=%s item=%s: could not post a notice either (%s)", item.guild_id, item.id, exc.status)
+            return
+        await store.set_notice_message(notice_id, sent.id)
+        self._time_notice(notice_id, item.target_channel_id, sent.id, CHANNEL_NOTICE_SECONDS)
+
+    def _time_notice(self, notice_id: int, channel_id: int, message_id: int, delay: float) -> None:
+        if notice_id in self._timed_notices:
+            return  # a second start-up (a reconnect) finds it already timed
+        self._timed_notices.add(notice_id)
+        task = asyncio.get_running_loop().create_task(
+            self._remove_notice_later(notice_id, channel_id, message_id, delay), name=f"notice {notice_id}"
+        )
+        self._notice_tasks.add(task)
+        task.add_done_callback(self._notice_tasks.discard)
+
+    async def _remove_notice_later(self, notice_id: int, channel_id: int, message_id: int, delay: float) -> None:
+        try:
+            await asyncio.sleep(max(0.0, delay))
+            await self._remove_notice(notice_id, channel_id, message_id)
+        finally:
+            self._timed_notices.discard(notice_id)
+
+    async def _remove_notice(self, notice_id: int, channel_id: int, message_id: int) -> None:
+        try:
+            await self.client.get_partial_messageable(channel_id).get_partial_message(message_id).delete()
+        except discord.NotFound:
+            pass  # someone deleted it already
+        except discord.HTTPException as exc:
+            log.warning(
+                "notice %s (message %s in channel %s) could not be deleted (%s); tried again at the next start",
+                notice_id,
+                message_id,
+                channel_id,
+                exc.status,
+            )
+            return
+        await self.gate.store.drop_notice(notice_id)
+
+    async def expire_notices(self) -> int:
+        """At start-up: delete the notices whose time is up, time the others again; returns how many were left."""
+        left = await self.gate.store.notices()
+        now = discord.utils.utcnow()
+        for notice in left:
+            if notice.id in self._timed_notices:
+                continue
+            message_id = notice.message_id
+            if message_id is None:
+                message_id = await self._find_notice(notice)  # a crash came between its send and its record
+                if message_id is None:
+                    await self.gate.store.drop_notice(notice.id)
+                    continue
+            delay = (notice.delete_at - now).total_seconds()
+            if delay <= 0:
+                await self._remove_notice(notice.id, notice.channel_id, message_id)
+            else:
+                self._time_notice(notice.id, notice.channel_id, message_id, delay)
+        return len(left)
+
+    async def _find_notice(self, notice: Notice) -> int | None:
+        channel = self.client.get_channel(notice.channel_id)
+        me = self.client.user
+        if not isinstance(channel, discord.abc.Messageable) or me is None:
+            return None
+        since = discord.Object(
+            discord.utils.time_snowflake(notice.delete_at - timedelta(seconds=CHANNEL_NOTICE_SECONDS + 60))
+        )
+        try:
+            async for message in channel.history(limit=SEARCH_LIMIT, after=since):
+                if message.author.id == me.id and message.content == notice.content:
+                    return message.id
+        except discord.HTTPException as exc:
+            log.warning("notice %s: could not look for it in channel %s (%s)", notice.id, notice.channel_id, exc.status)
+        return None
 
     async def _send_repost(self, row: OutboxRow) -> None:
         store = self.gate.store
@@ -388,7 +474,9 @@ class GateCourier:
         items = await self._items(rows)
         text = decision_dm_text(items)
         file = decision_dm_file(items, text)
-        await self._send_dm(rows, text, nonce_prefix="fbd", about="the decision", file=file)
+        if not await self._send_dm(rows, text, nonce_prefix="fbd", about="the decision", file=file):
+            # As for the hold: with DMs closed the author still hears the outcome (without their text).
+            await self._channel_notice(items, decided=True)
 
     # --- start-up ----------------------------------------------------------------------------
 

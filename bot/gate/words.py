@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from bot.models import HeldItem, StoredLink
+from bot.models import HeldItem, ItemState, StoredLink
 from bot.rules import Action, LinkClass, Reason
 
 SPAM_REJECT_REASON = "This looks like spam or advertising."  # what "Reject all & time out" tells the authors
@@ -145,6 +145,19 @@ def channel_notice(mention: str, item: HeldItem) -> str:
     if item.action is Action.BLOCK:
         return f"{mention} your message was removed: links to medical web sites are not permitted here."
     return f"{mention} your message is waiting for a moderator. (Open your DMs to get the details.)"
+
+
+def decision_channel_notice(mention: str, items: list[HeldItem], jump_url: str | None) -> str:
+    """The short public notice of a decision, when the author's DMs are closed: never their text, nor the reason."""
+    many = len(items) > 1
+    what = f"{len(items)} of your messages" if many else "your message"
+    if items[0].state in (ItemState.APPROVED, ItemState.RESTORED):
+        where = f" {jump_url}" if jump_url else ""
+        return f"{mention} a moderator approved {what}: {'they are' if many else 'it is'} published now.{where}"
+    return (
+        f"{mention} a moderator decided not to publish {what}. Your DMs are closed, so I could not tell you why "
+        "or give you your text back: open your DMs and ask a moderator."
+    )
 
 
 def approved_notice(item: HeldItem, jump_url: str | None) -> str:

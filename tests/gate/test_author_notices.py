@@ -9,7 +9,7 @@ import discord
 
 from bot.client import ForumBridge
 from bot.community import Community
-from bot.gate.words import FULL_TEXT_FILENAME
+from bot.gate.words import COMMON_REJECT_REASONS, FULL_TEXT_FILENAME
 from bot.models import Decision
 from bot.store import Store
 from tests.gate.conftest import World, cards, dms
@@ -83,3 +83,90 @@ async def test_one_dm_for_several_long_rejections_carries_every_text_whole(world
     body = (await file.read()).decode("utf-8")
     assert "first " + LONG_STORY[:900] in body
     assert "second " + LONG_STORY[:900] in body
+
+
+# --- closed DMs: the notice in the channel -------------------------------------------------------
+
+
+def notice_requests(world: World) -> list[Any]:
+    """The bot's posts in the general channel, as sent (their allowed_mentions included)."""
+    path = f"/channels/{world.general.id}/messages"
+    return [r for r in world.env.http_requests if r.method == "POST" and r.path == path]
+
+
+def assert_pings_only(world: World, request: Any, author: Any) -> None:
+    """What Discord would let the notice ping: the author, and no one else."""
+    allowed = request.json["allowed_mentions"]
+    assert allowed.get("parse", []) == []  # no @everyone, no roles, no user the text happens to name
+    assert allowed["users"] == [str(author.id)] or allowed["users"] == [author.id]
+
+
+async def test_with_dms_closed_a_rejection_is_told_in_the_channel_without_the_text(world: World) -> None:
+    close_dms(world, world.newbie)
+    await world.newbie.send(world.general, "my private story, see cheap-pills.net")
+    [card] = cards(world)
+    await world.env.advance_time(16)  # the hold's notice has gone
+    assert posts(world) == []
+    picker = await world.mod.click(card, label="Reject")
+    assert picker.response is not None
+    await world.mod.select(picker.response, ["0"])
+    [notice] = posts(world)
+    assert notice.author.id == world.bot.user.id  # type: ignore[union-attr]
+    assert notice.content.startswith(world.newbie.mention)
+    assert "decided not to publish" in notice.content
+    assert "private story" not in notice.content  # never their text in public
+    assert COMMON_REJECT_REASONS[0] not in notice.content  # nor the moderator's reason
+    assert_pings_only(world, notice_requests(world)[-1], world.newbie)
+    await world.env.advance_time(16)
+    assert posts(world) == []  # it deleted itself
+
+
+async def test_with_dms_closed_an_approval_is_told_in_the_channel(world: World) -> None:
+    close_dms(world, world.newbie)
+    await world.newbie.send(world.general, "hello everyone, first post here")
+    [card] = cards(world)
+    await world.env.advance_time(16)
+    await world.mod.click(card, label="Approve")
+    [repost, notice] = posts(world)
+    assert repost.webhook_id is not None
+    assert notice.content.startswith(world.newbie.mention)
+    assert "approved your message" in notice.content
+    assert "first post here" not in notice.content
+    assert_pings_only(world, notice_requests(world)[-1], world.newbie)
+    await world.env.advance_time(16)
+    assert [m.id for m in posts(world)] == [repost.id]
+
+
+async def test_a_notice_is_deleted_after_a_restart_too(world: World, store: Store) -> None:
+    close_dms(world, world.newbie)
+    await world.newbie.send(world.general, "first post")
+    [notice] = posts(world)
+    again = await Store.open(store.path)
+    try:
+        # The process stops before the notice's 15 s are up: its in-memory timer dies with it.
+        await world.env.restart_bot(ForumBridge(community=Community(again, world.bot.community.bundle)))
+        assert [m.id for m in posts(world)] == [notice.id]
+        await world.env.advance_time(16)
+        assert posts(world) == []
+        assert await again.notices() == []
+    finally:
+        await world.env.restart_bot(world.bot)
+        await again.close()
+
+
+async def test_a_notice_due_while_the_bot_was_down_is_deleted_at_start_up(world: World, store: Store) -> None:
+    close_dms(world, world.newbie)
+    await world.newbie.send(world.general, "first post")
+    [notice] = posts(world)
+    [row] = await store.notices()
+    assert row.message_id == notice.id
+    # Down for a minute: the notice was due long ago when the bot comes back.
+    await store._db.execute("UPDATE notices SET delete_at = '2000-01-01T00:00:00+00:00'")
+    again = await Store.open(store.path)
+    try:
+        await world.env.restart_bot(ForumBridge(community=Community(again, world.bot.community.bundle)))
+        assert posts(world) == []
+        assert await again.notices() == []
+    finally:
+        await world.env.restart_bot(world.bot)
+        await again.close()
