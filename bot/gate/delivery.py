@@ -14,6 +14,7 @@ import asyncio
 import io
 import logging
 import secrets
+import time
 from collections import Counter
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
@@ -51,8 +52,20 @@ _UNSETTLED = (OutboxState.WAITING, OutboxState.QUEUED, OutboxState.SENDING)
 _PUBLISHED = (ItemState.APPROVED, ItemState.RESTORED)
 
 
+# discord-api-docs, Opcodes and Status Codes, JSON Error Codes: 50007 "Cannot send messages to this user" is a
+# member's closed DMs; 40003 "You are opening direct messages too fast" is a limit on the bot, which passes.
+CLOSED_DMS = 50007
+DMS_OPENED_TOO_FAST = 40003
+DM_LIMIT_ATTEMPTS = 20  # about an hour and a half of waiting, then the next start tries again
+
+
 def _retry_at(attempts: int) -> datetime:
     return datetime.now(UTC) + timedelta(seconds=min(60, 2**attempts))
+
+
+def _dm_limit_wait_s(attempts: int) -> float:
+    # Discord says nothing of how long the limit lasts: 15 s, doubling up to 5 minutes.
+    return float(min(300, 15 * 2 ** min(attempts - 1, 5)))
 
 
 class GateCourier:
@@ -62,6 +75,7 @@ class GateCourier:
         self.gate = gate
         self._timed_notices: set[int] = set()
         self._notice_tasks: set[asyncio.Task[None]] = set()
+        self._dms_wait_until = 0.0  # time.monotonic() before which no DM goes (Discord's 40003)
 
     @property
     def client(self) -> discord.Client:
@@ -98,6 +112,8 @@ class GateCourier:
             return ("edit", channel_id)
         if row.kind is OutboxKind.REPOST:
             return ("webhook", row.channel_id)
+        if time.monotonic() < self._dms_wait_until:
+            return None  # Discord said DMs are opened too fast: none goes before the wait is over
         if row.kind is OutboxKind.HOLD_DM:
             if self.gate.raid.active(row.guild_id, await self.gate.community.raid(row.guild_id)):
                 return ("hold", row.author_id)  # in a raid, a raider hears "held" once per 10 s at most
@@ -166,6 +182,22 @@ class GateCourier:
 
     async def _failed(self, rows: list[OutboxRow], exc: discord.HTTPException) -> None:
         attempts = max(row.attempts for row in rows) + 1
+        if exc.code == DMS_OPENED_TOO_FAST and attempts < DM_LIMIT_ATTEMPTS:
+            # A limit on the bot, not the member's closed DMs: this DM and every other one wait, then go.
+            wait = _dm_limit_wait_s(attempts)
+            log.warning(
+                "outbox: %s for items %s: Discord says DMs are opened too fast (%s %s); no DM for %.0f s",
+                rows[0].kind,
+                [row.item_id for row in rows],
+                exc.status,
+                exc.code,
+                wait,
+            )
+            self._dms_wait_until = max(self._dms_wait_until, time.monotonic() + wait)
+            await self.gate.store.requeue([row.id for row in rows], keep_nonce=True)
+            # The worker stops when nothing may go; it is woken when the wait is over.
+            asyncio.get_running_loop().call_later(wait + 0.01, self.gate.outbox.kick)
+            return
         transient = exc.status >= 500 or exc.status == 429
         log.warning(
             "outbox: %s for items %s failed (%s %s)%s",
@@ -281,7 +313,7 @@ class GateCourier:
     async def _send_dm(
         self, rows: list[OutboxRow], text: str, *, nonce_prefix: str, about: str, file: discord.File | None = None
     ) -> bool:
-        """DM the rows' author once for all of them; False when Discord refused (DMs closed, user gone)."""
+        """DM the rows' author once for all of them; False when their DMs are closed (other errors raise)."""
         store = self.gate.store
         ids = [row.id for row in rows]
         nonce = rows[0].nonce or f"{nonce_prefix}{rows[0].id}"
@@ -290,8 +322,10 @@ class GateCourier:
             user = await self._user(rows[0].author_id, rows[0].guild_id)
             sent = await user.send(text, nonce=nonce, file=file or discord.utils.MISSING)
         except discord.HTTPException as exc:
-            if exc.status >= 500 or exc.status == 429:
-                raise  # worth another try: the worker retries the batch
+            if exc.code != CLOSED_DMS:
+                # A limit (40003, 429), Discord's trouble (5xx) or anything else is not closed DMs: the worker
+                # retries it, and the author is not told in public that their DMs are closed.
+                raise
             log.info(
                 "items %s: could not DM author %s about %s (%s)",
                 [row.item_id for row in rows],

@@ -170,3 +170,42 @@ async def test_a_notice_due_while_the_bot_was_down_is_deleted_at_start_up(world:
     finally:
         await world.env.restart_bot(world.bot)
         await again.close()
+
+
+# --- DM limits are not closed DMs (issue 16) --------------------------------------------------------
+
+TOO_FAST = "You are opening direct messages too fast"
+
+
+def opens_dms_too_fast(world: World, times: int = 1) -> None:
+    """Discord refuses to open the next DM channels: 40003, a limit on the bot (see tests/localdiscord)."""
+    world.env.inject_error("POST", "/users/@me/channels", status=403, code=40003, message=TOO_FAST, times=times)
+
+
+async def test_a_dm_limit_is_not_closed_dms_the_hold_dm_goes_later(world: World) -> None:
+    opens_dms_too_fast(world)
+    await world.newbie.send(world.general, "first post")
+    assert any(r.path == "/users/@me/channels" for r in world.env.http_requests)  # it was refused once
+    assert posts(world) == []  # no public "your DMs are closed"
+    assert dms(world.newbie) == []
+    await world.env.advance_time(16)
+    [held] = dms(world.newbie)
+    assert "waiting for a moderator" in held.content
+    assert posts(world) == []
+    assert await world.bot.store.notices() == []
+
+
+async def test_a_dm_limit_holds_back_every_dm_until_the_wait_is_over(world: World) -> None:
+    spammer = world.guild.add_member(world.env.create_user("pills4u", global_name="Pills4u"))
+    await world.env.settle()
+    opens_dms_too_fast(world)
+    await world.newbie.send(world.general, "first post")
+    await spammer.send(world.general, "buy at cheap-pills.net")
+    # Only the first DM was tried: the next waits for the limit to pass instead of spending a request on it.
+    assert len([r for r in world.env.http_requests if r.path == "/users/@me/channels"]) == 1
+    assert dms(world.newbie) == []
+    assert dms(spammer) == []
+    await world.env.advance_time(16)
+    assert ["waiting for a moderator" in m.content for m in dms(world.newbie)] == [True]
+    assert ["waiting for a moderator" in m.content for m in dms(spammer)] == [True]
+    assert posts(world) == []  # no one was told in public that their DMs are closed
