@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import discord
+import pytest
 
 from bot.client import ForumBridge
 from bot.community import Community
@@ -209,3 +210,30 @@ async def test_a_dm_limit_holds_back_every_dm_until_the_wait_is_over(world: Worl
     assert ["waiting for a moderator" in m.content for m in dms(world.newbie)] == [True]
     assert ["waiting for a moderator" in m.content for m in dms(spammer)] == [True]
     assert posts(world) == []  # no one was told in public that their DMs are closed
+
+
+async def test_a_notice_whose_send_a_crash_left_unrecorded_is_found_and_deleted(
+    world: World, store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def crash(self: Store, notice_id: int, message_id: int) -> None:
+        raise RuntimeError("simulated crash after posting the notice")
+
+    monkeypatch.setattr(Store, "set_notice_message", crash)
+    close_dms(world, world.newbie)
+    await world.newbie.send(world.general, "first post")
+    [notice] = posts(world)  # it reached Discord, unrecorded
+    [row] = await store.notices()
+    assert row.message_id is None
+    monkeypatch.undo()
+    # The process died there: the failure handler never ran, the hold DM's row stays as _send_dm recorded it.
+    await store._db.execute("UPDATE outbox SET state = 'done' WHERE kind = 'hold_dm'")
+    again = await Store.open(store.path)
+    try:
+        await world.env.restart_bot(ForumBridge(community=Community(again, world.bot.community.bundle)))
+        assert [m.id for m in posts(world)] == [notice.id]  # found again, and timed
+        await world.env.advance_time(16)
+        assert posts(world) == []
+        assert await again.notices() == []
+    finally:
+        await world.env.restart_bot(world.bot)
+        await again.close()
