@@ -142,6 +142,7 @@ async def test_a_notice_is_deleted_after_a_restart_too(world: World, store: Stor
     close_dms(world, world.newbie)
     await world.newbie.send(world.general, "first post")
     [notice] = posts(world)
+    assert_pings_only(world, notice_requests(world)[-1], world.newbie)
     again = await Store.open(store.path)
     try:
         # The process stops before the notice's 15 s are up: its in-memory timer dies with it.
