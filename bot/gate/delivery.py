@@ -56,7 +56,7 @@ _PUBLISHED = (ItemState.APPROVED, ItemState.RESTORED)
 # member's closed DMs; 40003 "You are opening direct messages too fast" is a limit on the bot, which passes.
 CLOSED_DMS = 50007
 DMS_OPENED_TOO_FAST = 40003
-DM_LIMIT_ATTEMPTS = 20  # about an hour and a half of waiting, then the next start tries again
+DM_LIMIT_ATTEMPTS = 20  # over an hour of waiting (15 s doubling to 5 min), then the next start tries again
 
 
 def _retry_at(attempts: int) -> datetime:
