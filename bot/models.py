@@ -340,6 +340,20 @@ class OutboxRow:
 
 
 @dataclass(frozen=True, slots=True)
+class Notice:
+    """A short public notice to an author whose DMs are closed, kept until it has been deleted."""
+
+    id: int
+    guild_id: int
+    channel_id: int
+    author_id: int
+    message_id: int | None
+    content: str
+    delete_at: datetime
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
 class CardGroup:
     """A card that stands for several held items: one author's, or (author_id None) a raid's."""
 

@@ -13,8 +13,11 @@ comes after it) up to the channel's last message when the search begins, within 
 
 from __future__ import annotations
 
+import asyncio
+import io
 import logging
 import secrets
+import time
 from collections import Counter
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
@@ -36,7 +39,7 @@ from bot.gate.cards import (
 )
 from bot.gate.outbox import UNEXPECTED_ERROR, Lane
 from bot.gate.publisher import REPOST_CHANNEL_TYPES
-from bot.models import CardGroup, HeldItem, ItemState, OutboxKind, OutboxRow, OutboxState
+from bot.models import CardGroup, HeldItem, ItemState, Notice, OutboxKind, OutboxRow, OutboxState
 
 if TYPE_CHECKING:
     from bot.gate.service import Gate
@@ -50,13 +53,24 @@ DM_BATCH_LIMIT = GROUP_LIMIT  # messages told of in one DM (one DM per outcome f
 MAX_ATTEMPTS = 5
 SEARCH_LIMIT = 1000  # messages read (10 pages), after an interrupted send, to find what it sent
 CHANNEL_NOTICE_SECONDS = 15
-_NOTICE_MENTIONS = discord.AllowedMentions(everyone=False, roles=False, users=True)
 _UNSETTLED = (OutboxState.WAITING, OutboxState.QUEUED, OutboxState.SENDING)
 _PUBLISHED = (ItemState.APPROVED, ItemState.RESTORED)
 
 
+# discord-api-docs, Opcodes and Status Codes, JSON Error Codes: 50007 "Cannot send messages to this user" is a
+# member's closed DMs; 40003 "You are opening direct messages too fast" is a limit on the bot, which passes.
+CLOSED_DMS = 50007
+DMS_OPENED_TOO_FAST = 40003
+DM_LIMIT_ATTEMPTS = 20  # over an hour of waiting (15 s doubling to 5 min), then the next start tries again
+
+
 def _retry_at(attempts: int) -> datetime:
     return datetime.now(UTC) + timedelta(seconds=min(60, 2**attempts))
+
+
+def _dm_limit_wait_s(attempts: int) -> float:
+    # Discord says nothing of how long the limit lasts: 15 s, doubling up to 5 minutes.
+    return float(min(300, 15 * 2 ** min(attempts - 1, 5)))
 
 
 class GateCourier:
@@ -66,6 +80,9 @@ class GateCourier:
         self.gate = gate
         # The last DM sent to each member in this run: where a search for the next one may start.
         self._last_dm: dict[int, int] = {}
+        self._timed_notices: set[int] = set()
+        self._notice_tasks: set[asyncio.Task[None]] = set()
+        self._dms_wait_until = 0.0  # time.monotonic() before which no DM goes (Discord's 40003)
 
     @property
     def client(self) -> discord.Client:
@@ -102,6 +119,8 @@ class GateCourier:
             return ("edit", channel_id)
         if row.kind is OutboxKind.REPOST:
             return ("webhook", row.channel_id)
+        if time.monotonic() < self._dms_wait_until:
+            return None  # Discord said DMs are opened too fast: none goes before the wait is over
         if row.kind is OutboxKind.HOLD_DM:
             if self.gate.raid.active(row.guild_id, await self.gate.community.raid(row.guild_id)):
                 return ("hold", row.author_id)  # in a raid, a raider hears "held" once per 10 s at most
@@ -170,6 +189,22 @@ class GateCourier:
 
     async def _failed(self, rows: list[OutboxRow], exc: discord.HTTPException) -> None:
         attempts = max(row.attempts for row in rows) + 1
+        if exc.code == DMS_OPENED_TOO_FAST and attempts < DM_LIMIT_ATTEMPTS:
+            # A limit on the bot, not the member's closed DMs: this DM and every other one wait, then go.
+            wait = _dm_limit_wait_s(attempts)
+            log.warning(
+                "outbox: %s for items %s: Discord says DMs are opened too fast (%s %s); no DM for %.0f s",
+                rows[0].kind,
+                [row.item_id for row in rows],
+                exc.status,
+                exc.code,
+                wait,
+            )
+            self._dms_wait_until = max(self._dms_wait_until, time.monotonic() + wait)
+            await self.gate.store.requeue([row.id for row in rows], keep_nonce=True)
+            # The worker stops when nothing may go; it is woken when the wait is over.
+            asyncio.get_running_loop().call_later(wait + 0.01, self.gate.outbox.kick)
+            return
         transient = exc.status >= 500 or exc.status == 429
         log.warning(
             "outbox: %s for items %s failed (%s %s)%s",
@@ -314,9 +349,16 @@ class GateCourier:
             await self._channel_notice(items)
 
     async def _send_dm(
-        self, rows: list[OutboxRow], items: list[HeldItem], text: str, *, nonce_prefix: str, about: str
+        self,
+        rows: list[OutboxRow],
+        items: list[HeldItem],
+        text: str,
+        *,
+        nonce_prefix: str,
+        about: str,
+        file: discord.File | None = None,
     ) -> bool:
-        """DM the rows' author once for all of them; False when Discord refused (DMs closed, user gone)."""
+        """DM the rows' author once for all of them; False when their DMs are closed (other errors raise)."""
         store = self.gate.store
         ids = [row.id for row in rows]
         nonce = rows[0].nonce or f"{nonce_prefix}{rows[0].id}"
@@ -325,10 +367,12 @@ class GateCourier:
         await store.mark_sending(ids, nonce, search_after=after)
         try:
             user = await self._user(rows[0].author_id, rows[0].guild_id)
-            sent = await user.send(text, nonce=nonce)
+            sent = await user.send(text, nonce=nonce, file=file or discord.utils.MISSING)
         except discord.HTTPException as exc:
-            if exc.status >= 500 or exc.status == 429:
-                raise  # worth another try: the worker retries the batch
+            if exc.code != CLOSED_DMS:
+                # A limit (40003, 429), Discord's trouble (5xx) or anything else is not closed DMs: the worker
+                # retries it, and the author is not told in public that their DMs are closed.
+                raise
             log.info(
                 "items %s: could not DM author %s about %s (%s)",
                 [row.item_id for row in rows],
@@ -342,22 +386,106 @@ class GateCourier:
         await store.mark_done(ids, sent.channel.id, sent.id)
         return True
 
-    async def _channel_notice(self, items: list[HeldItem]) -> None:
-        """A short public notice where the author posted, when their DMs are closed."""
+    async def _channel_notice(self, items: list[HeldItem], *, decided: bool = False) -> None:
+        """A short public notice where the author posted, when their DMs are closed (of the hold, or the decision)."""
         item = next((i for i in items if not i.is_forum_post), None)
         if item is None:
             return  # the post's thread is gone: there is nowhere public to say it
         channel = self.client.get_channel(item.target_channel_id)
         if not isinstance(channel, discord.abc.Messageable):
             return
+        mention = f"<@{item.author_id}>"
+        if decided:
+            text = words.decision_channel_notice(mention, items, jump_url(items[0]) if len(items) == 1 else None)
+        else:
+            text = words.channel_notice(mention, item)
+        store = self.gate.store
+        # Recorded before the send: its deletion must survive a restart, which an in-memory delete_after does not.
+        delete_at = discord.utils.utcnow() + timedelta(seconds=CHANNEL_NOTICE_SECONDS)
+        notice_id = await store.add_notice(item.guild_id, item.target_channel_id, item.author_id, text, delete_at)
         try:
-            await channel.send(
-                words.channel_notice(f"<@{item.author_id}>", item),
-                delete_after=CHANNEL_NOTICE_SECONDS,
-                allowed_mentions=_NOTICE_MENTIONS,
+            sent = await channel.send(
+                text,
+                # It pings the author and no one else, whatever the text holds.
+                allowed_mentions=discord.AllowedMentions(
+                    everyone=False, roles=False, users=[discord.Object(item.author_id)], replied_user=False
+                ),
             )
         except discord.HTTPException as exc:
+            await store.drop_notice(notice_id)
             log.warning("guild=%s item=%s: could not post a notice either (%s)", item.guild_id, item.id, exc.status)
+            return
+        await store.set_notice_message(notice_id, sent.id)
+        self._time_notice(notice_id, item.target_channel_id, sent.id, CHANNEL_NOTICE_SECONDS)
+
+    def _time_notice(self, notice_id: int, channel_id: int, message_id: int, delay: float) -> None:
+        if notice_id in self._timed_notices:
+            return  # a second start-up (a reconnect) finds it already timed
+        self._timed_notices.add(notice_id)
+        task = asyncio.get_running_loop().create_task(
+            self._remove_notice_later(notice_id, channel_id, message_id, delay), name=f"notice {notice_id}"
+        )
+        self._notice_tasks.add(task)
+        task.add_done_callback(self._notice_tasks.discard)
+
+    async def _remove_notice_later(self, notice_id: int, channel_id: int, message_id: int, delay: float) -> None:
+        try:
+            await asyncio.sleep(max(0.0, delay))
+            await self._remove_notice(notice_id, channel_id, message_id)
+        finally:
+            self._timed_notices.discard(notice_id)
+
+    async def _remove_notice(self, notice_id: int, channel_id: int, message_id: int) -> None:
+        try:
+            await self.client.get_partial_messageable(channel_id).get_partial_message(message_id).delete()
+        except discord.NotFound:
+            pass  # someone deleted it already
+        except discord.HTTPException as exc:
+            log.warning(
+                "notice %s (message %s in channel %s) could not be deleted (%s); tried again at the next start",
+                notice_id,
+                message_id,
+                channel_id,
+                exc.status,
+            )
+            return
+        await self.gate.store.drop_notice(notice_id)
+
+    async def expire_notices(self) -> int:
+        """At start-up: delete the notices whose time is up, time the others again; returns how many were left."""
+        left = await self.gate.store.notices()
+        now = discord.utils.utcnow()
+        for notice in left:
+            if notice.id in self._timed_notices:
+                continue
+            message_id = notice.message_id
+            if message_id is None:
+                message_id = await self._find_notice(notice)  # a crash came between its send and its record
+                if message_id is None:
+                    await self.gate.store.drop_notice(notice.id)
+                    continue
+            delay = (notice.delete_at - now).total_seconds()
+            if delay <= 0:
+                await self._remove_notice(notice.id, notice.channel_id, message_id)
+            else:
+                self._time_notice(notice.id, notice.channel_id, message_id, delay)
+        return len(left)
+
+    async def _find_notice(self, notice: Notice) -> int | None:
+        channel = self.client.get_channel(notice.channel_id)
+        me = self.client.user
+        if not isinstance(channel, discord.abc.Messageable) or me is None:
+            return None
+        since = discord.Object(
+            discord.utils.time_snowflake(notice.delete_at - timedelta(seconds=CHANNEL_NOTICE_SECONDS + 60))
+        )
+        try:
+            async for message in channel.history(limit=SEARCH_LIMIT, after=since):
+                if message.author.id == me.id and message.content == notice.content:
+                    return message.id
+        except discord.HTTPException as exc:
+            log.warning("notice %s: could not look for it in channel %s (%s)", notice.id, notice.channel_id, exc.status)
+        return None
 
     async def _send_repost(self, row: OutboxRow) -> None:
         store = self.gate.store
@@ -457,7 +585,11 @@ class GateCourier:
 
     async def _send_decision_dm(self, rows: list[OutboxRow]) -> None:
         items = await self._items(rows)
-        await self._send_dm(rows, items, decision_dm_text(items), nonce_prefix="fbd", about="the decision")
+        text = decision_dm_text(items)
+        file = decision_dm_file(items, text)
+        if not await self._send_dm(rows, items, text, nonce_prefix="fbd", about="the decision", file=file):
+            # As for the hold: with DMs closed the author still hears the outcome (without their text).
+            await self._channel_notice(items, decided=True)
 
     # --- start-up ----------------------------------------------------------------------------
 
@@ -592,7 +724,23 @@ def decision_dm_text(items: list[HeldItem]) -> str:
         if len(items) == 1:
             return words.approved_notice(items[0], jump_url(items[0]))
         return words.approved_notice_many(items, [jump_url(item) for item in items])
-    return words.rejected_notice(items[0]) if len(items) == 1 else words.rejected_notice_many(items)
+    text = _rejected_text(items, attached=False)
+    # The README promises the author their text back: a quote cut to fit the DM comes with the whole text as a file.
+    return text if words.quoted_whole(text, items) else _rejected_text(items, attached=True)
+
+
+def _rejected_text(items: list[HeldItem], *, attached: bool) -> str:
+    if len(items) == 1:
+        return words.rejected_notice(items[0], attached=attached)
+    return words.rejected_notice_many(items, attached=attached)
+
+
+def decision_dm_file(items: list[HeldItem], text: str) -> discord.File | None:
+    """The whole texts as a .txt, when the decision DM had to cut their quotes."""
+    if items[0].state in _PUBLISHED or words.quoted_whole(text, items):
+        return None
+    data = words.full_texts(items).encode("utf-8")
+    return discord.File(io.BytesIO(data), filename=words.FULL_TEXT_FILENAME)
 
 
 __all__ = ["CardGroup", "GateCourier", "decision_dm_text", "hold_dm_text"]

@@ -776,6 +776,7 @@ class Gate:
     async def reconcile(self) -> int:
         """Finish every hold or decision a crash interrupted, and start the outbox; returns items touched."""
         recovered = await self.courier.recover()
+        await self.courier.expire_notices()  # the closed-DM notices a restart left up
         retried = await self.store.requeue_failed()
         touched = 0
         for item in await self.store.unfinished_items():

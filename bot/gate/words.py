@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from bot.models import HeldItem, StoredLink
+from bot.models import HeldItem, ItemState, StoredLink
 from bot.rules import Action, LinkClass, Reason
 
 SPAM_REJECT_REASON = "This looks like spam or advertising."  # what "Reject all & time out" tells the authors
@@ -147,26 +147,54 @@ def channel_notice(mention: str, item: HeldItem) -> str:
     return f"{mention} your message is waiting for a moderator. (Open your DMs to get the details.)"
 
 
+def decision_channel_notice(mention: str, items: list[HeldItem], jump_url: str | None) -> str:
+    """The short public notice of a decision, when the author's DMs are closed: never their text, nor the reason."""
+    many = len(items) > 1
+    what = f"{len(items)} of your messages" if many else "your message"
+    if items[0].state in (ItemState.APPROVED, ItemState.RESTORED):
+        where = f" {jump_url}" if jump_url else ""
+        return f"{mention} a moderator approved {what}: {'they are' if many else 'it is'} published now.{where}"
+    return (
+        f"{mention} a moderator decided not to publish {what}. Your DMs are closed, so I could not tell you why "
+        "or give you your text back: open your DMs and ask a moderator."
+    )
+
+
 def approved_notice(item: HeldItem, jump_url: str | None) -> str:
     """The DM an author gets when a moderator publishes their message."""
     where = f"\n{jump_url}" if jump_url else ""
     return f"Good news: a moderator approved your message and it is now published.{where}"
 
 
-def rejected_notice(item: HeldItem) -> str:
+def rejected_notice(item: HeldItem, *, attached: bool = False) -> str:
     """The DM an author gets when a moderator rejects their message, with their text to revise."""
     reason = item.decision_reason or GENERIC_REJECT_REASON
-    return _within_dm(
-        "\n".join(
-            [
-                "A moderator decided not to publish your message.",
-                f"Reason: {reason}",
-                "",
-                "Here is your text, so you can change it and post again:",
-            ]
-        ),
-        item.content,
-    )
+    lines = ["A moderator decided not to publish your message.", f"Reason: {reason}", ""]
+    if attached:
+        lines += [FULL_TEXT_ATTACHED]
+    lines += ["Here is your text, so you can change it and post again:"]
+    return _within_dm("\n".join(lines), item.content)
+
+
+FULL_TEXT_FILENAME = "your-message.txt"
+FULL_TEXT_ATTACHED = f"Your whole text is attached ({FULL_TEXT_FILENAME}): the quote below is cut short."
+FULL_TEXTS_ATTACHED = f"Your whole texts are attached ({FULL_TEXT_FILENAME}): the quotes below are cut short."
+# Far under the smallest upload limit Discord gives a bot (10 MiB); a text past it is cut, never refused.
+FULL_TEXT_MAX_BYTES = 8 * 1024 * 1024
+
+
+def quoted_whole(dm_text: str, items: Iterable[HeldItem]) -> bool:
+    """True when every item's text appears whole in the DM (nothing was cut to fit Discord's limit)."""
+    return all(quote(item.content, 1 << 30) in dm_text for item in items)
+
+
+def full_texts(items: list[HeldItem]) -> str:
+    """The authors' texts, whole, for the file a rejection DM carries when its quotes are cut."""
+    if len(items) == 1:
+        body = items[0].content
+    else:
+        body = "\n\n".join(f"--- Message {n} of {len(items)} ---\n{item.content}" for n, item in enumerate(items, 1))
+    return body.encode("utf-8")[:FULL_TEXT_MAX_BYTES].decode("utf-8", errors="ignore")
 
 
 def outcome_line(item: HeldItem) -> str:
@@ -270,12 +298,14 @@ def approved_notice_many(items: list[HeldItem], jumps: list[str | None]) -> str:
     return _fit(lines)
 
 
-def rejected_notice_many(items: list[HeldItem]) -> str:
+def rejected_notice_many(items: list[HeldItem], *, attached: bool = False) -> str:
     """One DM for several rejected messages of one author, with their texts to revise."""
     reasons = [item.decision_reason or GENERIC_REJECT_REASON for item in items]
+    note = [FULL_TEXTS_ATTACHED] if attached else []
     if len(set(reasons)) > 1:
         # Decisions made apart (by different moderators, say) share a DM: each text keeps its own reason.
         lines = [f"A moderator decided not to publish {len(items)} of your messages. Here are your texts and why:"]
+        lines += note
         for item, reason in zip(items, reasons, strict=True):
             lines += ["", quote(item.content, 300), f"Reason: {reason}"]
         return _fit(lines)
@@ -283,6 +313,7 @@ def rejected_notice_many(items: list[HeldItem]) -> str:
         f"A moderator decided not to publish {len(items)} of your messages.",
         f"Reason: {reasons[0]}",
         "",
+        *note,
         "Here are your texts, so you can change them and post again:",
     ]
     lines += [quote(item.content, 300) for item in items]

@@ -40,6 +40,7 @@ from bot.models import (
     LinkPreapproval,
     MemberRecord,
     NewHeldItem,
+    Notice,
     OutboxKind,
     OutboxRow,
     OutboxState,
@@ -1188,6 +1189,37 @@ class Store:
             for row in watches
         ]
 
+    # --- notices to authors whose DMs are closed ---------------------------------------------
+
+    async def add_notice(
+        self, guild_id: int, channel_id: int, author_id: int, content: str, delete_at: datetime
+    ) -> int:
+        """Record a notice about to be posted (its message comes after the send); returns its id."""
+        async with self._transaction() as db:
+            cursor = await db.execute(
+                "INSERT INTO notices (guild_id, channel_id, author_id, content, delete_at, created_at)"
+                " VALUES (?, ?, ?, ?, ?, ?)",
+                (guild_id, channel_id, author_id, content, _now_text(delete_at), _now_text()),
+            )
+            notice_id = cursor.lastrowid
+        assert notice_id is not None
+        return notice_id
+
+    async def set_notice_message(self, notice_id: int, message_id: int) -> None:
+        """Record the message a notice was posted as."""
+        async with self._transaction() as db:
+            await db.execute("UPDATE notices SET message_id = ? WHERE id = ?", (message_id, notice_id))
+
+    async def notices(self) -> list[Notice]:
+        """Every notice not yet deleted, soonest due first."""
+        rows = await self._all("SELECT * FROM notices ORDER BY delete_at, id")
+        return [_notice(row) for row in rows]
+
+    async def drop_notice(self, notice_id: int) -> None:
+        """Forget a notice: it was deleted (or was never posted)."""
+        async with self._transaction() as db:
+            await db.execute("DELETE FROM notices WHERE id = ?", (notice_id,))
+
 
 class _SpentOut(Exception):
     """A counted grant had no use left: roll the whole spend back."""
@@ -1257,6 +1289,19 @@ def _outbox_row(row: aiosqlite.Row) -> OutboxRow:
         updated_at=_time(row["updated_at"]),
         search_after=row["search_after"],
         error=row["error"],
+    )
+
+
+def _notice(row: aiosqlite.Row) -> Notice:
+    return Notice(
+        id=row["id"],
+        guild_id=row["guild_id"],
+        channel_id=row["channel_id"],
+        author_id=row["author_id"],
+        message_id=row["message_id"],
+        content=row["content"],
+        delete_at=datetime.fromisoformat(row["delete_at"]),
+        created_at=datetime.fromisoformat(row["created_at"]),
     )
 
 

@@ -6,8 +6,10 @@ import secrets
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+import discord
+
 from . import payloads
-from .world import DM, Channel, Interaction, StoredMessage, World, snowflake_time
+from .world import DM, Channel, Interaction, Member, StoredMessage, World, snowflake_time
 
 Attachment = tuple[str, bytes]  # (filename, bytes)
 
@@ -67,6 +69,16 @@ class Events:
         stored = payloads.message(world, ch, author, body, files, message_id=message_id)
         await self.post_message(stored, dispatch=True)
         return self.message_event(stored)
+
+    async def member_joins(self, guild: int, user: int) -> dict[str, Any]:
+        """A user joins a guild: GUILD_MEMBER_ADD (needs the members intent); returns its payload."""
+        world = self.world
+        joined = discord.utils.utcnow().isoformat()
+        member = Member(guild, user, [], joined_at=joined)
+        world.guild(guild).members[user] = member
+        payload = {**payloads.member(world, member), "guild_id": str(guild)}
+        await self.dispatch("GUILD_MEMBER_ADD", payload)
+        return payload
 
     def dm_channel(self, user: int) -> Channel:
         """The DM channel between the bot and a user, opened on first use."""

@@ -133,3 +133,30 @@ def _limited_headers(retry_after: float, *, scope: str) -> dict[str, str]:
 
 def _body(retry_after: float, *, is_global: bool) -> dict[str, Any]:
     return {"message": "You are being rate limited.", "retry_after": round(retry_after, 3), "global": is_global}
+
+
+@dataclass
+class DmOpenLimit:
+    """Opening DM channels too fast: past `limit` new DM channels in `per` seconds, Discord answers 40003.
+
+    discord-api-docs, Topics/Opcodes and Status Codes, JSON Error Codes: "40003 | You are opening direct
+    messages too fast". The table gives no HTTP status or numbers: bots see it as 403 Forbidden (as discord.py
+    prints it, "403 Forbidden (error code: 40003)"), it carries no retry_after, and it is not a 429, so a
+    client's rate-limit handling does not wait for it. The numbers here are the test's to choose.
+    """
+
+    limit: int
+    per: float
+    clock: Callable[[], float] = time.monotonic
+    refused: int = 0  # 40003s answered
+    _opened: list[float] = field(default_factory=list)
+
+    def allow(self) -> bool:
+        """Count one new DM channel; False (answer 40003) when too many were opened in the window."""
+        now = self.clock()
+        self._opened = [at for at in self._opened if now - at < self.per]
+        if len(self._opened) >= self.limit:
+            self.refused += 1
+            return False
+        self._opened.append(now)
+        return True

@@ -20,7 +20,7 @@ from .api import ApiError, Call, RecordedRequest, Reply, Router, UploadedFile
 from .builders import Builders
 from .events import Events
 from .gateway import Gateway
-from .ratelimits import RateLimits
+from .ratelimits import DmOpenLimit, RateLimits
 from .routes import ROUTER
 from .world import StoredMessage, World
 
@@ -66,10 +66,12 @@ class LocalDiscord(Builders, Events):
         echo_events: bool = True,
         rate_limits: RateLimits | None = None,
         nonce_window_s: float = NONCE_WINDOW_S,
+        dm_open_limit: DmOpenLimit | None = None,
     ) -> None:
         self.token = token
         self.nonce_window_s = nonce_window_s
         self.rate_limits = rate_limits  # None: no limits (the default for behaviour tests)
+        self.dm_open_limit = dm_open_limit  # None: DM channels open as fast as asked (see ratelimits.DmOpenLimit)
         self.world = World(bot_name)
         self.gateway = Gateway(self, heartbeat_interval_ms)
         self.router = Router(list(ROUTER.routes))  # a copy, so a test may add routes of its own

@@ -32,6 +32,12 @@ async def get_user(local: LocalDiscord, call: Call) -> Any:
 async def open_dm(local: LocalDiscord, call: Call) -> Any:
     """Open (or reuse) the DM channel with a user."""
     recipient = int(call.body.get("recipient_id") or 0)
+    local.world.user(recipient)
+    limit = local.dm_open_limit
+    if limit is not None and recipient not in local.world.dm_channels and not limit.allow():
+        # discord-api-docs, Topics/Opcodes and Status Codes, JSON Error Codes: 40003 "You are opening direct
+        # messages too fast" (see ratelimits.DmOpenLimit). Reopening an existing DM channel is not a new one.
+        raise ApiError(403, 40003, "You are opening direct messages too fast")
     return payloads.channel(local.world, local.dm_channel(recipient))
 
 
