@@ -166,7 +166,10 @@ class Gate:
         if await self.store.item_by_message(after.id) is not None:
             return None  # already held (its removal failed): the stored copy is what moderators judge
         self._log_verdict(after, verdict, edited=True)
-        await self.hold(after, verdict, starter_of=starter_of, edited=True)
+        # An edited forum post's opening message is held alone: removing the whole post would take other
+        # members' replies with it, and Discord keeps a thread whose starter message is deleted. Approved,
+        # the message goes back into the same post.
+        await self.hold(after, verdict, starter_of=None, edited=True)
         return verdict
 
     async def _prepare(
