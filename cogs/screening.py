@@ -29,8 +29,7 @@ class Screening(commands.Cog):
         after = payload.message
         if after.guild is None or after.author.bot or after.webhook_id is not None:
             return
-        if payload.cached_message is not None and payload.cached_message.content == after.content:
-            return  # an embed unfurled, or a pin: the text did not change
+        # The gate ignores an update whose text did not change (an embed unfurled, a pin, a thread started).
         await self.bot.gate.screen_edit(after, payload.cached_message)
 
 

@@ -16,7 +16,7 @@ import logging
 from collections import OrderedDict
 from collections.abc import Callable, Coroutine
 from dataclasses import replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
 import aiohttp
@@ -46,6 +46,9 @@ from bot.store import Store
 log = logging.getLogger(__name__)
 
 EDIT_MEMORY = 20_000
+# An update whose last edit is older than the moment this process began listening (less this much, for clock
+# drift) is not an edit it can judge: a thread started from the message, say, after a restart.
+EDIT_CLOCK_SLACK = timedelta(seconds=60)
 DECISION_WAIT_S = 10.0  # how long a decision waits for its repost, card update and DM before returning
 RAID_TIMEOUT = timedelta(days=1)  # "Reject all & time out"
 _ALLOWED_CLASSES = frozenset({LinkClass.INTERNAL, LinkClass.ALLOWED})
@@ -96,6 +99,9 @@ class Gate:
         self.outbox = OutboxWorker(lambda: self.store, self.courier)
         # What each allowed message already carried, so an edit is judged only on what it adds.
         self._allowed_flaggables: OrderedDict[int, frozenset[str]] = OrderedDict()
+        # The last edit judged of each message (its edited_at), so an update that changes nothing is not judged again.
+        self._edits_judged: OrderedDict[int, datetime] = OrderedDict()
+        self._listening_since: datetime | None = None
         self._busy = 0
         self._idle = asyncio.Event()
         self._idle.set()
@@ -135,8 +141,38 @@ class Gate:
         await self.hold(message, verdict, starter_of=starter_of, edited=False)
         return verdict
 
+    def listening(self) -> None:
+        """The bot is connected: edits made from now on are this process's to judge."""
+        if self._listening_since is None:
+            self._listening_since = discord.utils.utcnow()
+
+    def _unchanged(self, after: discord.Message, before: discord.Message | None) -> bool:
+        """True when an update did not change the text: a thread started from it, a pin, an embed unfurled."""
+        if before is not None:
+            return before.content == after.content
+        edited = after.edited_at
+        if edited is None:
+            return True  # never edited: Discord sets edited_timestamp on every change of content
+        judged = self._edits_judged.get(after.id)
+        if judged is not None and edited <= judged:
+            return True  # the version already judged
+        since = self._listening_since
+        # Edited before this process listened: this update is not that edit (which an earlier run judged).
+        return since is not None and edited < since - EDIT_CLOCK_SLACK
+
+    def _judged_edit(self, message: discord.Message) -> None:
+        if message.edited_at is None:
+            return
+        self._edits_judged[message.id] = message.edited_at
+        self._edits_judged.move_to_end(message.id)
+        if len(self._edits_judged) > EDIT_MEMORY:
+            self._edits_judged.popitem(last=False)
+
     async def screen_edit(self, after: discord.Message, before: discord.Message | None) -> Verdict | None:
         """Judge an edit on what it adds: hold it only if it brings a new link or address."""
+        if self._unchanged(after, before):
+            return None  # an update whose text did not change is never judged as an edit
+        self._judged_edit(after)
         prepared = await self._prepare(after)
         if prepared is None:
             return None
@@ -630,6 +666,7 @@ class Gate:
     @_tracked
     async def reconcile(self) -> int:
         """Finish every hold or decision a crash interrupted, and start the outbox; returns items touched."""
+        self.listening()
         recovered = await self.courier.recover()
         retried = await self.store.requeue_failed()
         touched = 0

@@ -2,16 +2,50 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 import discord
+from simcord.backend import serializers
 
+from bot.client import ForumBridge
+from bot.community import Community
+from bot.store import Store
 from tests.gate.conftest import World, cards, forum_post, item_id_of
 
 
 def posts(world: World, channel: Any | None = None) -> list[discord.Message]:
     """What members see in a channel (the general one by default)."""
     return list((channel or world.general).history())
+
+
+@asynccontextmanager
+async def restarted(world: World) -> AsyncIterator[ForumBridge]:
+    """The bot started afresh over the same database (nothing of the old process in memory), like after a crash."""
+    again = await Store.open(world.bot.store.path)
+    fresh = ForumBridge(community=Community(again, world.bot.community.bundle))
+    try:
+        await world.env.restart_bot(fresh)
+        yield fresh
+    finally:
+        await world.env.restart_bot(world.bot)  # let the fixture's store close cleanly
+        await again.close()
+
+
+async def start_thread_from(world: World, message: discord.Message, name: str) -> None:
+    """A member starts a thread from a message, as on Discord.
+
+    Discord then sends MESSAGE_UPDATE for the message with its new `thread` field, its content and
+    edited_timestamp unchanged; SimCord sends no such update, so it is sent here.
+    """
+    backend = world.env.backend
+    thread = backend.create_thread(message.channel.id, name, message.author.id, message_id=message.id)
+    stored = backend.messages[message.channel.id][message.id]
+    payload = dict(serializers.message_payload(backend, stored))
+    payload["thread"] = serializers.channel_payload(backend, thread)
+    backend.emit("MESSAGE_UPDATE", payload)
+    await world.env.settle()
 
 
 async def test_a_held_edit_of_a_forum_posts_first_message_leaves_the_thread_and_its_replies(world: World) -> None:
@@ -37,3 +71,18 @@ async def test_a_held_edit_of_a_forum_posts_first_message_leaves_the_thread_and_
     assert execute.json is not None
     assert "thread_name" not in execute.json
     assert execute.json["content"] == "What helped you? I buy mine at cheap-pills.net/knee"
+
+
+async def test_starting_a_thread_from_a_message_after_a_restart_is_not_an_edit(world: World) -> None:
+    # One counted pre-approval: the post spends it.
+    guild = world.guild.id
+    await world.bot.community.add_preapproval(guild, world.newbie.id, domain="backblog.net", uses=1, granted_by=None)
+    await world.bot.community.update_member(guild, world.newbie.id, approved=3)
+    message = await world.newbie.send(world.general, "My physio's exercises: backblog.net/neck")
+    assert cards(world) == []
+    async with restarted(world) as bot:
+        await start_thread_from(world, message, "Neck exercises")
+        assert cards(world) == []  # nobody edited anything: nothing is held
+        assert message.id in [m.id for m in posts(world)]
+        [grant] = await bot.store.preapprovals(guild, world.newbie.id, spent=True)
+        assert grant.uses_left == 0
