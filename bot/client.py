@@ -140,6 +140,7 @@ class ForumBridge(commands.Bot):
         await self.gate.drain(timeout=10.0)
         # Queued outbox rows stay in the database: the next start sends them.
         await self.gate.outbox.stop(timeout=5.0)
+        await self.gate.memory.flush()  # what screening remembers, written behind
         await super().close()
 
     async def on_error(self, event_method: str, /, *args: Any, **kwargs: Any) -> None:

@@ -306,3 +306,22 @@ class CardGroup:
     message_id: int | None
     nonce: str
     created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class AllowedMessage:
+    """An allowed message that carried something flaggable: what an edit of it is judged against."""
+
+    message_id: int
+    guild_id: int
+    channel_id: int
+    flaggable: frozenset[str]
+
+
+@dataclass(frozen=True, slots=True)
+class ChannelMark:
+    """The newest message the bot saw in a channel: where the start-up catch-up resumes."""
+
+    channel_id: int
+    guild_id: int
+    last_message_id: int

@@ -35,10 +35,20 @@ from bot.gate.facts import (
     message_facts,
     read_attachments,
 )
+from bot.gate.memory import ScreeningMemory
 from bot.gate.outbox import OutboxWorker
 from bot.gate.publisher import Publisher, repost_text
 from bot.gate.raid import BulkDeleter, RaidWatch
-from bot.models import Decision, DecisionOutcome, GuildSettings, HeldItem, ItemState, OutboxKind, OutboxState
+from bot.models import (
+    AllowedMessage,
+    Decision,
+    DecisionOutcome,
+    GuildSettings,
+    HeldItem,
+    ItemState,
+    OutboxKind,
+    OutboxState,
+)
 from bot.preapprovals import grants_to_spend
 from bot.rules import Action, AuthorFacts, Engine, LinkClass, Policy, Reason, Verdict
 from bot.store import Store
@@ -49,6 +59,7 @@ EDIT_MEMORY = 20_000
 # An update whose last edit is older than the moment this process began listening (less this much, for clock
 # drift) is not an edit it can judge: a thread started from the message, say, after a restart.
 EDIT_CLOCK_SLACK = timedelta(seconds=60)
+ALLOWED_KEPT = timedelta(days=180)  # what allowed messages carried is forgotten after this long
 DECISION_WAIT_S = 10.0  # how long a decision waits for its repost, card update and DM before returning
 RAID_TIMEOUT = timedelta(days=1)  # "Reject all & time out"
 _ALLOWED_CLASSES = frozenset({LinkClass.INTERNAL, LinkClass.ALLOWED})
@@ -97,8 +108,9 @@ class Gate:
         self.bulk = BulkDeleter()
         self.courier = GateCourier(self)
         self.outbox = OutboxWorker(lambda: self.store, self.courier)
-        # What each allowed message already carried, so an edit is judged only on what it adds.
-        self._allowed_flaggables: OrderedDict[int, frozenset[str]] = OrderedDict()
+        # What each allowed message already carried, so an edit is judged only on what it adds (survives a
+        # restart: written behind to the store), and the newest message seen in each channel.
+        self.memory = ScreeningMemory(lambda: self.store)
         # The last edit judged of each message (its edited_at), so an update that changes nothing is not judged again.
         self._edits_judged: OrderedDict[int, datetime] = OrderedDict()
         self._listening_since: datetime | None = None
@@ -124,6 +136,8 @@ class Gate:
 
     async def screen(self, message: discord.Message) -> Verdict | None:
         """Judge a new message and apply the verdict; None when it is not screened at all."""
+        if message.guild is not None:
+            self.memory.saw(message.guild.id, message.channel.id, message.id)
         prepared = await self._prepare(message)
         if prepared is None:
             return None
@@ -135,7 +149,7 @@ class Gate:
             log.debug("verdict allow guild=%s channel=%s message=%s", settings.guild_id, message.channel.id, message.id)
             flaggable = _flaggable(verdict)
             if flaggable:
-                self._remember_allowed(message.id, flaggable)
+                self._remember_allowed(message, flaggable)
             return verdict
         self._log_verdict(message, verdict, edited=False)
         await self.hold(message, verdict, starter_of=starter_of, edited=False)
@@ -191,13 +205,16 @@ class Gate:
         new_flaggable = _flaggable(verdict)
         if before is not None:
             old = _flaggable(self.engine.evaluate(established, message_facts(before, starter_of=starter_of), policy))
+        elif new_flaggable:
+            # Not in discord.py's cache (a restart, an old message): what the message carried when it was allowed.
+            old = await self.memory.carried(after.id)
         else:
-            old = self._allowed_flaggables.get(after.id, frozenset())
+            old = frozenset()  # nothing flaggable now: nothing can be new
         if verdict.action is Action.ALLOW and new_flaggable - old:
-            verdict = await self._spend_preapprovals(after, established, verdict, policy, starter_of)
+            verdict = await self._spend_preapprovals(after, established, verdict, policy, starter_of, carried=old)
         if verdict.action is Action.ALLOW or not (new_flaggable - old):
-            if new_flaggable:
-                self._remember_allowed(after.id, new_flaggable | old)
+            if new_flaggable and new_flaggable | old != self.memory.known(after.id):
+                self._remember_allowed(after, new_flaggable | old)
             return verdict
         if await self.store.item_by_message(after.id) is not None:
             return None  # already held (its removal failed): the stored copy is what moderators judge
@@ -233,11 +250,14 @@ class Gate:
         verdict: Verdict,
         policy: Policy,
         starter_of: discord.Thread | None,
+        *,
+        carried: frozenset[str] = frozenset(),
     ) -> Verdict:
         """Spend the counted pre-approval an allowed message's links passed on; the verdict that stands.
 
         The spend is a compare-and-set in the store: when another message spent the last use
-        first, the member is re-read and the message judged again without that grant.
+        first, the member is re-read and the message judged again without that grant. The message
+        is remembered as allowed in the same transaction (with what an edited one `carried` before).
         """
         if not verdict.links or verdict.action is not Action.ALLOW:
             return verdict  # the usual case (clean chat, or held anyway): nothing to spend
@@ -248,9 +268,11 @@ class Gate:
             grants = grants_to_spend(record, verdict, policy)
             if not grants:
                 return verdict
-            spent = await self.store.spend_preapprovals(grants)
+            allowed = AllowedMessage(message.id, guild.id, message.channel.id, _flaggable(verdict) | carried)
+            spent = await self.store.spend_preapprovals(grants, allowed=allowed)
             record = await self.community.refresh_member(guild.id, message.author.id)
             if spent:
+                self.memory.remember(allowed, saved=True)
                 log.info("guild=%s message=%s: spent link pre-approvals %s", guild.id, message.id, grants)
                 return verdict
             # Judged as before, without the spent grant (an edit keeps its exemption from the new-member rule).
@@ -260,11 +282,9 @@ class Gate:
             verdict = self.engine.evaluate(facts_author, message_facts(message, starter_of=starter_of), policy)
         return verdict
 
-    def _remember_allowed(self, message_id: int, flaggable: frozenset[str]) -> None:
-        self._allowed_flaggables[message_id] = flaggable
-        self._allowed_flaggables.move_to_end(message_id)
-        if len(self._allowed_flaggables) > EDIT_MEMORY:
-            self._allowed_flaggables.popitem(last=False)
+    def _remember_allowed(self, message: discord.Message, flaggable: frozenset[str]) -> None:
+        guild_id = message.guild.id if message.guild else 0
+        self.memory.remember(AllowedMessage(message.id, guild_id, message.channel.id, flaggable))
 
     @staticmethod
     def _log_verdict(message: discord.Message, verdict: Verdict, *, edited: bool) -> None:
@@ -667,6 +687,10 @@ class Gate:
     async def reconcile(self) -> int:
         """Finish every hold or decision a crash interrupted, and start the outbox; returns items touched."""
         self.listening()
+        oldest = discord.utils.time_snowflake(discord.utils.utcnow() - ALLOWED_KEPT)
+        forgotten = await self.store.forget_allowed_before(oldest)
+        if forgotten:
+            log.info("forgot what %d allowed messages older than %s days carried", forgotten, ALLOWED_KEPT.days)
         recovered = await self.courier.recover()
         retried = await self.store.requeue_failed()
         touched = 0

@@ -27,8 +27,10 @@ from bot.models import (
     DECISION_STATE,
     DEFAULT_REMINDER_AFTER_S,
     OPEN_STATES,
+    AllowedMessage,
     AttachmentData,
     CardGroup,
+    ChannelMark,
     Decision,
     DecisionFacts,
     DecisionOutcome,
@@ -677,8 +679,12 @@ class Store:
         assert row is not None
         return _preapproval(row)
 
-    async def spend_preapprovals(self, grant_ids: Iterable[int]) -> bool:
-        """Spend one use of each counted grant, all or none; False when one was already spent out."""
+    async def spend_preapprovals(self, grant_ids: Iterable[int], *, allowed: AllowedMessage | None = None) -> bool:
+        """Spend one use of each counted grant, all or none; False when one was already spent out.
+
+        `allowed` is the message that spends them, remembered in the same transaction: after a crash an
+        edit of it (or the start-up catch-up) must not spend them again.
+        """
         ids = sorted(set(grant_ids))
         try:
             async with self._transaction() as db:
@@ -690,9 +696,64 @@ class Store:
                     )
                     if not cursor.rowcount:
                         raise _SpentOut()
+                if allowed is not None:
+                    await self._save_allowed(db, (allowed,), _now_text())
         except _SpentOut:
             return False
         return True
+
+    # --- screening memory (written behind by the gate, in batches) -------------------------------
+
+    async def save_screening_memory(self, allowed: Sequence[AllowedMessage], marks: Sequence[ChannelMark]) -> None:
+        """Remember allowed messages' flaggables and advance channel marks (never backwards), in one transaction."""
+        if not allowed and not marks:
+            return
+        now = _now_text()
+        async with self._transaction() as db:
+            await self._save_allowed(db, allowed, now)
+            await db.executemany(
+                "INSERT INTO channel_marks (channel_id, guild_id, last_message_id, updated_at) VALUES (?, ?, ?, ?)"
+                " ON CONFLICT (channel_id) DO UPDATE SET"
+                " last_message_id = MAX(last_message_id, excluded.last_message_id), updated_at = excluded.updated_at",
+                [(m.channel_id, m.guild_id, m.last_message_id, now) for m in marks],
+            )
+
+    @staticmethod
+    async def _save_allowed(db: aiosqlite.Connection, allowed: Iterable[AllowedMessage], now: str) -> None:
+        await db.executemany(
+            "INSERT INTO allowed_messages (message_id, guild_id, channel_id, flaggable, updated_at)"
+            " VALUES (?, ?, ?, ?, ?) ON CONFLICT (message_id) DO UPDATE SET"
+            " flaggable = excluded.flaggable, updated_at = excluded.updated_at",
+            [(a.message_id, a.guild_id, a.channel_id, json.dumps(sorted(a.flaggable)), now) for a in allowed],
+        )
+
+    async def allowed_flaggables(self, message_id: int) -> frozenset[str] | None:
+        """What an allowed message carried when it was allowed; None when it is not remembered."""
+        row = await self._one("SELECT flaggable FROM allowed_messages WHERE message_id = ?", (message_id,))
+        return frozenset(json.loads(row["flaggable"])) if row else None
+
+    async def screened_message_ids(self, message_ids: Sequence[int]) -> set[int]:
+        """Those of the messages already held or remembered as allowed (one query for a page of history)."""
+        if not message_ids:
+            return set()
+        marks = ",".join("?" * len(message_ids))
+        rows = await self._all(
+            f"SELECT message_id FROM held_items WHERE message_id IN ({marks})"
+            f" UNION SELECT message_id FROM allowed_messages WHERE message_id IN ({marks})",
+            (*message_ids, *message_ids),
+        )
+        return {row["message_id"] for row in rows}
+
+    async def channel_marks(self, guild_id: int) -> dict[int, int]:
+        """Each channel's newest message the bot saw, by channel id."""
+        rows = await self._all("SELECT channel_id, last_message_id FROM channel_marks WHERE guild_id = ?", (guild_id,))
+        return {row["channel_id"]: row["last_message_id"] for row in rows}
+
+    async def forget_allowed_before(self, message_id: int) -> int:
+        """Drop remembered allowed messages older than this id (a snowflake is a time); how many went."""
+        async with self._transaction() as db:
+            cursor = await db.execute("DELETE FROM allowed_messages WHERE message_id < ?", (message_id,))
+        return cursor.rowcount
 
     async def revoke_preapprovals(
         self, guild_id: int, user_id: int, *, domain: str | None, revoked_by: int | None

@@ -11,6 +11,7 @@ from simcord.backend import serializers
 
 from bot.client import ForumBridge
 from bot.community import Community
+from bot.gate.memory import FLUSH_DELAY_S
 from bot.store import Store
 from tests.gate.conftest import World, cards, forum_post, item_id_of
 
@@ -86,3 +87,32 @@ async def test_starting_a_thread_from_a_message_after_a_restart_is_not_an_edit(w
         assert message.id in [m.id for m in posts(world)]
         [grant] = await bot.store.preapprovals(guild, world.newbie.id, spent=True)
         assert grant.uses_left == 0
+
+
+async def test_a_wording_edit_after_a_restart_does_not_spend_or_hold_again(world: World) -> None:
+    guild = world.guild.id
+    await world.bot.community.add_preapproval(guild, world.newbie.id, domain="backblog.net", uses=1, granted_by=None)
+    await world.bot.community.update_member(guild, world.newbie.id, approved=3)
+    message = await world.newbie.send(world.general, "My physio's exercises: backblog.net/neck")
+    assert cards(world) == []  # the pre-approval's one use let it through
+    async with restarted(world):
+        # discord.py's cache is empty: the edit arrives with no "before".
+        await world.newbie.edit(message, "My physio's exercises: backblog.net/neck (the second set is harder)")
+        assert cards(world) == []  # only words changed: the link was there when it was allowed
+        assert message.id in [m.id for m in posts(world)]
+
+
+async def test_what_an_allowed_message_carried_is_written_behind_and_survives_a_restart(world: World) -> None:
+    guild = world.guild.id
+    await world.bot.community.add_preapproval(guild, world.alice.id, domain="backblog.net", uses=None, granted_by=None)
+    message = await world.alice.send(world.general, "Stretches I like: backblog.net/stretches")
+    assert cards(world) == []
+    assert await world.bot.store.allowed_flaggables(message.id) is None  # not written on the hot path
+    await world.env.advance_time(FLUSH_DELAY_S)  # the write-behind's batch goes
+    assert await world.bot.store.allowed_flaggables(message.id) == {"external:backblog.net"}
+    async with restarted(world) as bot:
+        # The moderators withdraw the standing pre-approval; Alice then fixes a typo in her old message.
+        await bot.community.revoke_preapprovals(guild, world.alice.id, domain=None, revoked_by=world.mod.id)
+        await world.alice.edit(message, "Stretches I really like: backblog.net/stretches")
+        assert cards(world) == []
+        assert message.id in [m.id for m in posts(world)]
