@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 import discord
-from discord.ext import commands
+from discord.ext import commands, tasks
 
 from bot.client import ForumBridge
+from bot.gate.memory import FLUSH_DELAY_S
 
 log = logging.getLogger(__name__)
 
@@ -17,6 +19,23 @@ class Screening(commands.Cog):
 
     def __init__(self, bot: ForumBridge) -> None:
         self.bot = bot
+        # What screening remembers (allowed messages' links, channel marks) goes to the database in batches.
+        self._memory_writer: tasks.Loop[Any] = tasks.loop(seconds=FLUSH_DELAY_S)(self._write_memory)
+
+    async def cog_load(self) -> None:
+        """Start writing screening memory behind."""
+        self._memory_writer.start()
+
+    async def cog_unload(self) -> None:
+        """Stop the write-behind loop (the client's close writes what is left)."""
+        self._memory_writer.cancel()
+
+    async def _write_memory(self) -> None:
+        try:
+            await self.bot.gate.memory.write()
+        except Exception:
+            # An error escaping a tasks.loop ends the loop for good; what failed is kept for the next tick.
+            log.exception("writing screening memory failed; trying again in %s seconds", FLUSH_DELAY_S)
 
     @commands.Cog.listener()
     async def on_message(self, message: discord.Message) -> None:

@@ -5,8 +5,8 @@ an edit is judged only on what it adds even when discord.py no longer has the me
 edit (after a restart, or an old message); and the newest message seen in each channel, so that
 the start-up catch-up knows where to resume reading.
 
-Both live in memory and are written behind, in one transaction per batch: a few seconds after
-the first change, or at once when many have piled up, and on shutdown. Only messages that carry
+Both live in memory and are written behind, in one transaction per batch: every FLUSH_DELAY_S
+(the screening cog's loop), at once when many changes have piled up, and on shutdown. Only messages that carry
 something flaggable are remembered at all; the database is read only for an edit whose message
 is neither in discord.py's cache nor in this memory.
 """
@@ -14,7 +14,6 @@ is neither in discord.py's cache nor in this memory.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import sqlite3
 from collections import OrderedDict
@@ -33,16 +32,13 @@ FLUSH_BATCH = 500  # or at once, when this many changes wait
 class ScreeningMemory:
     """Allowed messages' flaggables and channel marks: in memory, written behind in batches."""
 
-    def __init__(self, store: Callable[[], Store], *, delay: float = FLUSH_DELAY_S, batch: int = FLUSH_BATCH) -> None:
+    def __init__(self, store: Callable[[], Store], *, batch: int = FLUSH_BATCH) -> None:
         self._store = store
-        self._delay = delay
         self._batch = batch
         self._allowed: OrderedDict[int, frozenset[str]] = OrderedDict()
         self._pending_allowed: dict[int, AllowedMessage] = {}
         self._marks: dict[int, int] = {}
         self._pending_marks: dict[int, ChannelMark] = {}
-        self._writer: asyncio.Task[None] | None = None
-        self._sleeping = False
         self._batch_writer: asyncio.Task[bool] | None = None
 
     # --- allowed messages ---------------------------------------------------------------
@@ -92,23 +88,20 @@ class ScreeningMemory:
     # --- writing behind -----------------------------------------------------------------
 
     def _schedule(self) -> None:
-        loop = asyncio.get_running_loop()
+        # The regular write is the screening cog's loop (every FLUSH_DELAY_S); a full batch goes at once.
         full = len(self._pending_allowed) + len(self._pending_marks) >= self._batch
         if full and (self._batch_writer is None or self._batch_writer.done()):
-            self._batch_writer = loop.create_task(self._write(), name="screening memory batch")
-        if self._writer is None or self._writer.done():
-            self._writer = loop.create_task(self._write_behind(), name="screening memory")
+            self._batch_writer = asyncio.get_running_loop().create_task(self._write(), name="screening memory batch")
 
-    async def _write_behind(self) -> None:
-        # Runs only while something waits: sleeps out the delay, writes, exits when nothing is left.
-        while self._pending_allowed or self._pending_marks:
-            self._sleeping = True
-            try:
-                await asyncio.sleep(self._delay)
-            finally:
-                self._sleeping = False
-            if not await self._write():
-                return  # kept for the next change's writer (or the shutdown flush)
+    @property
+    def pending(self) -> int:
+        """Changes not yet in the database."""
+        return len(self._pending_allowed) + len(self._pending_marks)
+
+    async def write(self) -> None:
+        """Write what waits (the regular write-behind tick; a no-op when nothing changed)."""
+        if self.pending:
+            await self._write()
 
     async def _write(self) -> bool:
         allowed, self._pending_allowed = self._pending_allowed, {}
@@ -127,12 +120,7 @@ class ScreeningMemory:
 
     async def flush(self) -> None:
         """Write whatever waits now (shutdown, the end of a catch-up)."""
-        writer, batch = self._writer, self._batch_writer
-        if writer is not None and not writer.done():
-            if self._sleeping:
-                writer.cancel()  # only while it sleeps: a write cut off would lose what it had taken
-            with contextlib.suppress(asyncio.CancelledError):
-                await writer
+        batch = self._batch_writer
         if batch is not None and not batch.done():
             await batch
         await self._write()
