@@ -11,10 +11,11 @@ a crash interrupted: nothing is lost, nothing is posted twice.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import logging
 from collections import OrderedDict
-from collections.abc import Callable, Coroutine
+from collections.abc import AsyncIterator, Callable, Coroutine
 from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any, Concatenate, ParamSpec, TypeVar
@@ -48,6 +49,7 @@ from bot.models import (
     ItemState,
     OutboxKind,
     OutboxState,
+    StoredLink,
 )
 from bot.preapprovals import grants_to_spend
 from bot.rules import Action, AuthorFacts, Engine, LinkClass, Policy, Reason, Verdict
@@ -114,6 +116,9 @@ class Gate:
         # The last edit judged of each message (its edited_at), so an update that changes nothing is not judged again.
         self._edits_judged: OrderedDict[int, datetime] = OrderedDict()
         self._listening_since: datetime | None = None
+        # Messages being screened (a lock each, and how many wait on it), and messages this process held.
+        self._screening: dict[int, tuple[asyncio.Lock, list[int]]] = {}
+        self._held: OrderedDict[int, None] = OrderedDict()
         self._busy = 0
         self._idle = asyncio.Event()
         self._idle.set()
@@ -138,6 +143,10 @@ class Gate:
         """Judge a new message and apply the verdict; None when it is not screened at all."""
         if message.guild is not None:
             self.memory.saw(message.guild.id, message.channel.id, message.id)
+        async with self._one_at_a_time(message.id):
+            return await self._screen(message)
+
+    async def _screen(self, message: discord.Message) -> Verdict | None:
         prepared = await self._prepare(message)
         if prepared is None:
             return None
@@ -187,6 +196,10 @@ class Gate:
         if self._unchanged(after, before):
             return None  # an update whose text did not change is never judged as an edit
         self._judged_edit(after)
+        async with self._one_at_a_time(after.id):
+            return await self._screen_edit(after, before)
+
+    async def _screen_edit(self, after: discord.Message, before: discord.Message | None) -> Verdict | None:
         prepared = await self._prepare(after)
         if prepared is None:
             return None
@@ -201,29 +214,99 @@ class Gate:
             links_preapproved=facts_author.links_preapproved,
             preapproved_domains=facts_author.preapproved_domains,
         )
-        verdict = self.engine.evaluate(established, message_facts(after, starter_of=starter_of), policy)
-        new_flaggable = _flaggable(verdict)
+        if after.id in self._held:
+            # Held already (the edit raced the removal, or the removal failed): moderators judge what the
+            # author last wrote, not the version the bot happened to catch.
+            await self._update_held(after, established, policy, starter_of)
+            return None
+        old: frozenset[str] | None = None
         if before is not None:
             old = _flaggable(self.engine.evaluate(established, message_facts(before, starter_of=starter_of), policy))
-        elif new_flaggable:
-            # Not in discord.py's cache (a restart, an old message): what the message carried when it was allowed.
-            old = await self.memory.carried(after.id)
-        else:
-            old = frozenset()  # nothing flaggable now: nothing can be new
-        if verdict.action is Action.ALLOW and new_flaggable - old:
-            verdict = await self._spend_preapprovals(after, established, verdict, policy, starter_of, carried=old)
-        if verdict.action is Action.ALLOW or not (new_flaggable - old):
-            if new_flaggable and new_flaggable | old != self.memory.known(after.id):
-                self._remember_allowed(after, new_flaggable | old)
-            return verdict
+        refetched = False
+        while True:
+            verdict = self.engine.evaluate(established, message_facts(after, starter_of=starter_of), policy)
+            new_flaggable = _flaggable(verdict)
+            if old is None and new_flaggable:
+                # Not in discord.py's cache (a restart, an old message): what the message carried when it was allowed.
+                old = await self.memory.carried(after.id)
+            carried = old or frozenset()
+            if verdict.action is Action.ALLOW and new_flaggable - carried:
+                verdict = await self._spend_preapprovals(
+                    after, established, verdict, policy, starter_of, carried=carried
+                )
+            if verdict.action is Action.ALLOW or not (new_flaggable - carried):
+                if new_flaggable and new_flaggable | carried != self.memory.known(after.id):
+                    self._remember_allowed(after, new_flaggable | carried)
+                return verdict
+            if refetched:
+                break
+            # About to take it down: judge the message as it stands now. The author may have edited the link
+            # out again before this event was handled (then nothing is held), or changed it again.
+            latest = await self._latest(after)
+            refetched = True
+            if latest is None:
+                return None  # deleted meanwhile: nothing to hold
+            if latest.content == after.content:
+                break
+            after = latest
+            self._judged_edit(after)
         if await self.store.item_by_message(after.id) is not None:
-            return None  # already held (its removal failed): the stored copy is what moderators judge
+            # Already held (its removal failed): the stored copy follows the author's last version.
+            await self._update_held(after, established, policy, starter_of)
+            return None
         self._log_verdict(after, verdict, edited=True)
         # An edited forum post's opening message is held alone: removing the whole post would take other
         # members' replies with it, and Discord keeps a thread whose starter message is deleted. Approved,
         # the message goes back into the same post.
         await self.hold(after, verdict, starter_of=None, edited=True)
         return verdict
+
+    async def _latest(self, message: discord.Message) -> discord.Message | None:
+        """The message as Discord has it now; None when it was deleted, the event's copy when Discord fails."""
+        try:
+            return await message.channel.fetch_message(message.id)
+        except discord.NotFound:
+            return None
+        except (discord.HTTPException, aiohttp.ClientError, OSError, TimeoutError) as exc:
+            log.warning(
+                "could not re-read edited message guild=%s channel=%s message=%s (%s): judging the edit as received",
+                message.guild.id if message.guild else None,
+                message.channel.id,
+                message.id,
+                exc.status if isinstance(exc, discord.HTTPException) else type(exc).__name__,
+            )
+            return message
+
+    async def _update_held(
+        self, message: discord.Message, established: AuthorFacts, policy: Policy, starter_of: discord.Thread | None
+    ) -> None:
+        """A held message was edited: the stored copy (what a moderator approves) becomes the latest version."""
+        item = await self.store.item_by_message(message.id)
+        if item is None or not item.is_open or item.content == message.content:
+            return
+        verdict = self.engine.evaluate(established, message_facts(message, starter_of=starter_of), policy)
+        # Why it was held stays on the card when the latest version would pass: it was held for that.
+        reasons = verdict.reasons if verdict.action is not Action.ALLOW else item.reasons
+        links = tuple(StoredLink.from_link(link) for link in verdict.links)
+        if await self.store.update_held_copy(item.id, content=message.content, links=links, reasons=reasons):
+            log.info("item %s (message %s): edited while held; the card shows the latest", item.id, message.id)
+            self.outbox.kick()
+
+    @contextlib.asynccontextmanager
+    async def _one_at_a_time(self, message_id: int) -> AsyncIterator[None]:
+        """One screening at a time per message: an edit waits for the hold of the version before it."""
+        entry = self._screening.get(message_id)
+        if entry is None:
+            entry = self._screening[message_id] = (asyncio.Lock(), [0])
+        lock, users = entry
+        users[0] += 1
+        try:
+            async with lock:
+                yield
+        finally:
+            users[0] -= 1
+            if not users[0]:
+                del self._screening[message_id]
 
     async def _prepare(
         self, message: discord.Message
@@ -318,6 +401,9 @@ class Gate:
         )
         if not created:
             return item  # the same message arrived twice; the first delivery handles it
+        self._held[item.message_id] = None
+        if len(self._held) > EDIT_MEMORY:
+            self._held.popitem(last=False)
         await self.community.refresh_member(item.guild_id, item.author_id)
         raider = Reason.NEW_MEMBER in verdict.reasons and bool(_LINK_REASONS & set(verdict.reasons))
         raid = await self.community.raid(item.guild_id)  # cached with the policy the verdict used

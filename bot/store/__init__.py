@@ -381,6 +381,36 @@ class Store:
         """A held item by the id of the original message."""
         return await self._item_where("h.message_id = ?", (message_id,))
 
+    async def update_held_copy(
+        self, item_id: int, *, content: str, links: Sequence[StoredLink], reasons: Sequence[Reason]
+    ) -> bool:
+        """Keep the author's latest version of an undecided held message, and queue its card's update.
+
+        False when the item was decided meanwhile (what was decided on stays as it was).
+        """
+        states = tuple(state.value for state in OPEN_STATES)
+        async with self._transaction() as db:
+            cursor = await db.execute(
+                "UPDATE held_items SET content = ?, links = ?, reasons = ?, edited = 1"
+                f" WHERE id = ? AND state IN ({','.join('?' * len(states))})",
+                (
+                    content,
+                    json.dumps([_link_json(link) for link in links]),
+                    json.dumps([reason.value for reason in reasons]),
+                    item_id,
+                    *states,
+                ),
+            )
+            if not cursor.rowcount:
+                return False
+            await _enqueue(db, item_id, (OutboxKind.CARD_UPDATE,))
+            await db.execute(
+                "UPDATE outbox SET state = 'queued', nonce = NULL, not_before = NULL, error = NULL, updated_at = ?"
+                " WHERE item_id = ? AND kind = ? AND state IN ('done', 'failed')",
+                (_now_text(), item_id, OutboxKind.CARD_UPDATE.value),
+            )
+        return True
+
     async def item_by_card(self, card_message_id: int) -> HeldItem | None:
         """A held item by the id of its moderator card."""
         return await self._item_where("h.card_message_id = ?", (card_message_id,))

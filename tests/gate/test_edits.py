@@ -116,3 +116,35 @@ async def test_what_an_allowed_message_carried_is_written_behind_and_survives_a_
         await world.alice.edit(message, "Stretches I really like: backblog.net/stretches")
         assert cards(world) == []
         assert message.id in [m.id for m in posts(world)]
+
+
+async def test_a_link_edited_in_and_out_before_the_bot_handles_it_is_not_held(world: World) -> None:
+    message = await world.alice.send(world.general, "Has anyone tried a TENS machine?")
+    backend = world.env.backend
+    # Two edits reach Discord before the bot has handled the first: the link is gone again.
+    backend.edit_message(world.general.id, message.id, {"content": "Has anyone tried a TENS machine? cheap-tens.shop"})
+    backend.edit_message(world.general.id, message.id, {"content": "Has anyone tried a TENS machine? (found one)"})
+    await world.env.settle()
+    assert cards(world) == []  # judged as it stands: nothing to hold
+    assert [m.content for m in posts(world)] == ["Has anyone tried a TENS machine? (found one)"]
+
+
+async def test_a_held_message_edited_again_is_approved_as_the_author_last_wrote_it(world: World) -> None:
+    locked = world.guild.create_text_channel(
+        "locked", overwrites={world.guild.me: discord.PermissionOverwrite(manage_messages=False)}
+    )
+    message = await world.alice.send(locked, "Has anyone tried a TENS machine?")
+    await world.alice.edit(message, "Has anyone tried a TENS machine? cheap-tens.shop/deal")
+    [card] = cards(world)  # held, but the bot could not take it down
+    # The author edits the link out again: the held copy follows, and the card shows it.
+    await world.alice.edit(message, "Has anyone tried a TENS machine? (never mind, found one)")
+    await world.bot.gate.outbox.idle()
+    item = await world.bot.store.item(item_id_of(card))
+    assert item is not None
+    assert (item.content, item.edited) == ("Has anyone tried a TENS machine? (never mind, found one)", True)
+    [card] = cards(world)
+    assert card.embeds[0].title == "Held: an edited message"
+    assert "never mind, found one" in (card.embeds[0].description or "")
+    await world.mod.click(card, label="Approve")
+    [repost] = [m for m in posts(world, locked) if m.webhook_id is not None]
+    assert repost.content == "Has anyone tried a TENS machine? (never mind, found one)"
