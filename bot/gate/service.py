@@ -26,6 +26,7 @@ import discord
 from bot.community import Community
 from bot.gate import words
 from bot.gate.cards import card_embed, card_view
+from bot.gate.catchup import CatchUp
 from bot.gate.delivery import GateCourier
 from bot.gate.facts import (
     SCREENED_TYPES,
@@ -119,6 +120,8 @@ class Gate:
         # Messages being screened (a lock each, and how many wait on it), and messages this process held.
         self._screening: dict[int, tuple[asyncio.Lock, list[int]]] = {}
         self._held: OrderedDict[int, None] = OrderedDict()
+        self._recent: OrderedDict[int, None] = OrderedDict()  # messages screened by this process
+        self.catch_up = CatchUp(self)
         self._busy = 0
         self._idle = asyncio.Event()
         self._idle.set()
@@ -143,6 +146,9 @@ class Gate:
         """Judge a new message and apply the verdict; None when it is not screened at all."""
         if message.guild is not None:
             self.memory.saw(message.guild.id, message.channel.id, message.id)
+            self._recent[message.id] = None
+            if len(self._recent) > EDIT_MEMORY:
+                self._recent.popitem(last=False)
         async with self._one_at_a_time(message.id):
             return await self._screen(message)
 
@@ -163,6 +169,10 @@ class Gate:
         self._log_verdict(message, verdict, edited=False)
         await self.hold(message, verdict, starter_of=starter_of, edited=False)
         return verdict
+
+    def screened_live(self, message_id: int) -> bool:
+        """True when this process has screened the message already (the catch-up skips it)."""
+        return message_id in self._recent
 
     def listening(self) -> None:
         """The bot is connected: edits made from now on are this process's to judge."""

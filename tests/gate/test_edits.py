@@ -148,3 +148,27 @@ async def test_a_held_message_edited_again_is_approved_as_the_author_last_wrote_
     await world.mod.click(card, label="Approve")
     [repost] = [m for m in posts(world, locked) if m.webhook_id is not None]
     assert repost.content == "Has anyone tried a TENS machine? (never mind, found one)"
+
+
+async def test_what_was_posted_while_the_bot_was_away_is_screened_at_start_up(world: World) -> None:
+    seen = await world.alice.send(world.general, "Morning all")  # the last message the bot saw there
+    await world.env.advance_time(FLUSH_DELAY_S)  # the channel's mark reaches the database
+    backend = world.env.backend
+    # The bot is down: these never reach it as events.
+    link = backend.create_message(world.general.id, world.alice.id, "Deals at cheap-pills.net/buy", broadcast=False)
+    first = backend.create_message(world.general.id, world.newbie.id, "Hi, I'm new here", broadcast=False)
+    fine = backend.create_message(world.general.id, world.bob.id, "Anyone around today?", broadcast=False)
+    start = len(world.env.http_requests)
+    async with restarted(world) as bot:
+        held = {item.message_id for item in await bot.store.open_items(world.guild.id)}
+        assert held == {link.id, first.id}
+        assert {m.id for m in posts(world)} == {seen.id, fine.id}
+        assert len(cards(world)) == 2
+        reads = [r for r in world.env.http_requests[start:] if r.method == "GET" and r.path.endswith("/messages")]
+        # Only the channel with something new, from its mark on (the moderator channel is never read).
+        assert [(r.path, r.params.get("after")) for r in reads] == [(f"/channels/{world.general.id}/messages", seen.id)]
+    start = len(world.env.http_requests)
+    async with restarted(world):
+        assert len(cards(world)) == 2  # never twice
+        reads = [r for r in world.env.http_requests[start:] if r.method == "GET" and r.path.endswith("/messages")]
+        assert reads == []  # the mark moved past what the catch-up screened: nothing new to read

@@ -113,8 +113,13 @@ async def list_messages(local: LocalDiscord, call: Call) -> Any:
     if not world.bot_can(ch, P(read_message_history=True)):
         return []
     query = call.request.query
-    limit = min(int(query.get("limit") or 50), 100)
-    found = list(world.messages.get(ch.id, {}).values())
+    # discord-api-docs, Resources/Message, Get Channel Messages, Query String Params: "limit: max number of
+    # messages to return (1-100)", default 50; `after` gets the messages right after that id (paging forward),
+    # and the answer is newest first whichever of before/after/around is given.
+    limit = int(query.get("limit") or 50)
+    if not 1 <= limit <= 100:
+        raise ApiError(400, 50035, "Invalid Form Body (limit: must be between 1 and 100)")
+    found = sorted(world.messages.get(ch.id, {}).values(), key=lambda m: m.id)
     if "before" in query:
         found = [m for m in found if m.id < int(query["before"])][-limit:]
     elif "after" in query:
