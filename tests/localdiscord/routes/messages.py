@@ -165,6 +165,9 @@ async def delete_message(local: LocalDiscord, call: Call) -> Any:
         require_view(local, ch)
         if not world.bot_can(ch, P(manage_messages=True)):
             raise missing_permissions()
+    # Deleting a thread's starter message leaves the thread (a forum post keeps its title and replies):
+    # discord-api-docs, Topics/Threads, "Public & Private Threads" ("can be 'orphaned' if that message is
+    # deleted") and "Forums" (forum threads behave as text channel threads unless noted otherwise).
     world.drop_message(ch.id, stored.id)
     await local.echo("MESSAGE_DELETE", payloads.deleted(stored.payload))
     return None
