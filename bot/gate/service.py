@@ -182,7 +182,9 @@ class Gate:
     def _unchanged(self, after: discord.Message, before: discord.Message | None) -> bool:
         """True when an update did not change the text: a thread started from it, a pin, an embed unfurled."""
         if before is not None:
-            return before.content == after.content
+            # An attachment removed is a change too: a held copy must not keep what the author took back.
+            same_files = [a.id for a in before.attachments] == [a.id for a in after.attachments]
+            return before.content == after.content and same_files
         edited = after.edited_at
         if edited is None:
             return True  # never edited: Discord sets edited_timestamp on every change of content
@@ -292,13 +294,16 @@ class Gate:
     ) -> None:
         """A held message was edited: the stored copy (what a moderator approves) becomes the latest version."""
         item = await self.store.item_by_message(message.id)
-        if item is None or not item.is_open or item.content == message.content:
+        names = tuple(attachment.filename for attachment in message.attachments)
+        if item is None or not item.is_open or (item.content, item.attachment_names) == (message.content, names):
             return
         verdict = self.engine.evaluate(established, message_facts(message, starter_of=starter_of), policy)
         # Why it was held stays on the card when the latest version would pass: it was held for that.
         reasons = verdict.reasons if verdict.action is not Action.ALLOW else item.reasons
         links = tuple(StoredLink.from_link(link) for link in verdict.links)
-        if await self.store.update_held_copy(item.id, content=message.content, links=links, reasons=reasons):
+        if await self.store.update_held_copy(
+            item.id, content=message.content, links=links, reasons=reasons, attachment_names=names
+        ):
             log.info("item %s (message %s): edited while held; the card shows the latest", item.id, message.id)
             self.outbox.kick()
 

@@ -382,10 +382,17 @@ class Store:
         return await self._item_where("h.message_id = ?", (message_id,))
 
     async def update_held_copy(
-        self, item_id: int, *, content: str, links: Sequence[StoredLink], reasons: Sequence[Reason]
+        self,
+        item_id: int,
+        *,
+        content: str,
+        links: Sequence[StoredLink],
+        reasons: Sequence[Reason],
+        attachment_names: Sequence[str],
     ) -> bool:
         """Keep the author's latest version of an undecided held message, and queue its card's update.
 
+        Attachments the latest version no longer has are dropped (an edit can remove them, never add).
         False when the item was decided meanwhile (what was decided on stays as it was).
         """
         states = tuple(state.value for state in OPEN_STATES)
@@ -403,6 +410,17 @@ class Store:
             )
             if not cursor.rowcount:
                 return False
+            kept = list(attachment_names)
+            stored = await db.execute_fetchall(
+                "SELECT position, filename FROM held_attachments WHERE item_id = ? ORDER BY position", (item_id,)
+            )
+            gone = []
+            for row in stored:
+                if row["filename"] in kept:
+                    kept.remove(row["filename"])  # one stored file for each the message still has
+                else:
+                    gone.append((item_id, row["position"]))
+            await db.executemany("DELETE FROM held_attachments WHERE item_id = ? AND position = ?", gone)
             await _enqueue(db, item_id, (OutboxKind.CARD_UPDATE,))
             await db.execute(
                 "UPDATE outbox SET state = 'queued', nonce = NULL, not_before = NULL, error = NULL, updated_at = ?"

@@ -172,3 +172,22 @@ async def test_what_was_posted_while_the_bot_was_away_is_screened_at_start_up(wo
         assert len(cards(world)) == 2  # never twice
         reads = [r for r in world.env.http_requests[start:] if r.method == "GET" and r.path.endswith("/messages")]
         assert reads == []  # the mark moved past what the catch-up screened: nothing new to read
+
+
+async def test_an_attachment_removed_from_a_held_message_is_not_published(world: World) -> None:
+    locked = world.guild.create_text_channel(
+        "locked", overwrites={world.guild.me: discord.PermissionOverwrite(manage_messages=False)}
+    )
+    files = [("xray.png", b"\x89PNG x-ray"), ("address.txt", b"12 Home Street")]
+    message = await world.alice.send(locked, "My x-ray, see backblog.net/xray", attachments=files)
+    [card] = cards(world)  # held for the link; the bot could not take it down
+    kept = [a for a in world.env.backend.messages[locked.id][message.id].attachments if a["filename"] == "xray.png"]
+    world.env.backend.edit_message(locked.id, message.id, {"attachments": kept})  # she removes the second file
+    await world.env.settle()
+    await world.bot.gate.outbox.idle()
+    item = await world.bot.store.item(item_id_of(card))
+    assert item is not None
+    assert [a.filename for a in await world.bot.store.attachments(item.id)] == ["xray.png"]
+    await world.mod.click(cards(world)[0], label="Approve")
+    [repost] = [m for m in posts(world, locked) if m.webhook_id is not None]
+    assert [a.filename for a in repost.attachments] == ["xray.png"]
