@@ -307,6 +307,11 @@ class Gate:
             log.info("item %s (message %s): edited while held; the card shows the latest", item.id, message.id)
             self.outbox.kick()
 
+    def _note_held(self, message_id: int) -> None:
+        self._held[message_id] = None
+        if len(self._held) > EDIT_MEMORY:
+            self._held.popitem(last=False)
+
     @contextlib.asynccontextmanager
     async def _one_at_a_time(self, message_id: int) -> AsyncIterator[None]:
         """One screening at a time per message: an edit waits for the hold of the version before it."""
@@ -416,9 +421,7 @@ class Gate:
         )
         if not created:
             return item  # the same message arrived twice; the first delivery handles it
-        self._held[item.message_id] = None
-        if len(self._held) > EDIT_MEMORY:
-            self._held.popitem(last=False)
+        self._note_held(item.message_id)
         await self.community.refresh_member(item.guild_id, item.author_id)
         raider = Reason.NEW_MEMBER in verdict.reasons and bool(_LINK_REASONS & set(verdict.reasons))
         raid = await self.community.raid(item.guild_id)  # cached with the policy the verdict used
@@ -788,6 +791,9 @@ class Gate:
     async def reconcile(self) -> int:
         """Finish every hold or decision a crash interrupted, and start the outbox; returns items touched."""
         self.listening()
+        # Held messages still up (their removal failed) can still be edited: the held copy must follow.
+        for message_id in await self.store.open_message_ids_still_up():
+            self._note_held(message_id)
         oldest = discord.utils.time_snowflake(discord.utils.utcnow() - ALLOWED_KEPT)
         forgotten = await self.store.forget_allowed_before(oldest)
         if forgotten:

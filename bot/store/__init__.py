@@ -478,6 +478,16 @@ class Store:
             for row in rows
         ]
 
+    async def open_message_ids_still_up(self) -> list[int]:
+        """The messages of undecided items whose original could not be removed (their authors can still edit)."""
+        states = tuple(state.value for state in OPEN_STATES)
+        rows = await self._all(
+            "SELECT message_id FROM held_items WHERE original_removed = 0"
+            f" AND state IN ({','.join('?' * len(states))})",
+            states,
+        )
+        return [row["message_id"] for row in rows]
+
     async def mark_original_removed(self, item_id: int, *, error: str | None = None) -> None:
         """Record that the original is gone, or why it could not be removed."""
         async with self._transaction() as db:

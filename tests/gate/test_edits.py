@@ -191,3 +191,18 @@ async def test_an_attachment_removed_from_a_held_message_is_not_published(world:
     await world.mod.click(cards(world)[0], label="Approve")
     [repost] = [m for m in posts(world, locked) if m.webhook_id is not None]
     assert [a.filename for a in repost.attachments] == ["xray.png"]
+
+
+async def test_a_held_message_still_up_follows_its_edits_after_a_restart(world: World) -> None:
+    locked = world.guild.create_text_channel(
+        "locked", overwrites={world.guild.me: discord.PermissionOverwrite(manage_messages=False)}
+    )
+    message = await world.alice.send(locked, "Cheap braces at cheap-braces.shop/deal")
+    [card] = cards(world)  # held; the bot could not take it down
+    async with restarted(world) as bot:
+        await world.alice.edit(message, "Does anyone know a good brace? (link removed)")
+        await bot.gate.outbox.idle()
+        item = await bot.store.item(item_id_of(card))
+        assert item is not None
+        assert item.content == "Does anyone know a good brace? (link removed)"
+        assert "link removed" in (cards(world)[0].embeds[0].description or "")
