@@ -56,6 +56,11 @@ class CatchUp:
             return
         self._task = asyncio.get_running_loop().create_task(self.run(), name="catch-up")
 
+    async def finished(self) -> int:
+        """Wait for the catch-up in progress, if any; how many messages it screened (0 when none ran)."""
+        task = self._task
+        return await asyncio.shield(task) if task is not None else 0
+
     async def stop(self) -> None:
         """Stop a catch-up in progress (shutdown); what it screened stays screened."""
         task = self._task
@@ -144,7 +149,7 @@ class CatchUp:
             if message.id in done or self.gate.screened_live(message.id):
                 continue  # held, or allowed, already: never twice
             try:
-                await self.gate.screen(message)
+                verdict = await self.gate.screen(message)
             except (discord.HTTPException, aiohttp.ClientError, OSError, TimeoutError) as exc:
                 log.error(
                     "catch-up could not screen message %s in channel %s (%s)",
@@ -153,5 +158,6 @@ class CatchUp:
                     exc.status if isinstance(exc, discord.HTTPException) else type(exc).__name__,
                 )
                 continue
-            screened += 1
+            if verdict is not None:  # None: not screened at all (a bot's, or in a channel made unscreened)
+                screened += 1
         return screened

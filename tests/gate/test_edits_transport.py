@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import logging
+
+import pytest
 
 from bot.client import ForumBridge
+from bot.gate.catchup import CATCH_UP_PER_CHANNEL
 from tests.gate.test_transport import Community_, bot, place
 from tests.localdiscord import payloads as local_payloads
 from tests.localdiscord.fixtures import local_discord
@@ -70,3 +74,30 @@ async def test_a_held_edit_of_a_forum_posts_first_message_takes_down_only_that_m
     assert execute.query.get("thread_id") == str(place.post)  # back into the same post
     assert execute.json is not None
     assert "thread_name" not in execute.json
+
+
+async def test_the_catch_up_reads_at_most_its_limit_a_channel_and_says_so(
+    place: Community_, bot: ForumBridge, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.WARNING, logger="bot.gate.catchup")
+    local = place.local
+    readies = asyncio.Queue[None]()
+
+    async def on_ready() -> None:
+        readies.put_nowait(None)
+
+    bot.add_listener(on_ready)
+    start = len(local.requests)
+    seen = await local.member_says(place.guild, place.general, place.newbie, "Hi all, my first post")
+    await local.wait_for_request("DELETE", rf"/channels/{place.general}/messages/{seen['id']}$", start=start)
+    local.gateway.forget_sessions()
+    for n in range(CATCH_UP_PER_CHANNEL + 30):  # the moderators chat while the bot is away
+        await local.member_says(place.guild, place.general, place.mod, f"mod note {n}")
+    start = len(local.requests)
+    await local.gateway.send_reconnect()
+    await asyncio.wait_for(readies.get(), 10)
+    assert await asyncio.wait_for(bot.gate.catch_up.finished(), 10) == CATCH_UP_PER_CHANNEL
+    reads = [r for r in local.requests[start:] if r.method == "GET" and r.path.endswith("/messages")]
+    assert [r.query.get("limit") for r in reads] == ["100", "100"]  # two pages of Discord's most, then it stops
+    [warning] = [r for r in caplog.records if "read its limit" in r.getMessage()]
+    assert str(place.general) in warning.getMessage()
