@@ -49,11 +49,23 @@ class CatchUp:
     def __init__(self, gate: Gate) -> None:
         self.gate = gate
         self._task: asyncio.Task[int] | None = None
+        self._first_live: dict[int, int] = {}  # per channel, the first message this session heard live
+        self._before: dict[int, int] = {}  # the marks this process had when the session began
+
+    def live(self, channel_id: int, message_id: int) -> None:
+        """A message arrived live: the catch-up of its channel need not read past it."""
+        if channel_id not in self._first_live:
+            self._first_live[channel_id] = message_id
 
     def start(self) -> None:
         """Catch up in the background (once at a time: a READY during a catch-up leaves it running)."""
         if self._task is not None and not self._task.done():
             return
+        # Where this session begins: the marks so far, with this session's kept out of the database until the
+        # catch-up has read the stored ones (else it would read from a mark past what it missed).
+        self._first_live.clear()
+        self._before = self.gate.memory.marks()
+        self.gate.memory.hold_marks()
         self._task = asyncio.get_running_loop().create_task(self.run(), name="catch-up")
 
     async def finished(self) -> int:
@@ -72,11 +84,24 @@ class CatchUp:
     async def run(self) -> int:
         """Screen what every guild's screened channels received since the bot last saw them; how many."""
         floor = discord.utils.time_snowflake(discord.utils.utcnow() - CATCH_UP_WINDOW)
-        await self.gate.memory.flush()  # the marks this process moved (a new session of the same process)
+        guilds = list(self.gate.client.guilds)
+        stored: dict[int, dict[int, int]] = {}
+        try:
+            for guild in guilds:
+                try:
+                    stored[guild.id] = await self.gate.store.channel_marks(guild.id)
+                except sqlite3.Error as exc:
+                    log.error("catch-up in guild %s skipped: database error %s", guild.id, exc)
+        finally:
+            self.gate.memory.release_marks()
         screened = 0
-        for guild in list(self.gate.client.guilds):
+        for guild in guilds:
+            if guild.id not in stored:
+                continue
+            # A mark this process moved in an earlier session counts too (it may not be written yet).
+            marks = {channel: max(mark, self._before.get(channel, 0)) for channel, mark in stored[guild.id].items()}
             try:
-                screened += await self._guild(guild, floor)
+                screened += await self._guild(guild, marks, floor)
             except sqlite3.Error as exc:
                 log.error("catch-up in guild %s stopped: database error %s", guild.id, exc)
         await self.gate.memory.flush()
@@ -84,8 +109,7 @@ class CatchUp:
             log.info("catch-up screened %d messages posted while the bot was away", screened)
         return screened
 
-    async def _guild(self, guild: discord.Guild, floor: int) -> int:
-        marks = await self.gate.store.channel_marks(guild.id)
+    async def _guild(self, guild: discord.Guild, marks: dict[int, int], floor: int) -> int:
         if not marks:
             return 0  # the bot never saw a message here: there is no "since" to resume from
         settings = await self.gate.community.settings(guild.id)
@@ -111,6 +135,8 @@ class CatchUp:
             async for message in channel.history(
                 limit=CATCH_UP_PER_CHANNEL, after=discord.Object(since), oldest_first=True
             ):
+                if message.id >= self._first_live.get(channel.id, message.id + 1):
+                    break  # from here on the live line has it
                 read += 1
                 page.append(message)
                 if len(page) == PAGE:
@@ -146,10 +172,10 @@ class CatchUp:
         done = await self.gate.store.screened_message_ids([message.id for message in page])
         screened = 0
         for message in page:
-            if message.id in done or self.gate.screened_live(message.id):
-                continue  # held, or allowed, already: never twice
+            if message.id in done:
+                continue  # held, or allowed, already: never twice (the gate skips what this process screened)
             try:
-                verdict = await self.gate.screen(message)
+                verdict = await self.gate.screen_missed(message)
             except (discord.HTTPException, aiohttp.ClientError, OSError, TimeoutError) as exc:
                 log.error(
                     "catch-up could not screen message %s in channel %s (%s)",

@@ -40,6 +40,7 @@ class ScreeningMemory:
         self._marks: dict[int, int] = {}
         self._pending_marks: dict[int, ChannelMark] = {}
         self._batch_writer: asyncio.Task[bool] | None = None
+        self._marks_held = False
 
     # --- allowed messages ---------------------------------------------------------------
 
@@ -85,11 +86,23 @@ class ScreeningMemory:
         self._pending_marks[channel_id] = ChannelMark(channel_id, guild_id, message_id)
         self._schedule()
 
+    def marks(self) -> dict[int, int]:
+        """The newest message this process saw in each channel, by channel id."""
+        return dict(self._marks)
+
+    def hold_marks(self) -> None:
+        """Keep channel marks out of the database until release_marks (the catch-up reads the old ones)."""
+        self._marks_held = True
+
+    def release_marks(self) -> None:
+        """Let channel marks be written again."""
+        self._marks_held = False
+
     # --- writing behind -----------------------------------------------------------------
 
     def _schedule(self) -> None:
         # The regular write is the screening cog's loop (every FLUSH_DELAY_S); a full batch goes at once.
-        full = len(self._pending_allowed) + len(self._pending_marks) >= self._batch
+        full = len(self._pending_allowed) + (0 if self._marks_held else len(self._pending_marks)) >= self._batch
         if full and (self._batch_writer is None or self._batch_writer.done()):
             self._batch_writer = asyncio.get_running_loop().create_task(self._write(), name="screening memory batch")
 
@@ -105,7 +118,9 @@ class ScreeningMemory:
 
     async def _write(self) -> bool:
         allowed, self._pending_allowed = self._pending_allowed, {}
-        marks, self._pending_marks = self._pending_marks, {}
+        marks: dict[int, ChannelMark] = {}
+        if not self._marks_held:
+            marks, self._pending_marks = self._pending_marks, {}
         if not allowed and not marks:
             return True
         try:

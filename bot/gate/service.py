@@ -145,10 +145,18 @@ class Gate:
     async def screen(self, message: discord.Message) -> Verdict | None:
         """Judge a new message and apply the verdict; None when it is not screened at all."""
         if message.guild is not None:
-            self.memory.saw(message.guild.id, message.channel.id, message.id)
+            self.catch_up.live(message.channel.id, message.id)
+        return await self.screen_missed(message)
+
+    async def screen_missed(self, message: discord.Message) -> Verdict | None:
+        """Judge a message read from history (the catch-up) exactly as a live one; None when not screened."""
+        if message.guild is not None:
+            if message.id in self._recent:
+                return None  # screened already (a repeated delivery, or both the catch-up and the live line)
             self._recent[message.id] = None
             if len(self._recent) > EDIT_MEMORY:
                 self._recent.popitem(last=False)
+            self.memory.saw(message.guild.id, message.channel.id, message.id)
         async with self._one_at_a_time(message.id):
             return await self._screen(message)
 
@@ -169,10 +177,6 @@ class Gate:
         self._log_verdict(message, verdict, edited=False)
         await self.hold(message, verdict, starter_of=starter_of, edited=False)
         return verdict
-
-    def screened_live(self, message_id: int) -> bool:
-        """True when this process has screened the message already (the catch-up skips it)."""
-        return message_id in self._recent
 
     def listening(self) -> None:
         """The bot is connected: edits made from now on are this process's to judge."""

@@ -206,3 +206,18 @@ async def test_a_held_message_still_up_follows_its_edits_after_a_restart(world: 
         assert item is not None
         assert item.content == "Does anyone know a good brace? (link removed)"
         assert "link removed" in (cards(world)[0].embeds[0].description or "")
+
+
+async def test_a_message_delivered_twice_is_judged_once(world: World) -> None:
+    # A resumed session can replay a MESSAGE_CREATE, and the catch-up can meet a message the live line has.
+    guild = world.guild.id
+    await world.bot.community.add_preapproval(guild, world.newbie.id, domain="backblog.net", uses=2, granted_by=None)
+    await world.bot.community.update_member(guild, world.newbie.id, approved=3)
+    message = await world.newbie.send(world.general, "My physio's exercises: backblog.net/neck")
+    backend = world.env.backend
+    stored = backend.messages[world.general.id][message.id]
+    backend.emit("MESSAGE_CREATE", dict(serializers.message_payload(backend, stored)))
+    await world.env.settle()
+    [grant] = await world.bot.store.preapprovals(guild, world.newbie.id)
+    assert grant.uses_left == 1  # one message, one use
+    assert cards(world) == []

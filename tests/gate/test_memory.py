@@ -35,3 +35,16 @@ async def test_a_message_not_in_memory_is_read_from_the_store_once(store: Store)
     assert await memory.carried(77) == {"email:a@b.org"}
     assert memory.known(77) == {"email:a@b.org"}  # kept for the next edit
     assert await memory.carried(78) == frozenset()
+
+
+async def test_held_marks_wait_while_allowed_messages_still_go(store: Store) -> None:
+    memory = ScreeningMemory(lambda: store)
+    memory.hold_marks()  # a catch-up is reading the stored marks
+    memory.saw(1, 5, 10)
+    memory.remember(AllowedMessage(10, 1, 5, frozenset({"external:x.org"})))
+    await memory.write()
+    assert await store.channel_marks(1) == {}
+    assert await store.allowed_flaggables(10) == {"external:x.org"}
+    memory.release_marks()
+    await memory.write()
+    assert await store.channel_marks(1) == {5: 10}
