@@ -98,10 +98,8 @@ class CatchUp:
         for guild in guilds:
             if guild.id not in stored:
                 continue
-            # A mark this process moved in an earlier session counts too (it may not be written yet).
-            marks = {channel: max(mark, self._before.get(channel, 0)) for channel, mark in stored[guild.id].items()}
             try:
-                screened += await self._guild(guild, marks, floor)
+                screened += await self._guild(guild, stored[guild.id], floor)
             except sqlite3.Error as exc:
                 log.error("catch-up in guild %s stopped: database error %s", guild.id, exc)
         await self.gate.memory.flush()
@@ -109,14 +107,19 @@ class CatchUp:
             log.info("catch-up screened %d messages posted while the bot was away", screened)
         return screened
 
-    async def _guild(self, guild: discord.Guild, marks: dict[int, int], floor: int) -> int:
+    async def _guild(self, guild: discord.Guild, stored: dict[int, int], floor: int) -> int:
+        channels: list[discord.TextChannel | discord.Thread] = [*guild.text_channels, *guild.threads]
+        marks = dict(stored)
+        for channel in channels:
+            # A mark this process moved in an earlier session counts too (it may not be written yet).
+            if channel.id in self._before:
+                marks[channel.id] = max(marks.get(channel.id, 0), self._before[channel.id])
         if not marks:
             return 0  # the bot never saw a message here: there is no "since" to resume from
         settings = await self.gate.community.settings(guild.id)
         # A channel with no mark had no message the bot saw: read it from the newest the bot saw in the guild.
         newest_seen = max(marks.values())
         screened = 0
-        channels: list[discord.TextChannel | discord.Thread] = [*guild.text_channels, *guild.threads]
         for channel in channels:
             if not screened_channel(channel, settings):
                 continue
