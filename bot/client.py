@@ -133,7 +133,7 @@ class ForumBridge(commands.Bot):
         log.info("loaded extensions: %s", ", ".join(self._extensions) or "none")
 
     async def on_ready(self) -> None:
-        """Once per process: finish whatever a crash interrupted."""
+        """Once per process: finish whatever a crash interrupted; at every READY: catch up on what was missed."""
         user = self.user
         log.info("ready as %s (id %s) in %d guilds", user, user.id if user else "?", len(self.guilds))
         if not self._reconciled:
@@ -145,12 +145,21 @@ class ForumBridge(commands.Bot):
             await self.gate.reconcile()
         else:
             self.gate.outbox.resume()
+        # Every READY is a new session (the first, or one Discord would not resume): what was posted while
+        # the bot was away never arrives as events, so it is read and screened now.
+        self.gate.catch_up.start()
+
+    async def on_resumed(self) -> None:
+        """A resumed session: Discord replays the events missed meanwhile, nothing to catch up."""
+        log.info("gateway session resumed")
 
     async def close(self) -> None:
         """Let holds, decisions and outbox sends in flight finish (their steps are recorded), then disconnect."""
+        await self.gate.catch_up.stop()
         await self.gate.drain(timeout=10.0)
         # Queued outbox rows stay in the database: the next start sends them.
         await self.gate.outbox.stop(timeout=5.0)
+        await self.gate.memory.flush()  # what screening remembers, written behind
         await super().close()
 
     async def on_error(self, event_method: str, /, *args: Any, **kwargs: Any) -> None:

@@ -341,16 +341,17 @@ class OutboxRow:
 
 @dataclass(frozen=True, slots=True)
 class Notice:
-    """A short public notice to an author whose DMs are closed, kept until it has been deleted."""
+    """A short public notice (to an author whose DMs are closed, say), kept until it has been deleted."""
 
     id: int
     guild_id: int
     channel_id: int
-    author_id: int
+    author_id: int  # the one person it pings
     message_id: int | None
     content: str
     delete_at: datetime
     created_at: datetime
+    search_after: int = 0  # a message id it comes after: where a search for it starts
 
 
 @dataclass(frozen=True, slots=True)
@@ -386,3 +387,22 @@ class RaidState:
     active: bool
     raid_size: int
     sightings: tuple[RaidSighting, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class AllowedMessage:
+    """An allowed message that carried something flaggable: what an edit of it is judged against."""
+
+    message_id: int
+    guild_id: int
+    channel_id: int
+    flaggable: frozenset[str]
+
+
+@dataclass(frozen=True, slots=True)
+class ChannelMark:
+    """The newest message the bot saw in a channel: where the start-up catch-up resumes."""
+
+    channel_id: int
+    guild_id: int
+    last_message_id: int

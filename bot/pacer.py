@@ -33,7 +33,7 @@ DEFAULT_BURST = 5  # so that no one second ever sees more than rate + burst = 50
 
 URGENT = 0  # removing a held message
 NORMAL = 1  # cards, reposts, everything else
-LOW = 2  # telling authors in DMs: it can wait until a wave is over
+LOW = 2  # telling authors in DMs, reading channel history (the start-up catch-up): it can wait
 
 
 def request_priority(method: str, url: yarl.URL, is_dm_channel: Callable[[int], bool] = lambda _: False) -> int | None:
@@ -47,6 +47,8 @@ def request_priority(method: str, url: yarl.URL, is_dm_channel: Callable[[int], 
         return URGENT
     if method == "POST" and path.endswith("/messages/bulk-delete"):
         return URGENT
+    if method == "GET" and path.endswith("/messages"):
+        return LOW  # channel history: the catch-up after downtime reads it, never ahead of removals and cards
     if method == "POST" and path.endswith("/users/@me/channels"):
         return LOW  # opening a DM
     if method == "POST" and path.endswith("/messages"):

@@ -619,3 +619,44 @@ async def test_the_routes_refuse_over_long_messages_old_bulk_deletes_and_long_ti
         await channel.delete_messages([await channel.send("a"), await channel.send("b")])  # young ones go
 
     assert world.member(place.guild, place.alice).communication_disabled_until is not None
+
+
+async def test_history_after_pages_forward_and_limit_is_1_to_100(place: Place) -> None:
+    local = place.local
+    said = [await local.member_says(place.guild, place.general, place.alice, f"message {n}") for n in range(150)]
+    async with running(make_bot(), local) as bot:
+        channel = text_channel(bot, place.general)
+        after = discord.Object(int(said[9]["id"]))
+        read = [m.content async for m in channel.history(limit=None, after=after, oldest_first=True)]
+        assert read == [f"message {n}" for n in range(10, 150)]  # two pages, in order, none skipped
+        for limit in (0, 101):
+            with pytest.raises(discord.HTTPException) as refused:
+                await bot.http.logs_from(place.general, limit)
+            assert (refused.value.status, refused.value.code) == (400, 50035)
+
+
+async def test_a_forgotten_session_is_not_resumed_and_misses_what_was_said_meanwhile(place: Place) -> None:
+    local = place.local
+    async with running(make_bot(), local) as bot:
+        readies = asyncio.Queue[None]()
+
+        async def on_ready() -> None:
+            readies.put_nowait(None)
+
+        bot.add_listener(on_ready)
+        heard: list[str] = []
+        arrived = asyncio.Event()
+
+        async def on_message(message: discord.Message) -> None:
+            heard.append(message.content)
+            arrived.set()
+
+        bot.add_listener(on_message)
+        local.gateway.forget_sessions()
+        await local.member_says(place.guild, place.general, place.alice, "said while the session was gone")
+        await local.gateway.send_reconnect()
+        await asyncio.wait_for(readies.get(), 10)  # RESUME refused: a fresh IDENTIFY and READY
+        await local.member_says(place.guild, place.general, place.alice, "said after")
+        await asyncio.wait_for(arrived.wait(), 5)
+    assert heard == ["said after"]
+    assert len(local.identifies) == 2

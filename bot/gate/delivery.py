@@ -399,24 +399,35 @@ class GateCourier:
             text = words.decision_channel_notice(mention, items, jump_url(items[0]) if len(items) == 1 else None)
         else:
             text = words.channel_notice(mention, item)
+        if not await self.post_notice(channel, item.guild_id, item.author_id, text, CHANNEL_NOTICE_SECONDS):
+            log.warning("guild=%s item=%s: could not post a notice either", item.guild_id, item.id)
+
+    async def post_notice(
+        self, channel: discord.abc.Messageable, guild_id: int, user_id: int, text: str, seconds: float
+    ) -> bool:
+        """Post a notice that pings only user_id and is deleted after seconds, even across a restart."""
         store = self.gate.store
+        channel_id = getattr(channel, "id", 0)
         # Recorded before the send: its deletion must survive a restart, which an in-memory delete_after does not.
-        delete_at = discord.utils.utcnow() + timedelta(seconds=CHANNEL_NOTICE_SECONDS)
-        notice_id = await store.add_notice(item.guild_id, item.target_channel_id, item.author_id, text, delete_at)
+        # The channel's last message id bounds a search for it (a crash between send and record), not the clock.
+        after = getattr(channel, "last_message_id", None) or 0
+        delete_at = discord.utils.utcnow() + timedelta(seconds=seconds)
+        notice_id = await store.add_notice(guild_id, channel_id, user_id, text, delete_at, search_after=after)
         try:
             sent = await channel.send(
                 text,
-                # It pings the author and no one else, whatever the text holds.
+                # It pings that one person and no one else, whatever the text holds.
                 allowed_mentions=discord.AllowedMentions(
-                    everyone=False, roles=False, users=[discord.Object(item.author_id)], replied_user=False
+                    everyone=False, roles=False, users=[discord.Object(user_id)], replied_user=False
                 ),
             )
         except discord.HTTPException as exc:
             await store.drop_notice(notice_id)
-            log.warning("guild=%s item=%s: could not post a notice either (%s)", item.guild_id, item.id, exc.status)
-            return
+            log.warning("guild=%s channel=%s: could not post a notice (%s)", guild_id, channel_id, exc.status)
+            return False
         await store.set_notice_message(notice_id, sent.id)
-        self._time_notice(notice_id, item.target_channel_id, sent.id, CHANNEL_NOTICE_SECONDS)
+        self._time_notice(notice_id, channel_id, sent.id, seconds)
+        return True
 
     def _time_notice(self, notice_id: int, channel_id: int, message_id: int, delay: float) -> None:
         if notice_id in self._timed_notices:
@@ -476,9 +487,11 @@ class GateCourier:
         me = self.client.user
         if not isinstance(channel, discord.abc.Messageable) or me is None:
             return None
-        since = discord.Object(
-            discord.utils.time_snowflake(notice.delete_at - timedelta(seconds=CHANNEL_NOTICE_SECONDS + 60))
+        # Where the notice's channel stood when it was recorded (older rows: by the clock, as a last resort).
+        bound = notice.search_after or discord.utils.time_snowflake(
+            notice.delete_at - timedelta(seconds=CHANNEL_NOTICE_SECONDS + 60)
         )
+        since = discord.Object(bound)
         try:
             async for message in channel.history(limit=SEARCH_LIMIT, after=since):
                 if message.author.id == me.id and message.content == notice.content:

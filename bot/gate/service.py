@@ -11,12 +11,13 @@ a crash interrupted: nothing is lost, nothing is posted twice.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import logging
 from collections import OrderedDict
-from collections.abc import Callable, Coroutine
+from collections.abc import AsyncIterator, Callable, Coroutine
 from dataclasses import replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
 import aiohttp
@@ -25,6 +26,7 @@ import discord
 from bot.community import Community
 from bot.gate import words
 from bot.gate.cards import DEFAULT_UPLOAD_LIMIT, card_embed, card_files, card_view
+from bot.gate.catchup import CatchUp
 from bot.gate.delivery import GateCourier
 from bot.gate.facts import (
     SCREENED_TYPES,
@@ -36,10 +38,21 @@ from bot.gate.facts import (
     read_attachments,
     webhook_author_facts,
 )
+from bot.gate.memory import ScreeningMemory
 from bot.gate.outbox import OutboxWorker
 from bot.gate.publisher import REPOST_CHANNEL_TYPES, Publisher, RepostChannel, repost_chunks, same_text
 from bot.gate.raid import BulkDeleter, RaidWatch
-from bot.models import Decision, DecisionOutcome, GuildSettings, HeldItem, ItemState, OutboxKind, OutboxState
+from bot.models import (
+    AllowedMessage,
+    Decision,
+    DecisionOutcome,
+    GuildSettings,
+    HeldItem,
+    ItemState,
+    OutboxKind,
+    OutboxState,
+    StoredLink,
+)
 from bot.preapprovals import grants_to_spend
 from bot.rules import Action, AuthorFacts, Engine, LinkClass, Policy, Reason, Verdict
 from bot.store import Store
@@ -48,6 +61,10 @@ log = logging.getLogger(__name__)
 
 EDIT_MEMORY = 20_000
 SEARCH_LIMIT = 200  # messages read to find a part of a repost a crash left unrecorded
+# An update whose last edit is older than the moment this process began listening (less this much, for clock
+# drift) is not an edit it can judge: a thread started from the message, say, after a restart.
+EDIT_CLOCK_SLACK = timedelta(seconds=60)
+ALLOWED_KEPT = timedelta(days=180)  # what allowed messages carried is forgotten after this long
 DECISION_WAIT_S = 10.0  # how long a decision waits for its repost, card update and DM before returning
 RAID_TIMEOUT = timedelta(days=1)  # "Reject all & time out"
 _ALLOWED_CLASSES = frozenset({LinkClass.INTERNAL, LinkClass.ALLOWED})
@@ -96,9 +113,20 @@ class Gate:
         self.bulk = BulkDeleter()
         self.courier = GateCourier(self)
         self.outbox = OutboxWorker(lambda: self.store, self.courier)
-        # What each allowed message already carried, so an edit is judged only on what it adds.
-        self._allowed_flaggables: OrderedDict[int, frozenset[str]] = OrderedDict()
+        # What each allowed message already carried, so an edit is judged only on what it adds (survives a
+        # restart: written behind to the store), and the newest message seen in each channel.
+        self.memory = ScreeningMemory(lambda: self.store)
+        # The last edit judged of each message (its edited_at), so an update that changes nothing is not judged again.
+        self._edits_judged: OrderedDict[int, datetime] = OrderedDict()
+        self._listening_since: datetime | None = None
+        # Messages being screened (a lock each, and how many wait on it), and messages this process held.
+        self._screening: dict[int, tuple[asyncio.Lock, list[int]]] = {}
+        self._held: OrderedDict[int, None] = OrderedDict()
+        self._recent: OrderedDict[int, None] = OrderedDict()  # messages screened by this process
+        self.catch_up = CatchUp(self)
         self._busy = 0
+        # Messages whose hold is under way in this process: start-up reconciliation leaves them to it.
+        self._holding: set[int] = set()
         self._idle = asyncio.Event()
         self._idle.set()
 
@@ -120,6 +148,23 @@ class Gate:
 
     async def screen(self, message: discord.Message) -> Verdict | None:
         """Judge a new message and apply the verdict; None when it is not screened at all."""
+        if message.guild is not None:
+            self.catch_up.live(message.channel.id, message.id)
+        return await self.screen_missed(message)
+
+    async def screen_missed(self, message: discord.Message) -> Verdict | None:
+        """Judge a message read from history (the catch-up) exactly as a live one; None when not screened."""
+        if message.guild is not None:
+            if message.id in self._recent:
+                return None  # screened already (a repeated delivery, or both the catch-up and the live line)
+            self._recent[message.id] = None
+            if len(self._recent) > EDIT_MEMORY:
+                self._recent.popitem(last=False)
+            self.memory.saw(message.guild.id, message.channel.id, message.id)
+        async with self._one_at_a_time(message.id):
+            return await self._screen(message)
+
+    async def _screen(self, message: discord.Message) -> Verdict | None:
         prepared = await self._prepare(message)
         if prepared is None:
             return None
@@ -131,14 +176,50 @@ class Gate:
             log.debug("verdict allow guild=%s channel=%s message=%s", settings.guild_id, message.channel.id, message.id)
             flaggable = _flaggable(verdict)
             if flaggable:
-                self._remember_allowed(message.id, flaggable)
+                self._remember_allowed(message, flaggable)
             return verdict
         self._log_verdict(message, verdict, edited=False)
         await self.hold(message, verdict, starter_of=starter_of, edited=False)
         return verdict
 
+    def listening(self) -> None:
+        """The bot is connected: edits made from now on are this process's to judge."""
+        if self._listening_since is None:
+            self._listening_since = discord.utils.utcnow()
+
+    def _unchanged(self, after: discord.Message, before: discord.Message | None) -> bool:
+        """True when an update did not change the text: a thread started from it, a pin, an embed unfurled."""
+        if before is not None:
+            # An attachment removed is a change too: a held copy must not keep what the author took back.
+            same_files = [a.id for a in before.attachments] == [a.id for a in after.attachments]
+            return before.content == after.content and same_files
+        edited = after.edited_at
+        if edited is None:
+            return True  # never edited: Discord sets edited_timestamp on every change of content
+        judged = self._edits_judged.get(after.id)
+        if judged is not None and edited <= judged:
+            return True  # the version already judged
+        since = self._listening_since
+        # Edited before this process listened: this update is not that edit (which an earlier run judged).
+        return since is not None and edited < since - EDIT_CLOCK_SLACK
+
+    def _judged_edit(self, message: discord.Message) -> None:
+        if message.edited_at is None:
+            return
+        self._edits_judged[message.id] = message.edited_at
+        self._edits_judged.move_to_end(message.id)
+        if len(self._edits_judged) > EDIT_MEMORY:
+            self._edits_judged.popitem(last=False)
+
     async def screen_edit(self, after: discord.Message, before: discord.Message | None) -> Verdict | None:
         """Judge an edit on what it adds: hold it only if it brings a new link or address."""
+        if self._unchanged(after, before):
+            return None  # an update whose text did not change is never judged as an edit
+        self._judged_edit(after)
+        async with self._one_at_a_time(after.id):
+            return await self._screen_edit(after, before)
+
+    async def _screen_edit(self, after: discord.Message, before: discord.Message | None) -> Verdict | None:
         prepared = await self._prepare(after)
         if prepared is None:
             return None
@@ -153,23 +234,107 @@ class Gate:
             links_preapproved=facts_author.links_preapproved,
             preapproved_domains=facts_author.preapproved_domains,
         )
-        verdict = self.engine.evaluate(established, message_facts(after, starter_of=starter_of), policy)
-        new_flaggable = _flaggable(verdict)
+        if after.id in self._held:
+            # Held already (the edit raced the removal, or the removal failed): moderators judge what the
+            # author last wrote, not the version the bot happened to catch.
+            await self._update_held(after, established, policy, starter_of)
+            return None
+        old: frozenset[str] | None = None
         if before is not None:
             old = _flaggable(self.engine.evaluate(established, message_facts(before, starter_of=starter_of), policy))
-        else:
-            old = self._allowed_flaggables.get(after.id, frozenset())
-        if verdict.action is Action.ALLOW and new_flaggable - old:
-            verdict = await self._spend_preapprovals(after, established, verdict, policy, starter_of)
-        if verdict.action is Action.ALLOW or not (new_flaggable - old):
-            if new_flaggable:
-                self._remember_allowed(after.id, new_flaggable | old)
-            return verdict
+        refetched = False
+        while True:
+            verdict = self.engine.evaluate(established, message_facts(after, starter_of=starter_of), policy)
+            new_flaggable = _flaggable(verdict)
+            if old is None and new_flaggable:
+                # Not in discord.py's cache (a restart, an old message): what the message carried when it was allowed.
+                old = await self.memory.carried(after.id)
+            carried = old or frozenset()
+            if verdict.action is Action.ALLOW and new_flaggable - carried:
+                verdict = await self._spend_preapprovals(
+                    after, established, verdict, policy, starter_of, carried=carried
+                )
+            if verdict.action is Action.ALLOW or not (new_flaggable - carried):
+                if new_flaggable and new_flaggable | carried != self.memory.known(after.id):
+                    self._remember_allowed(after, new_flaggable | carried)
+                return verdict
+            if refetched:
+                break
+            # About to take it down: judge the message as it stands now. The author may have edited the link
+            # out again before this event was handled (then nothing is held), or changed it again.
+            latest = await self._latest(after)
+            refetched = True
+            if latest is None:
+                return None  # deleted meanwhile: nothing to hold
+            if latest.content == after.content:
+                break
+            after = latest
+            self._judged_edit(after)
         if await self.store.item_by_message(after.id) is not None:
-            return None  # already held (its removal failed): the stored copy is what moderators judge
+            # Already held (its removal failed): the stored copy follows the author's last version.
+            await self._update_held(after, established, policy, starter_of)
+            return None
         self._log_verdict(after, verdict, edited=True)
-        await self.hold(after, verdict, starter_of=starter_of, edited=True)
+        # An edited forum post's opening message is held alone: removing the whole post would take other
+        # members' replies with it, and Discord keeps a thread whose starter message is deleted. Approved,
+        # the message goes back into the same post.
+        await self.hold(after, verdict, starter_of=None, edited=True)
         return verdict
+
+    async def _latest(self, message: discord.Message) -> discord.Message | None:
+        """The message as Discord has it now; None when it was deleted, the event's copy when Discord fails."""
+        try:
+            return await message.channel.fetch_message(message.id)
+        except discord.NotFound:
+            return None
+        except (discord.HTTPException, aiohttp.ClientError, OSError, TimeoutError) as exc:
+            log.warning(
+                "could not re-read edited message guild=%s channel=%s message=%s (%s): judging the edit as received",
+                message.guild.id if message.guild else None,
+                message.channel.id,
+                message.id,
+                exc.status if isinstance(exc, discord.HTTPException) else type(exc).__name__,
+            )
+            return message
+
+    async def _update_held(
+        self, message: discord.Message, established: AuthorFacts, policy: Policy, starter_of: discord.Thread | None
+    ) -> None:
+        """A held message was edited: the stored copy (what a moderator approves) becomes the latest version."""
+        item = await self.store.item_by_message(message.id)
+        names = tuple(attachment.filename for attachment in message.attachments)
+        if item is None or not item.is_open or (item.content, item.attachment_names) == (message.content, names):
+            return
+        verdict = self.engine.evaluate(established, message_facts(message, starter_of=starter_of), policy)
+        # Why it was held stays on the card when the latest version would pass: it was held for that.
+        reasons = verdict.reasons if verdict.action is not Action.ALLOW else item.reasons
+        links = tuple(StoredLink.from_link(link) for link in verdict.links)
+        if await self.store.update_held_copy(
+            item.id, content=message.content, links=links, reasons=reasons, attachment_names=names
+        ):
+            log.info("item %s (message %s): edited while held; the card shows the latest", item.id, message.id)
+            self.outbox.kick()
+
+    def _note_held(self, message_id: int) -> None:
+        self._held[message_id] = None
+        if len(self._held) > EDIT_MEMORY:
+            self._held.popitem(last=False)
+
+    @contextlib.asynccontextmanager
+    async def _one_at_a_time(self, message_id: int) -> AsyncIterator[None]:
+        """One screening at a time per message: an edit waits for the hold of the version before it."""
+        entry = self._screening.get(message_id)
+        if entry is None:
+            entry = self._screening[message_id] = (asyncio.Lock(), [0])
+        lock, users = entry
+        users[0] += 1
+        try:
+            async with lock:
+                yield
+        finally:
+            users[0] -= 1
+            if not users[0]:
+                del self._screening[message_id]
 
     async def _prepare(
         self, message: discord.Message
@@ -205,11 +370,14 @@ class Gate:
         verdict: Verdict,
         policy: Policy,
         starter_of: discord.Thread | None,
+        *,
+        carried: frozenset[str] = frozenset(),
     ) -> Verdict:
         """Spend the counted pre-approval an allowed message's links passed on; the verdict that stands.
 
         The spend is a compare-and-set in the store: when another message spent the last use
-        first, the member is re-read and the message judged again without that grant.
+        first, the member is re-read and the message judged again without that grant. The message
+        is remembered as allowed in the same transaction (with what an edited one `carried` before).
         """
         if not verdict.links or verdict.action is not Action.ALLOW:
             return verdict  # the usual case (clean chat, or held anyway): nothing to spend
@@ -220,9 +388,11 @@ class Gate:
             grants = grants_to_spend(record, verdict, policy)
             if not grants:
                 return verdict
-            spent = await self.store.spend_preapprovals(grants)
+            allowed = AllowedMessage(message.id, guild.id, message.channel.id, _flaggable(verdict) | carried)
+            spent = await self.store.spend_preapprovals(grants, allowed=allowed)
             record = await self.community.refresh_member(guild.id, message.author.id)
             if spent:
+                self.memory.remember(allowed, saved=True)
                 log.info("guild=%s message=%s: spent link pre-approvals %s", guild.id, message.id, grants)
                 return verdict
             # Judged as before, without the spent grant (an edit keeps its exemption from the new-member rule).
@@ -232,11 +402,9 @@ class Gate:
             verdict = self.engine.evaluate(facts_author, message_facts(message, starter_of=starter_of), policy)
         return verdict
 
-    def _remember_allowed(self, message_id: int, flaggable: frozenset[str]) -> None:
-        self._allowed_flaggables[message_id] = flaggable
-        self._allowed_flaggables.move_to_end(message_id)
-        if len(self._allowed_flaggables) > EDIT_MEMORY:
-            self._allowed_flaggables.popitem(last=False)
+    def _remember_allowed(self, message: discord.Message, flaggable: frozenset[str]) -> None:
+        guild_id = message.guild.id if message.guild else 0
+        self.memory.remember(AllowedMessage(message.id, guild_id, message.channel.id, flaggable))
 
     @staticmethod
     def _log_verdict(message: discord.Message, verdict: Verdict, *, edited: bool) -> None:
@@ -259,6 +427,15 @@ class Gate:
         self, message: discord.Message, verdict: Verdict, *, starter_of: discord.Thread | None, edited: bool
     ) -> HeldItem:
         """Store the message, its attachments and what must be said of it; remove the original; let the outbox go."""
+        self._holding.add(message.id)
+        try:
+            return await self._hold(message, verdict, starter_of=starter_of, edited=edited)
+        finally:
+            self._holding.discard(message.id)
+
+    async def _hold(
+        self, message: discord.Message, verdict: Verdict, *, starter_of: discord.Thread | None, edited: bool
+    ) -> HeldItem:
         try:
             attachments = await read_attachments(message)
         except discord.HTTPException as exc:
@@ -277,6 +454,7 @@ class Gate:
         )
         if not created:
             return item  # the same message arrived twice; the first delivery handles it
+        self._note_held(item.message_id)
         await self.community.refresh_member(item.guild_id, item.author_id)
         raider = Reason.NEW_MEMBER in verdict.reasons and bool(_LINK_REASONS & set(verdict.reasons))
         raid = await self.community.raid(item.guild_id)  # cached with the policy the verdict used
@@ -465,14 +643,12 @@ class Gate:
         channel = self.client.get_channel(payload.channel_id)
         if not isinstance(channel, discord.TextChannel):
             return
-        try:
-            await channel.send(
-                f"{moderator.mention} {line}",
-                delete_after=words.RACE_NOTICE_SECONDS,
-                allowed_mentions=discord.AllowedMentions(everyone=False, roles=False, users=[moderator]),
-            )
-        except discord.HTTPException as exc:
-            log.warning("could not tell moderator %s that %s was already decided (%s)", moderator.id, what, exc.status)
+        # Deleted after a while even if the bot restarts meanwhile (delete_after would die with the process).
+        notice = f"{moderator.mention} {line}"
+        if not await self.courier.post_notice(
+            channel, channel.guild.id, moderator.id, notice, words.RACE_NOTICE_SECONDS
+        ):
+            log.warning("could not tell moderator %s that %s was already decided", moderator.id, what)
 
     @_tracked
     async def decide(
@@ -775,11 +951,21 @@ class Gate:
     @_tracked
     async def reconcile(self) -> int:
         """Finish every hold or decision a crash interrupted, and start the outbox; returns items touched."""
+        self.listening()
+        # Held messages still up (their removal failed) can still be edited: the held copy must follow.
+        for message_id in await self.store.open_message_ids_still_up():
+            self._note_held(message_id)
+        oldest = discord.utils.time_snowflake(discord.utils.utcnow() - ALLOWED_KEPT)
+        forgotten = await self.store.forget_allowed_before(oldest)
+        if forgotten:
+            log.info("forgot what %d allowed messages older than %s days carried", forgotten, ALLOWED_KEPT.days)
         recovered = await self.courier.recover()
         await self.courier.expire_notices()  # the closed-DM notices a restart left up
         retried = await self.store.requeue_failed()
         touched = 0
         for item in await self.store.unfinished_items():
+            if item.message_id in self._holding:
+                continue  # a live hold (start-up can come after the first messages) finishes it
             touched += 1
             try:
                 await self._reconcile_item(item)

@@ -27,9 +27,11 @@ from bot.models import (
     DECISION_STATE,
     DEFAULT_REMINDER_AFTER_S,
     OPEN_STATES,
+    AllowedMessage,
     AttachmentData,
     AttachmentInfo,
     CardGroup,
+    ChannelMark,
     Decision,
     DecisionFacts,
     DecisionOutcome,
@@ -404,6 +406,54 @@ class Store:
         """A held item by the id of the original message."""
         return await self._item_where("h.message_id = ?", (message_id,))
 
+    async def update_held_copy(
+        self,
+        item_id: int,
+        *,
+        content: str,
+        links: Sequence[StoredLink],
+        reasons: Sequence[Reason],
+        attachment_names: Sequence[str],
+    ) -> bool:
+        """Keep the author's latest version of an undecided held message, and queue its card's update.
+
+        Attachments the latest version no longer has are dropped (an edit can remove them, never add).
+        False when the item was decided meanwhile (what was decided on stays as it was).
+        """
+        states = tuple(state.value for state in OPEN_STATES)
+        async with self._transaction() as db:
+            cursor = await db.execute(
+                "UPDATE held_items SET content = ?, links = ?, reasons = ?, edited = 1"
+                f" WHERE id = ? AND state IN ({','.join('?' * len(states))})",
+                (
+                    content,
+                    json.dumps([_link_json(link) for link in links]),
+                    json.dumps([reason.value for reason in reasons]),
+                    item_id,
+                    *states,
+                ),
+            )
+            if not cursor.rowcount:
+                return False
+            kept = list(attachment_names)
+            stored = await db.execute_fetchall(
+                "SELECT position, filename FROM held_attachments WHERE item_id = ? ORDER BY position", (item_id,)
+            )
+            gone = []
+            for row in stored:
+                if row["filename"] in kept:
+                    kept.remove(row["filename"])  # one stored file for each the message still has
+                else:
+                    gone.append((item_id, row["position"]))
+            await db.executemany("DELETE FROM held_attachments WHERE item_id = ? AND position = ?", gone)
+            await _enqueue(db, item_id, (OutboxKind.CARD_UPDATE,))
+            await db.execute(
+                "UPDATE outbox SET state = 'queued', nonce = NULL, not_before = NULL, error = NULL, updated_at = ?"
+                " WHERE item_id = ? AND kind = ? AND state IN ('done', 'failed')",
+                (_now_text(), item_id, OutboxKind.CARD_UPDATE.value),
+            )
+        return True
+
     async def item_by_card(self, card_message_id: int) -> HeldItem | None:
         """A held item by the id of its moderator card."""
         return await self._item_where("h.card_message_id = ?", (card_message_id,))
@@ -468,6 +518,16 @@ class Store:
                 "UPDATE held_attachments SET data = x'' WHERE item_id = ? AND position = ?",
                 [(item_id, position) for position in positions],
             )
+
+    async def open_message_ids_still_up(self) -> list[int]:
+        """The messages of undecided items whose original could not be removed (their authors can still edit)."""
+        states = tuple(state.value for state in OPEN_STATES)
+        rows = await self._all(
+            "SELECT message_id FROM held_items WHERE original_removed = 0"
+            f" AND state IN ({','.join('?' * len(states))})",
+            states,
+        )
+        return [row["message_id"] for row in rows]
 
     async def mark_original_removed(self, item_id: int, *, error: str | None = None) -> None:
         """Record that the original is gone, or why it could not be removed."""
@@ -772,8 +832,12 @@ class Store:
         assert row is not None
         return _preapproval(row)
 
-    async def spend_preapprovals(self, grant_ids: Iterable[int]) -> bool:
-        """Spend one use of each counted grant, all or none; False when one was already spent out."""
+    async def spend_preapprovals(self, grant_ids: Iterable[int], *, allowed: AllowedMessage | None = None) -> bool:
+        """Spend one use of each counted grant, all or none; False when one was already spent out.
+
+        `allowed` is the message that spends them, remembered in the same transaction: after a crash an
+        edit of it (or the start-up catch-up) must not spend them again.
+        """
         ids = sorted(set(grant_ids))
         try:
             async with self._transaction() as db:
@@ -785,9 +849,64 @@ class Store:
                     )
                     if not cursor.rowcount:
                         raise _SpentOut()
+                if allowed is not None:
+                    await self._save_allowed(db, (allowed,), _now_text())
         except _SpentOut:
             return False
         return True
+
+    # --- screening memory (written behind by the gate, in batches) -------------------------------
+
+    async def save_screening_memory(self, allowed: Sequence[AllowedMessage], marks: Sequence[ChannelMark]) -> None:
+        """Remember allowed messages' flaggables and advance channel marks (never backwards), in one transaction."""
+        if not allowed and not marks:
+            return
+        now = _now_text()
+        async with self._transaction() as db:
+            await self._save_allowed(db, allowed, now)
+            await db.executemany(
+                "INSERT INTO channel_marks (channel_id, guild_id, last_message_id, updated_at) VALUES (?, ?, ?, ?)"
+                " ON CONFLICT (channel_id) DO UPDATE SET"
+                " last_message_id = MAX(last_message_id, excluded.last_message_id), updated_at = excluded.updated_at",
+                [(m.channel_id, m.guild_id, m.last_message_id, now) for m in marks],
+            )
+
+    @staticmethod
+    async def _save_allowed(db: aiosqlite.Connection, allowed: Iterable[AllowedMessage], now: str) -> None:
+        await db.executemany(
+            "INSERT INTO allowed_messages (message_id, guild_id, channel_id, flaggable, updated_at)"
+            " VALUES (?, ?, ?, ?, ?) ON CONFLICT (message_id) DO UPDATE SET"
+            " flaggable = excluded.flaggable, updated_at = excluded.updated_at",
+            [(a.message_id, a.guild_id, a.channel_id, json.dumps(sorted(a.flaggable)), now) for a in allowed],
+        )
+
+    async def allowed_flaggables(self, message_id: int) -> frozenset[str] | None:
+        """What an allowed message carried when it was allowed; None when it is not remembered."""
+        row = await self._one("SELECT flaggable FROM allowed_messages WHERE message_id = ?", (message_id,))
+        return frozenset(json.loads(row["flaggable"])) if row else None
+
+    async def screened_message_ids(self, message_ids: Sequence[int]) -> set[int]:
+        """Those of the messages already held or remembered as allowed (one query for a page of history)."""
+        if not message_ids:
+            return set()
+        marks = ",".join("?" * len(message_ids))
+        rows = await self._all(
+            f"SELECT message_id FROM held_items WHERE message_id IN ({marks})"
+            f" UNION SELECT message_id FROM allowed_messages WHERE message_id IN ({marks})",
+            (*message_ids, *message_ids),
+        )
+        return {row["message_id"] for row in rows}
+
+    async def channel_marks(self, guild_id: int) -> dict[int, int]:
+        """Each channel's newest message the bot saw, by channel id."""
+        rows = await self._all("SELECT channel_id, last_message_id FROM channel_marks WHERE guild_id = ?", (guild_id,))
+        return {row["channel_id"]: row["last_message_id"] for row in rows}
+
+    async def forget_allowed_before(self, message_id: int) -> int:
+        """Drop remembered allowed messages older than this id (a snowflake is a time); how many went."""
+        async with self._transaction() as db:
+            cursor = await db.execute("DELETE FROM allowed_messages WHERE message_id < ?", (message_id,))
+        return cursor.rowcount
 
     async def revoke_preapprovals(
         self, guild_id: int, user_id: int, *, domain: str | None, revoked_by: int | None
@@ -1192,14 +1311,21 @@ class Store:
     # --- notices to authors whose DMs are closed ---------------------------------------------
 
     async def add_notice(
-        self, guild_id: int, channel_id: int, author_id: int, content: str, delete_at: datetime
+        self,
+        guild_id: int,
+        channel_id: int,
+        author_id: int,
+        content: str,
+        delete_at: datetime,
+        *,
+        search_after: int = 0,
     ) -> int:
         """Record a notice about to be posted (its message comes after the send); returns its id."""
         async with self._transaction() as db:
             cursor = await db.execute(
-                "INSERT INTO notices (guild_id, channel_id, author_id, content, delete_at, created_at)"
-                " VALUES (?, ?, ?, ?, ?, ?)",
-                (guild_id, channel_id, author_id, content, _now_text(delete_at), _now_text()),
+                "INSERT INTO notices (guild_id, channel_id, author_id, content, search_after, delete_at, created_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (guild_id, channel_id, author_id, content, search_after, _now_text(delete_at), _now_text()),
             )
             notice_id = cursor.lastrowid
         assert notice_id is not None
@@ -1302,6 +1428,7 @@ def _notice(row: aiosqlite.Row) -> Notice:
         content=row["content"],
         delete_at=datetime.fromisoformat(row["delete_at"]),
         created_at=datetime.fromisoformat(row["created_at"]),
+        search_after=row["search_after"],
     )
 
 

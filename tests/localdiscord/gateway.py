@@ -277,6 +277,15 @@ class Gateway:
         blank.pop("poll", None)
         return blank
 
+    def forget_sessions(self) -> None:
+        """Discord drops every session (one timed out, say): events reach no one until a client IDENTIFYs again.
+
+        discord-api-docs, Topics/Gateway, Resuming / Invalid Session (opcode 9): a RESUME of a session Discord
+        no longer has is answered with Invalid Session whose d is false, and the app must open a new connection
+        and send Identify; the events in between are not replayed. (`_resume` answers so for unknown sessions.)
+        """
+        self.sessions.clear()
+
     async def send_reconnect(self) -> None:
         """Ask every connected client to reconnect (op 7); discord.py then RESUMEs."""
         for conn in list(self.connections):

@@ -107,6 +107,8 @@ async def test_an_idle_pacer_does_not_wait() -> None:
         ("POST", "https://discord.com/api/v10/users/@me/channels", LOW),
         ("POST", "https://discord.com/api/v10/channels/77/messages", LOW),  # 77 is a DM channel below
         ("PATCH", "https://discord.com/api/v10/channels/77/messages/5", NORMAL),
+        ("GET", "https://discord.com/api/v10/channels/1/messages?after=5&limit=100", LOW),  # the catch-up's reads
+        ("GET", "https://discord.com/api/v10/channels/1/messages/5", NORMAL),  # re-reading one edited message
     ],
 )
 def test_request_priority(method: str, url: str, priority: int | None) -> None:

@@ -157,8 +157,13 @@ async def list_messages(local: LocalDiscord, call: Call) -> Any:
     if not world.bot_can(ch, P(read_message_history=True)):
         return []
     query = call.request.query
-    limit = min(int(query.get("limit") or 50), 100)
-    found = list(world.messages.get(ch.id, {}).values())
+    # discord-api-docs, Resources/Message, Get Channel Messages, Query String Params: "limit: max number of
+    # messages to return (1-100)", default 50; `after` gets the messages right after that id (paging forward),
+    # and the answer is newest first whichever of before/after/around is given.
+    limit = int(query.get("limit") or 50)
+    if not 1 <= limit <= 100:
+        raise ApiError(400, 50035, "Invalid Form Body (limit: must be between 1 and 100)")
+    found = sorted(world.messages.get(ch.id, {}).values(), key=lambda m: m.id)
     if "before" in query:
         found = [m for m in found if m.id < int(query["before"])][-limit:]
     elif "after" in query:
@@ -204,6 +209,9 @@ async def delete_message(local: LocalDiscord, call: Call) -> Any:
         require_view(local, ch)
         if not world.bot_can(ch, P(manage_messages=True)):
             raise missing_permissions()
+    # Deleting a thread's starter message leaves the thread (a forum post keeps its title and replies):
+    # discord-api-docs, Topics/Threads, "Public & Private Threads" ("can be 'orphaned' if that message is
+    # deleted") and "Forums" (forum threads behave as text channel threads unless noted otherwise).
     world.drop_message(ch.id, stored.id)
     await local.echo("MESSAGE_DELETE", payloads.deleted(stored.payload))
     return None
