@@ -142,8 +142,15 @@ def _card_embed(
 
 
 def _card_text(item: HeldItem) -> str:
-    text = inert(item.content)
-    return f"**{inert(item.thread_name)}**\n{text}" if item.thread_name else text
+    lines = [f"**{inert(item.thread_name)}**"] if item.thread_name else []
+    if item.content:
+        lines.append(inert(item.content))
+    # What the message carried besides text, as the repost will show it: a sticker by name, a poll in full.
+    lines += [f"*(sticker: {inert(name)})*" for name in item.sticker_names]
+    if item.poll is not None:
+        answers = " / ".join(inert(f"{emoji} {text}" if emoji else text) for text, emoji in item.poll.answers)
+        lines.append(f"📊 Poll: {inert(item.poll.question)} — {answers}")
+    return "\n".join(lines)
 
 
 def text_is_cut(item: HeldItem, embed: discord.Embed) -> bool:

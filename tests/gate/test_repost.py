@@ -168,6 +168,8 @@ async def test_a_sticker_only_first_post_is_published_as_a_note_of_the_sticker(w
     sticker = world.guild.create_sticker("Thumbs up from PT")
     await _member_posts(world, stickers=[MessageSticker(sticker.id, sticker.name, sticker.format_type, world.guild.id)])
     [card] = cards(world)  # held: a new member's first post
+    # The moderator sees what Approve would publish: the card names the sticker (it showed an empty quote).
+    assert "sticker: Thumbs up from PT" in (card.embeds[0].description or "")
     await world.mod.click(card, label="Approve")
     [repost] = reposts(world)
     assert repost.content == "*(sticker: Thumbs up from PT)*"  # a webhook cannot send the sticker itself
@@ -184,6 +186,11 @@ async def test_a_poll_only_first_post_is_published_as_the_same_poll(world: World
     )
     await _member_posts(world, poll=poll)
     [card] = cards(world)
+    # The card shows the poll Approve would publish (it showed an empty quote).
+    shown = card.embeds[0].description or ""
+    assert "Which pillow helps your neck?" in shown
+    assert "Memory foam" in shown
+    assert "🪶 Feather" in shown
     await world.mod.click(card, label="Approve")
     [repost] = reposts(world)
     assert repost.poll is not None
