@@ -56,16 +56,13 @@ from discord.state import ConnectionState  # noqa: E402
 from bench.corpus import CHANNEL_ID, GUILD_ID, CorpusAuthor, CorpusMessage, author_pool, generate  # noqa: E402
 from bot.policy import load_policy_file  # noqa: E402
 from bot.rules import AuthorFacts, Engine, MessageFacts, Policy, Verdict, warm  # noqa: E402
-from bot.rules.scan import (  # noqa: E402
+from bot.rules.scan import LINK_HINT, find_links, may_contain_link, normalize  # noqa: E402
+from bot.rules.scan_tables import (  # noqa: E402
     # (The underscored names are the scan's own searches, for link_floor_us only: see text_passes.)
     _DISCORD_TOKEN,
     _NEXT_CANDIDATE,
     _NEXT_DOT_CANDIDATE,
     _WHOLE_TOKEN,
-    LINK_HINT,
-    find_links,
-    may_contain_link,
-    normalize,
 )
 
 if TYPE_CHECKING:

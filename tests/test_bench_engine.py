@@ -1,4 +1,4 @@
-"""bench/engine.py still runs (it reads private names of bot.rules.scan) and finds nothing misclassified."""
+"""bench/engine.py still runs (it reads private names of bot.rules.scan_tables) and finds nothing misclassified."""
 
 from __future__ import annotations
 

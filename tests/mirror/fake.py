@@ -23,6 +23,7 @@ from bot.mirror.plan import (
 )
 
 BASE = "https://forum.example/categories/"
+
 DEFAULT_OPTIONS = MirrorOptions()
 
 
@@ -177,3 +178,15 @@ def matches(guild: FakeGuild, desired: Sequence[DesiredChannel]) -> None:
     for members in groups.values():
         channels = [guild.channel_for(forum_id) for forum_id in members]
         assert sorted(channels, key=lambda c: (c.position, c.id)) == channels
+
+
+# A small forum: two headings with their discussions, and one discussion at the top.
+FORUM_TREE = [
+    heading(1, "Back Pain and Neck Pain"),
+    cat(10, "Lower Back Pain", parent=1, description="Lumbar pain."),
+    cat(11, "Neck Pain", parent=1),
+    heading(2, "Treatment"),
+    cat(20, "Back Surgery and Neck Surgery", parent=2, description="Fusion, discectomy and recovery."),
+    cat(21, "Injections", parent=2),
+    cat(50, "Introductions"),
+]
