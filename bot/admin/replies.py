@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 import discord
 
 from bot.admin.service import AdminError, Person
-from bot.gate.facts import is_moderator
+from bot.auth import is_moderator
 from bot.mirror.words import fit
 
 if TYPE_CHECKING:
