@@ -22,6 +22,7 @@ from typing import Any, TextIO
 
 from bot.policy import PolicyError, load_policy_file
 from bot.rules import Action, AuthorFacts, Engine, MessageFacts, Policy, Reason, Verdict
+from bot.text import plural
 
 EXIT_OK = 0
 EXIT_INCOMPLETE = 1  # the report is missing messages: the engine failed on some, or stdout closed
@@ -351,7 +352,7 @@ def summary_lines(
         share = f"{100 * count / total:5.1f}%" if total else "    -"
         lines.append(_table_row(("  " + action.value, str(count), share), (20, -6, -7)))
     skipped = [
-        _plural(count, noun)
+        plural(count, noun)
         for count, noun in (
             (bots, "bot message"),
             (system, "system message"),
@@ -397,10 +398,6 @@ def summary_lines(
     else:
         lines.append("  none")
     return lines
-
-
-def _plural(count: int, noun: str) -> str:
-    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
 
 
 def _table_row(cells: Sequence[str], widths: Sequence[int]) -> str:

@@ -11,7 +11,7 @@ import discord
 
 from bot.admin.service import AdminError, Person
 from bot.auth import is_moderator
-from bot.mirror.words import fit
+from bot.text import fit
 
 if TYPE_CHECKING:
     from bot.client import ForumBridge

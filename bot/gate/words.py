@@ -6,6 +6,8 @@ from collections.abc import Iterable
 
 from bot.models import HeldItem, ItemState, StoredLink
 from bot.rules import Action, LinkClass, Reason
+from bot.text import MESSAGE_LIMIT, fit_lines
+from bot.text import quote as text_quote
 
 SPAM_REJECT_REASON = "This looks like spam or advertising."  # what "Reject all & time out" tells the authors
 COMMON_REJECT_REASONS: tuple[str, ...] = (
@@ -78,29 +80,10 @@ def _distinct(domains: list[str] | None) -> list[str] | None:
 
 def quote(text: str, limit: int = _MAX_QUOTE) -> str:
     """The text as a block quote of at most `limit` characters, its "> " marks included, cut with "…"."""
-    if not text:
-        return "> *(no text)*"
-    out: list[str] = []
-    size = -1  # the first line has no newline before it
-    for line in text.splitlines() or [""]:
-        quoted = "> " + line
-        if size + 1 + len(quoted) <= limit:
-            out.append(quoted)
-            size += 1 + len(quoted)
-            continue
-        # Each line costs its "> " too: a wall of empty lines must not outgrow a card or a DM.
-        room = limit - size - 2  # the newline and the "…"
-        if room > 2:
-            out.append(quoted[:room] + "…")
-        elif out:
-            out[-1] = out[-1][:-1] + "…"
-        else:
-            out.append("> …")
-        break
-    return "\n".join(out)
+    return text_quote(text, limit)
 
 
-DM_LIMIT = 2000  # Discord's limit for a message's text
+DM_LIMIT = MESSAGE_LIMIT  # Discord's limit for a message's text
 
 
 def _within_dm(head: str, content: str) -> str:
@@ -233,20 +216,10 @@ def group_already_decided(group_id: int, items: list[HeldItem]) -> str:
 
 # --- several messages at once (a wave, a grouped card) -------------------------------------
 
-_DM_LIMIT = 1900
 
-
-def _fit(lines: list[str], limit: int = _DM_LIMIT) -> str:
+def _fit(lines: list[str]) -> str:
     """Lines joined, cut at a line so the text stays under Discord's message limit."""
-    out: list[str] = []
-    size = 0
-    for line in lines:
-        if size + len(line) + 1 > limit:
-            out.append("…")
-            break
-        out.append(line)
-        size += len(line) + 1
-    return "\n".join(out)
+    return fit_lines(lines)
 
 
 def top_domains(items: Iterable[HeldItem]) -> list[tuple[str, int]]:

@@ -8,12 +8,12 @@ from datetime import datetime
 from bot.models import QueueEntry
 from bot.queue.stats import GroupStats, QueueStats
 from bot.rules import Reason
+from bot.text import MESSAGE_LIMIT
 
 PAGE_SIZE = 10
 # Lines a reminder lists at most before it says "and N more".
 REMINDER_LINES = 15
 # Discord's limit on a message's content; a reminder lists fewer lines when long names and jump links need it.
-MESSAGE_LIMIT = 2000
 TOP_DOMAINS = 10
 
 REASON_NAMES: dict[str, str] = {
