@@ -17,16 +17,14 @@ from bot.rules.engine import Engine
 from bot.rules.model import (
     DEFAULT_INTERNAL_DOMAINS,
     DEFAULT_LINK_ACTIONS,
-    Action,
     AuthorFacts,
     Link,
-    LinkClass,
     MessageFacts,
     Policy,
-    Reason,
     Verdict,
 )
 from bot.rules.scan import ScanResult, scan
+from bot.rules.vocabulary import Action, LinkClass, Reason
 
 __all__ = [
     "DEFAULT_INTERNAL_DOMAINS",

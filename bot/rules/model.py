@@ -9,52 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from enum import StrEnum
 from types import MappingProxyType
 from typing import NamedTuple
 
-
-class Action(StrEnum):
-    """What to do with a message; ordered by severity."""
-
-    ALLOW = "allow"
-    HOLD = "hold"
-    BLOCK = "block"
-
-    @property
-    def severity(self) -> int:
-        """0 for allow, 1 for hold, 2 for block."""
-        return _SEVERITY[self]
-
-
-_SEVERITY = {Action.ALLOW: 0, Action.HOLD: 1, Action.BLOCK: 2}
-
-
-class Reason(StrEnum):
-    """Why a message is held or blocked: a public, stable vocabulary."""
-
-    NEW_MEMBER = "new_member"
-    EXTERNAL_LINK = "external_link"
-    MEDICAL_SITE = "medical_site"
-    SHORTENED_LINK = "shortened_link"
-    INVITE = "invite"
-    EMAIL = "email"
-
-
-# Reasons are always reported in this order, whatever order the text found them in.
-REASON_ORDER: tuple[Reason, ...] = tuple(Reason)
-
-
-class LinkClass(StrEnum):
-    """What kind of site a link points to, judged by its registrable domain."""
-
-    INTERNAL = "internal"
-    ALLOWED = "allowed"
-    MEDICAL = "medical"
-    SHORTENER = "shortener"
-    INVITE = "invite"
-    EXTERNAL = "external"
-
+from bot.rules.vocabulary import Action, LinkClass, Reason
 
 # The reason a link class raises when its action is not "allow".
 LINK_CLASS_REASON: Mapping[LinkClass, Reason | None] = MappingProxyType(
