@@ -5,8 +5,9 @@ from __future__ import annotations
 import re
 from functools import cache
 
+from bot.rules.catalogue import LINK_CLASS_REASON
 from bot.rules.domains import DomainLists, matches_any, registrable_domain
-from bot.rules.model import LINK_CLASS_REASON, AuthorFacts, Link, MessageFacts, Policy, Verdict
+from bot.rules.model import AuthorFacts, Link, MessageFacts, Policy, Verdict
 from bot.rules.scan import LINK_HINT, FoundLink, find_links
 from bot.rules.vocabulary import REASON_ORDER, Action, LinkClass, Reason
 

@@ -12,30 +12,8 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import NamedTuple
 
+from bot.rules.catalogue import DEFAULT_EMAIL_ACTION, DEFAULT_LINK_ACTIONS
 from bot.rules.vocabulary import Action, LinkClass, Reason
-
-# The reason a link class raises when its action is not "allow".
-LINK_CLASS_REASON: Mapping[LinkClass, Reason | None] = MappingProxyType(
-    {
-        LinkClass.INTERNAL: None,
-        LinkClass.ALLOWED: None,
-        LinkClass.MEDICAL: Reason.MEDICAL_SITE,
-        LinkClass.SHORTENER: Reason.SHORTENED_LINK,
-        LinkClass.INVITE: Reason.INVITE,
-        LinkClass.EXTERNAL: Reason.EXTERNAL_LINK,
-    }
-)
-
-DEFAULT_LINK_ACTIONS: Mapping[LinkClass, Action] = MappingProxyType(
-    {
-        LinkClass.INTERNAL: Action.ALLOW,
-        LinkClass.ALLOWED: Action.ALLOW,
-        LinkClass.MEDICAL: Action.BLOCK,
-        LinkClass.SHORTENER: Action.HOLD,
-        LinkClass.INVITE: Action.HOLD,
-        LinkClass.EXTERNAL: Action.HOLD,
-    }
-)
 
 DEFAULT_INTERNAL_DOMAINS = frozenset({"spine-health.com", "arthritis-health.com", "veritashealth.com"})
 
@@ -47,7 +25,7 @@ class Policy:
     new_member_hold: bool = True
     new_member_posts: int = 1
     link_actions: Mapping[LinkClass, Action] = field(default_factory=lambda: DEFAULT_LINK_ACTIONS)
-    email_action: Action = Action.HOLD
+    email_action: Action = DEFAULT_EMAIL_ACTION
     internal_domains: frozenset[str] = DEFAULT_INTERNAL_DOMAINS
     allowed_domains: frozenset[str] = frozenset()
 
