@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import discord
 from discord import app_commands
 
-from bot.gate.facts import is_moderator
+from bot.auth import is_admin, is_moderator
 
 if TYPE_CHECKING:
     from bot.client import ForumBridge
@@ -70,16 +70,15 @@ def _member(interaction: discord.Interaction[Any]) -> discord.Member:
 
 
 async def user_is_admin(interaction: discord.Interaction[Any]) -> bool:
-    """Manage Server (or Administrator) in this guild, as the interaction reports it."""
-    permissions = _member(interaction).guild_permissions
-    return permissions.manage_guild or permissions.administrator
+    """Manage Server (or Administrator) in this guild (bot/auth.py decides)."""
+    return is_admin(_member(interaction))
 
 
 async def user_is_moderator(interaction: discord.Interaction[ForumBridge]) -> bool:
-    """The guild's moderator role, Manage Messages, or an admin."""
+    """The guild's moderator role, Manage Messages, or an admin (bot/auth.py decides)."""
     member = _member(interaction)
-    if await user_is_admin(interaction):
-        return True
+    if is_admin(member):
+        return True  # no settings needed
     settings = await interaction.client.community.settings(member.guild.id)
     return is_moderator(member, settings)
 

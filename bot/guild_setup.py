@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import discord
 
+from bot.auth import is_managed
 from bot.community import Community
 
 log = logging.getLogger(__name__)
@@ -67,7 +68,7 @@ def role_problem(role: discord.Role) -> str | None:
     if role.is_default():
         return "@everyone cannot be the moderator role; pick a role."
     # Discord (or an app) decides who holds a managed role: the bot's own, the booster role, an integration's.
-    if role.managed or role.is_bot_managed() or role.is_premium_subscriber() or role.is_integration():
+    if is_managed(role):
         return (
             f"{role.mention} is managed by Discord or an integration (a bot's own role, the Server Booster role or "
             "another app's): you cannot give it to moderators yourself, so it cannot be the moderator role. "

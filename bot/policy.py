@@ -7,7 +7,18 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bot.rules import Action, DomainListError, DomainLists, LinkClass, Policy, canonical_host, registrable_domain
+from bot.rules import (
+    DEFAULT_LINK_ACTIONS,
+    Action,
+    DomainListError,
+    DomainLists,
+    LinkClass,
+    Policy,
+    Reason,
+    canonical_host,
+    registrable_domain,
+)
+from bot.rules.catalogue import RULES
 from bot.tomlfile import read_toml
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
@@ -111,7 +122,7 @@ def parse_policy(raw: Mapping[str, Any]) -> tuple[Policy, tuple[str, str]]:
         isinstance(item, int) and not isinstance(item, bool) and item > 0 for item in unscreened
     ):
         errors.append("screening.unscreened_channels must be a list of channel ids (whole numbers)")
-    hold = _typed(members, "new_members.hold", "hold", bool, True, errors)
+    hold = _typed(members, "new_members.hold", "hold", bool, _NEW_MEMBER.default_action is not Action.ALLOW, errors)
     count = _typed(members, "new_members.approved_posts_required", "approved_posts_required", int, 1, errors)
     if isinstance(count, int) and not isinstance(count, bool) and not 0 <= count <= 1000:
         errors.append("new_members.approved_posts_required must be between 0 and 1000")
@@ -128,8 +139,10 @@ def parse_policy(raw: Mapping[str, Any]) -> tuple[Policy, tuple[str, str]]:
         if key not in LinkClass.__members__.values():
             errors.append(f"unknown link class links.actions.{key} (one of: {', '.join(LinkClass)})")
     for link_class in LinkClass:
-        actions[link_class] = _action(raw_actions, f"links.actions.{link_class}", link_class.value, errors)
-    email_action = _action(emails, "emails.action", "action", errors)
+        actions[link_class] = _action(
+            raw_actions, f"links.actions.{link_class}", link_class.value, DEFAULT_LINK_ACTIONS[link_class], errors
+        )
+    email_action = _action(emails, _EMAIL.policy_key, "action", _EMAIL.default_action, errors)
     _raid(raw.get("raid", {}), errors)
     if errors:
         raise PolicyError("; ".join(errors), errors)
@@ -144,15 +157,9 @@ def parse_policy(raw: Mapping[str, Any]) -> tuple[Policy, tuple[str, str]]:
     return policy, (str(medical_list), str(shortener_list))
 
 
-_DEFAULT_ACTIONS = {
-    "internal": Action.ALLOW,
-    "allowed": Action.ALLOW,
-    "medical": Action.BLOCK,
-    "shortener": Action.HOLD,
-    "invite": Action.HOLD,
-    "external": Action.HOLD,
-    "action": Action.HOLD,
-}
+# Defaults for keys a document leaves out come from the rule catalogue (data/policy.toml states the same).
+_NEW_MEMBER = RULES[Reason.NEW_MEMBER]
+_EMAIL = RULES[Reason.EMAIL]
 
 
 def unscreened_channels(raw: Mapping[str, Any]) -> frozenset[int]:
@@ -173,13 +180,13 @@ def _typed(table: Mapping[str, Any], name: str, key: str, kind: type, default: A
 _KIND_NAMES = {bool: "true or false", int: "a whole number", str: "a string"}
 
 
-def _action(table: Mapping[str, Any], name: str, key: str, errors: list[str]) -> Action:
-    value = table.get(key, _DEFAULT_ACTIONS[key].value)
+def _action(table: Mapping[str, Any], name: str, key: str, default: Action, errors: list[str]) -> Action:
+    value = table.get(key, default.value)
     try:
         return Action(value)
     except ValueError:
         errors.append(f"{name} must be one of allow, hold, block, not {value!r}")
-        return _DEFAULT_ACTIONS[key]
+        return default
 
 
 def _domains(table: Mapping[str, Any], key: str, errors: list[str], *, default: tuple[str, ...]) -> frozenset[str]:

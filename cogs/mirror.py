@@ -13,7 +13,8 @@ from discord.ext import commands, tasks
 from bot.client import ForumBridge
 from bot.mirror.service import MirrorService
 from bot.mirror.source import ForumSourceError
-from bot.mirror.words import fit, plan_text, report_text
+from bot.mirror.words import plan_text, report_text
+from bot.text import fit
 
 log = logging.getLogger(__name__)
 

@@ -23,8 +23,8 @@ from bot.policy import (
     raid_settings,
     unscreened_channels,
 )
-from bot.rules import DomainArgumentError, DomainLists, LinkClass, Policy, domain_argument
-from bot.rules.domains import matches_any
+from bot.rules import DomainArgumentError, LinkClass, Policy, domain_argument
+from bot.rules.domains import Refusal, allow_refusal, canonical_host
 
 MAX_IMPORT_BYTES = 256 * 1024
 _SHIPPED_ONLY = ("medical_list", "shortener_list")
@@ -121,7 +121,7 @@ def read_import(data: bytes, bundle: PolicyBundle, channel_ids: Collection[int])
             if key in links and links[key] != shipped:
                 errors.append(f"links.{key} cannot be changed here: every server uses the shipped list ({shipped!r})")
     merged = merge_overrides(bundle.raw, raw)
-    _check_allowed_domains(merged, bundle.lists, errors)
+    _check_allowed_domains(merged, bundle, errors)
     policy, raid = bundle.policy, RaidSettings()
     try:
         policy, _ = parse_policy(merged)
@@ -143,10 +143,11 @@ def read_import(data: bytes, bundle: PolicyBundle, channel_ids: Collection[int])
     return _to_store(policy, unscreened, raid, bundle)
 
 
-def _check_allowed_domains(merged: dict[str, Any], lists: DomainLists, errors: list[str]) -> None:
-    """Allowed domains must each be one site's registrable domain, and neither medical nor a shortener.
+def _check_allowed_domains(merged: dict[str, Any], bundle: PolicyBundle, errors: list[str]) -> None:
+    """Allowed domains must each be one site's registrable domain that /links allow would accept.
 
-    The same rules as /links allow: an allowed shortener would let every shortened link through.
+    The same rule as /links allow (bot/rules/domains.py, allow_refusal): no medical site, no shortener (an allowed
+    shortener would let every shortened link through), none of Discord's, none of the forum's own.
     """
     links = merged.get("links")
     if not isinstance(links, Mapping):
@@ -154,6 +155,12 @@ def _check_allowed_domains(merged: dict[str, Any], lists: DomainLists, errors: l
     allowed = links.get("allowed_domains")
     if not isinstance(allowed, list):
         return  # parse_policy reports the wrong type
+    internal = links.get("internal_domains")
+    own = (
+        frozenset(canonical_host(item) for item in internal if isinstance(item, str))
+        if isinstance(internal, list)
+        else bundle.policy.internal_domains  # parse_policy reports the wrong type
+    )
     kept = []
     for item in allowed:
         if not isinstance(item, str):
@@ -164,16 +171,21 @@ def _check_allowed_domains(merged: dict[str, Any], lists: DomainLists, errors: l
         except DomainArgumentError as exc:
             errors.append(f"links.allowed_domains: {exc}")
             continue
-        if lists.medical_kind(domain) is not None:
-            errors.append(
-                f"links.allowed_domains: {domain} is a medical web site: links to medical sites are not permitted"
-            )
-        elif matches_any(domain, lists.shorteners):
-            errors.append(f"links.allowed_domains: {domain} is a link shortener: a shortened link hides where it goes")
-        else:
+        refusal = allow_refusal(domain, bundle.lists, own)
+        if refusal is None:
             kept.append(item)
+        else:
+            errors.append(f"links.allowed_domains: {domain} {_REFUSED[refusal[0]]}")
     # Reported once: parse_policy sees only the entries not already refused here.
     merged["links"] = {**links, "allowed_domains": kept}
+
+
+_REFUSED = {
+    Refusal.MEDICAL: "is a medical web site: links to medical sites are not permitted",
+    Refusal.SHORTENER: "is a link shortener: a shortened link hides where it goes",
+    Refusal.DISCORD: "is Discord's: invites have their own rule (links.actions.invite)",
+    Refusal.INTERNAL: "is one of the forum's own sites (links.internal_domains): its links are always allowed",
+}
 
 
 def _to_store(policy: Policy, unscreened: frozenset[int], raid: RaidSettings, bundle: PolicyBundle) -> PolicyImport:

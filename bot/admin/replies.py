@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING, Any
 import discord
 
 from bot.admin.service import AdminError, Person
-from bot.gate.facts import is_moderator
-from bot.mirror.words import fit
+from bot.auth import is_moderator
+from bot.text import fit
 
 if TYPE_CHECKING:
     from bot.client import ForumBridge

@@ -27,12 +27,11 @@ from bot.rules import (
     Policy,
     domain_argument,
 )
-from bot.rules.domains import matches_any
+from bot.rules.domains import Refusal, allow_refusal
 
 log = logging.getLogger(__name__)
 
 MAX_USES = 1000
-_DISCORD_DOMAINS = frozenset({"discord.gg", "discord.com", "discordapp.com", "discord.me"})
 
 
 class AdminError(ValueError):
@@ -206,22 +205,24 @@ class AdminService:
             raise AdminError(f"Not a domain I can use: {exc}.") from None
 
     def _refuse_special(self, domain: str, policy: Policy, *, verb: str) -> None:
-        """Refuse domains no allow or pre-approval may cover: medical sites, shorteners, Discord."""
-        kind = self.engine.lists.medical_kind(domain)
-        if kind is not None:
+        """Refuse domains no allow or pre-approval may cover: medical sites, shorteners, Discord, the forum's own."""
+        refusal = allow_refusal(domain, self.engine.lists, policy.internal_domains)
+        if refusal is None:
+            return
+        why, kind = refusal
+        if why is Refusal.MEDICAL:
             raise AdminError(
                 f"{domain} is a medical web site ({kind}): links to medical sites are not permitted, "
                 f"so it cannot be {verb}."
             )
-        if matches_any(domain, self.engine.lists.shorteners):
+        if why is Refusal.SHORTENER:
             raise AdminError(
                 f"{domain} is a link shortener: a shortened link hides where it goes, so it cannot be {verb}. "
                 "Use the address it leads to."
             )
-        if domain in _DISCORD_DOMAINS:
+        if why is Refusal.DISCORD:
             raise AdminError(f"{domain} is Discord's: invites have their own rule (/policy-admin set invite_links).")
-        if matches_any(domain, policy.internal_domains):
-            raise AdminError(f"{domain} is one of the forum's own sites: its links are always allowed.")
+        raise AdminError(f"{domain} is one of the forum's own sites: its links are always allowed.")
 
     async def allow(self, guild_id: int, raw_domain: str, *, actor_id: int) -> str:
         """Allow a domain for everyone in the guild."""

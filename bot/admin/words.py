@@ -7,21 +7,22 @@ from collections.abc import Collection, Iterable
 from bot.gate.words import reason_lines
 from bot.models import HeldItem, LinkPreapproval, MemberRecord, StoredLink
 from bot.policy import RaidSettings
-from bot.rules import Action, LinkClass, Policy, Verdict
+from bot.rules import Action, LinkClass, Policy, Reason, Verdict
+from bot.rules.catalogue import CATALOGUE, RULES
 
 ACTION_WORDS = {
     Action.ALLOW: "allowed: published at once",
     Action.HOLD: "held: it waits for a moderator",
     Action.BLOCK: "blocked: removed (moderators see it and may restore it)",
 }
+_NOT_RULES = {LinkClass.INTERNAL: "the forum's own sites", LinkClass.ALLOWED: "domains allowed here"}
+# The other classes are rules': the catalogue words them.
 CLASS_WORDS = {
-    LinkClass.INTERNAL: "the forum's own sites",
-    LinkClass.ALLOWED: "domains allowed here",
-    LinkClass.MEDICAL: "medical web sites",
-    LinkClass.SHORTENER: "shortened links",
-    LinkClass.INVITE: "invites to other Discord servers",
-    LinkClass.EXTERNAL: "every other outside site",
+    link_class: _NOT_RULES.get(link_class) or next(rule.setting for rule in CATALOGUE if rule.link_class is link_class)
+    for link_class in LinkClass
 }
+
+_EMAILS = RULES[Reason.EMAIL]
 
 
 def channel_list(channel_ids: Collection[int]) -> str:
@@ -42,7 +43,7 @@ def policy_text(policy: Policy, unscreened: Collection[int], guild_allowed: int,
     lines = ["**Policy for this server**", f"New members: {members}", "Links:"]
     for link_class in LinkClass:
         lines.append(f"• {link_class.value} ({CLASS_WORDS[link_class]}): {policy.link_actions[link_class].value}")
-    lines.append(f"Email addresses: {policy.email_action.value}")
+    lines.append(f"{_EMAILS.setting.capitalize()}: {policy.email_action.value}")
     lines.append(f"Internal domains: {', '.join(sorted(policy.internal_domains))}")
     lines.append(
         f"Allowed domains: {len(policy.allowed_domains)} ({guild_allowed} added in this server; /links list shows them)"
@@ -78,7 +79,7 @@ def rules_turned_off(
         if before.link_actions[link_class] is not Action.ALLOW and after.link_actions[link_class] is Action.ALLOW:
             lines.append(f"the review of links to {CLASS_WORDS[link_class]}: they are published at once")
     if before.email_action is not Action.ALLOW and after.email_action is Action.ALLOW:
-        lines.append("the review of email addresses: they are published at once")
+        lines.append(f"the review of {_EMAILS.setting}: they are published at once")
     lines.extend(
         f"screening in <#{channel_id}>: nothing posted there is checked"
         for channel_id in sorted(set(after_unscreened) - set(before_unscreened))

@@ -10,6 +10,7 @@ from bot.backtest.export import Export
 from bot.backtest.lines import _one_line, _truncate, _width
 from bot.backtest.replay import Replay
 from bot.rules import Action, Policy, Reason
+from bot.text import plural
 
 CONTENT_WIDTH = 80
 AUTHOR_WIDTH = 20
@@ -55,7 +56,7 @@ def summary_lines(
         share = f"{100 * count / total:5.1f}%" if total else "    -"
         lines.append(_table_row(("  " + action.value, str(count), share), (20, -6, -7)))
     skipped = [
-        _plural(count, noun)
+        plural(count, noun)
         for count, noun in (
             (bots, "bot message"),
             (system, "system message"),
@@ -101,10 +102,6 @@ def summary_lines(
     else:
         lines.append("  none")
     return lines
-
-
-def _plural(count: int, noun: str) -> str:
-    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
 
 
 def _table_row(cells: Sequence[str], widths: Sequence[int]) -> str:

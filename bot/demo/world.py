@@ -17,7 +17,7 @@ from simcord import ChannelHandle, Env, GuildHandle, InteractionResult, MemberAc
 from bot.client import ForumBridge
 from bot.demo.transcript import BOT_NAME, Transcript
 from bot.mirror.model import ChannelKind
-from bot.mirror.words import plural
+from bot.text import plural
 
 GUILD_NAME = "Spine & Arthritis Forum"
 # Every new Discord server starts with a #general; the admin types the set-up commands there.

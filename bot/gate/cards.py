@@ -30,6 +30,7 @@ from bot.gate.words import (
 )
 from bot.models import AttachmentData, CardGroup, HeldItem, ItemState, MemberRecord
 from bot.rules import Action
+from bot.text import EMBED_FIELD_VALUE_LIMIT, EMBED_FOOTER_LIMIT, EMBED_TOTAL_LIMIT, clip
 
 _COLOURS = {
     ItemState.PENDING: discord.Colour.gold(),
@@ -38,9 +39,11 @@ _COLOURS = {
     ItemState.RESTORED: discord.Colour.green(),
     ItemState.REJECTED: discord.Colour.dark_grey(),
 }
-_FIELD_LIMIT = 1024
+_FIELD_LIMIT = EMBED_FIELD_VALUE_LIMIT
 _DESCRIPTION_LIMIT = 3500
-_EMBED_LIMIT = 6000
+# A grouped card's footer lists its items' ids: cut so the marker and group id before them still fit.
+_FOOTER_ITEMS = EMBED_FOOTER_LIMIT - 148
+_EMBED_LIMIT = EMBED_TOTAL_LIMIT
 DEFAULT_UPLOAD_LIMIT = discord.utils.DEFAULT_FILE_SIZE_LIMIT_BYTES  # a server without boosts
 
 
@@ -105,7 +108,7 @@ def _card_embed(
     embed.add_field(name="Channel", value=where[:_FIELD_LIMIT], inline=True)
     embed.add_field(
         name="Why",
-        value=_clip("\n".join("• " + line for line in reason_lines(item.reasons, item.links)) or "—", _FIELD_LIMIT),
+        value=clip("\n".join("• " + line for line in reason_lines(item.reasons, item.links)) or "—", _FIELD_LIMIT),
         inline=False,
     )
     if reserve:
@@ -179,7 +182,7 @@ def _attachment_fields(embed: discord.Embed, item: HeldItem, upload_limit: int, 
     missing: list[str] = []
     per_file = min(upload_limit, FILES_BUDGET)
     for info, goes, seen in zip(item.attachment_info, reposted, on_card, strict=True):
-        name = inert(_clip(info.filename, 80))
+        name = inert(clip(info.filename, 80))
         if goes:
             shown.append(f"{name} ({mib(info.size)})" + ("" if seen else " — not on this card: 10 files at most"))
         elif not info.kept:
@@ -189,18 +192,14 @@ def _attachment_fields(embed: discord.Embed, item: HeldItem, upload_limit: int, 
         else:
             missing.append(f"{name} ({mib(info.size)}) — more than one message can carry")
     if shown:
-        embed.add_field(name="Attachments", value=_clip("\n".join(shown), _FIELD_LIMIT), inline=False)
+        embed.add_field(name="Attachments", value=clip("\n".join(shown), _FIELD_LIMIT), inline=False)
     if missing:
         # Before Approve, not after it: the repost goes without these.
         embed.add_field(
             name="⚠️ Will not be reposted",
-            value=_clip("\n".join(missing), _FIELD_LIMIT),
+            value=clip("\n".join(missing), _FIELD_LIMIT),
             inline=False,
         )
-
-
-def _clip(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def card_view(item: HeldItem) -> discord.ui.View | None:
@@ -269,7 +268,7 @@ def group_card_embed(group: CardGroup, items: list[HeldItem]) -> discord.Embed:
         text = inert(item.content.replace("\n", " "))
         # A cut line says so ("…"), and files are counted: "Approve all" publishes them whole.
         files = f" 📎{len(item.attachment_info)}" if item.attachment_info else ""
-        lines.append(f"`#{item.id}` <@{item.author_id}> in <#{item.channel_id}>: {_clip(text, 80)}{files}{state[:120]}")
+        lines.append(f"`#{item.id}` <@{item.author_id}> in <#{item.channel_id}>: {clip(text, 80)}{files}{state[:120]}")
     if len(items) > _GROUP_LINES:
         lines.append(f"… and {len(items) - _GROUP_LINES} more (open them one by one below)")
     embed.description = "\n".join(lines)[:_DESCRIPTION_LIMIT]
@@ -280,7 +279,7 @@ def group_card_embed(group: CardGroup, items: list[HeldItem]) -> discord.Embed:
         )
     decided = len(items) - len(open_items)
     embed.add_field(name="Status", value=f"{len(open_items)} open · {decided} decided", inline=False)
-    embed.set_footer(text=f"{GROUP_MARKER}{group.id} · items " + ", ".join(f"#{i.id}" for i in items)[:1900])
+    embed.set_footer(text=f"{GROUP_MARKER}{group.id} · items " + ", ".join(f"#{i.id}" for i in items)[:_FOOTER_ITEMS])
     return embed
 
 

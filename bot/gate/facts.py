@@ -1,4 +1,4 @@
-"""Turning Discord objects into the engine's plain facts, and deciding who is a moderator."""
+"""Turning Discord objects into the engine's plain facts."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import logging
 import discord
 
 from bot.gate.attachments import keep_plan
-from bot.models import AttachmentData, GuildSettings, HeldPoll, MemberRecord, NewHeldItem, StoredLink
+from bot.models import AttachmentData, HeldPoll, MemberRecord, NewHeldItem, StoredLink
 from bot.preapprovals import covered_domains, covers_any_domain
 from bot.rules import AuthorFacts, MessageFacts, Verdict
 
@@ -16,16 +16,6 @@ log = logging.getLogger(__name__)
 # Ordinary messages and replies are screened; joins, pins, boosts and other system
 # messages carry no member text.
 SCREENED_TYPES = frozenset({discord.MessageType.default, discord.MessageType.reply})
-
-
-def is_moderator(member: discord.Member | discord.User, settings: GuildSettings) -> bool:
-    """The configured moderator role, or Manage Messages in the guild."""
-    if not isinstance(member, discord.Member):
-        return False
-    if settings.moderator_role_id is not None and member.get_role(settings.moderator_role_id) is not None:
-        return True
-    permissions = member.guild_permissions
-    return permissions.manage_messages or permissions.administrator
 
 
 def forum_post_thread(message: discord.Message) -> discord.Thread | None:

@@ -15,11 +15,11 @@ import discord
 
 from bot.gate.attachments import FileSize, send_plan
 from bot.models import AttachmentData, HeldItem
+from bot.text import MESSAGE_LIMIT
 
 log = logging.getLogger(__name__)
 
 WEBHOOK_NAME = "Forum Bridge"
-MESSAGE_LIMIT = 2000
 # Reposted text may ping the people it names, never @everyone, @here or a role.
 REPOST_MENTIONS = discord.AllowedMentions(everyone=False, roles=False, users=True, replied_user=False)
 _SEEN_WEBHOOKS = 4096  # webhooks remembered as ours or not (a server has a few; bounded all the same)

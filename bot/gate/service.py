@@ -23,6 +23,7 @@ from typing import Any, Concatenate, ParamSpec, TypeVar
 import aiohttp
 import discord
 
+from bot.auth import is_moderator
 from bot.community import Community
 from bot.gate import words
 from bot.gate.cards import DEFAULT_UPLOAD_LIMIT, card_embed, card_files, card_view
@@ -33,7 +34,6 @@ from bot.gate.facts import (
     author_facts,
     forum_post_thread,
     held_item,
-    is_moderator,
     message_facts,
     read_attachments,
     webhook_author_facts,

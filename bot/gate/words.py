@@ -6,6 +6,9 @@ from collections.abc import Iterable
 
 from bot.models import HeldItem, ItemState, StoredLink
 from bot.rules import Action, LinkClass, Reason
+from bot.rules.catalogue import RULES, Rule, worded
+from bot.text import MESSAGE_LIMIT, fit_lines
+from bot.text import quote as text_quote
 
 SPAM_REJECT_REASON = "This looks like spam or advertising."  # what "Reject all & time out" tells the authors
 COMMON_REJECT_REASONS: tuple[str, ...] = (
@@ -31,25 +34,11 @@ def reason_lines(reasons: Iterable[Reason], links: Iterable[StoredLink]) -> list
         domains = by_class.setdefault(link.link_class, [])
         if link.domain not in domains:
             domains.append(link.domain)
-    lines = []
-    for reason in reasons:
-        if reason is Reason.NEW_MEMBER:
-            lines.append("First post from a new member")
-        elif reason is Reason.EXTERNAL_LINK:
-            lines.append("Link to " + _names(by_class.get(LinkClass.EXTERNAL)))
-        elif reason is Reason.MEDICAL_SITE:
-            lines.append("Medical site: " + _names(by_class.get(LinkClass.MEDICAL)) + " — not permitted")
-        elif reason is Reason.SHORTENED_LINK:
-            lines.append("Shortened link (hides where it goes): " + _names(by_class.get(LinkClass.SHORTENER)))
-        elif reason is Reason.INVITE:
-            lines.append("Invite to another Discord server")
-        elif reason is Reason.EMAIL:
-            lines.append("Email address")
-    return lines
+    return [worded(RULES[reason].card, _domains_of(RULES[reason], by_class)) for reason in reasons]
 
 
-def _names(domains: list[str] | None) -> str:
-    return ", ".join(domains) if domains else "an outside site"
+def _domains_of(rule: Rule, by_class: dict[LinkClass, list[str]]) -> list[str] | None:
+    return by_class.get(rule.link_class) if rule.link_class is not None else None
 
 
 def member_reason_lines(reasons: Iterable[Reason], links: Iterable[StoredLink]) -> list[str]:
@@ -57,19 +46,7 @@ def member_reason_lines(reasons: Iterable[Reason], links: Iterable[StoredLink]) 
     by_class: dict[LinkClass, list[str]] = {}
     for link in links:
         by_class.setdefault(link.link_class, []).append(link.domain)
-    texts = {
-        Reason.NEW_MEMBER: "Welcome! A new member's first post is read by a moderator before everyone sees it.",
-        Reason.EXTERNAL_LINK: "Links to outside sites ("
-        + _names(_distinct(by_class.get(LinkClass.EXTERNAL)))
-        + ") need a moderator's approval first.",
-        Reason.MEDICAL_SITE: "Links to medical web sites ("
-        + _names(_distinct(by_class.get(LinkClass.MEDICAL)))
-        + ") are not permitted here, so this message was removed.",
-        Reason.SHORTENED_LINK: "Shortened links hide where they go, so a moderator checks them first.",
-        Reason.INVITE: "Invites to other Discord servers need a moderator's approval first.",
-        Reason.EMAIL: "Please keep your email address to yourself: anyone can read it here.",
-    }
-    return [texts[reason] for reason in reasons]
+    return [worded(RULES[reason].dm, _distinct(_domains_of(RULES[reason], by_class))) for reason in reasons]
 
 
 def _distinct(domains: list[str] | None) -> list[str] | None:
@@ -78,29 +55,10 @@ def _distinct(domains: list[str] | None) -> list[str] | None:
 
 def quote(text: str, limit: int = _MAX_QUOTE) -> str:
     """The text as a block quote of at most `limit` characters, its "> " marks included, cut with "…"."""
-    if not text:
-        return "> *(no text)*"
-    out: list[str] = []
-    size = -1  # the first line has no newline before it
-    for line in text.splitlines() or [""]:
-        quoted = "> " + line
-        if size + 1 + len(quoted) <= limit:
-            out.append(quoted)
-            size += 1 + len(quoted)
-            continue
-        # Each line costs its "> " too: a wall of empty lines must not outgrow a card or a DM.
-        room = limit - size - 2  # the newline and the "…"
-        if room > 2:
-            out.append(quoted[:room] + "…")
-        elif out:
-            out[-1] = out[-1][:-1] + "…"
-        else:
-            out.append("> …")
-        break
-    return "\n".join(out)
+    return text_quote(text, limit)
 
 
-DM_LIMIT = 2000  # Discord's limit for a message's text
+DM_LIMIT = MESSAGE_LIMIT  # Discord's limit for a message's text
 
 
 def _within_dm(head: str, content: str) -> str:
@@ -233,20 +191,10 @@ def group_already_decided(group_id: int, items: list[HeldItem]) -> str:
 
 # --- several messages at once (a wave, a grouped card) -------------------------------------
 
-_DM_LIMIT = 1900
 
-
-def _fit(lines: list[str], limit: int = _DM_LIMIT) -> str:
+def _fit(lines: list[str]) -> str:
     """Lines joined, cut at a line so the text stays under Discord's message limit."""
-    out: list[str] = []
-    size = 0
-    for line in lines:
-        if size + len(line) + 1 > limit:
-            out.append("…")
-            break
-        out.append(line)
-        size += len(line) + 1
-    return "\n".join(out)
+    return fit_lines(lines)
 
 
 def top_domains(items: Iterable[HeldItem]) -> list[tuple[str, int]]:

@@ -22,8 +22,7 @@ from bot.mirror.plan import (
     Reorder,
     Update,
 )
-
-MESSAGE_LIMIT = 2000
+from bot.text import plural
 
 
 def label(kind: ChannelKind, name: str) -> str:
@@ -33,13 +32,6 @@ def label(kind: ChannelKind, name: str) -> str:
 
 def _parent(names: Mapping[int, str], forum_id: int | None) -> str:
     return "at the top (no category)" if forum_id is None else f'in "{names.get(forum_id, forum_id)}"'
-
-
-def plural(count: int, noun: str) -> str:
-    """ "1 change", "2 changes"."""
-    if count == 1:
-        return f"{count} {noun}"
-    return f"{count} {noun[:-1]}ies" if noun.endswith("y") else f"{count} {noun}s"
 
 
 def describe(action: Action, names: Mapping[int, str]) -> str:
@@ -115,15 +107,6 @@ def plan_text(plan: Plan, source: str) -> str:
         lines.append("Recorded without a Discord call:")
         lines.extend(f"• {describe_bookkeeping(item)}" for item in plan.bookkeeping)
     return "\n".join(lines)
-
-
-def fit(text: str, limit: int = MESSAGE_LIMIT, *, more: str = "the full text is attached") -> tuple[str, bool]:
-    """Text cut at a line to fit one Discord message; True when something was cut."""
-    if len(text) <= limit:
-        return text, False
-    tail = f"\n… ({more})"
-    cut = text.rfind("\n", 0, limit - len(tail))
-    return text[: cut if cut > 0 else limit - len(tail)] + tail, True
 
 
 def report_text(plan: Plan, report: ApplyReport) -> str:

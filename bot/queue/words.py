@@ -8,22 +8,16 @@ from datetime import datetime
 from bot.models import QueueEntry
 from bot.queue.stats import GroupStats, QueueStats
 from bot.rules import Reason
+from bot.rules.catalogue import CATALOGUE
+from bot.text import MESSAGE_LIMIT
 
 PAGE_SIZE = 10
 # Lines a reminder lists at most before it says "and N more".
 REMINDER_LINES = 15
 # Discord's limit on a message's content; a reminder lists fewer lines when long names and jump links need it.
-MESSAGE_LIMIT = 2000
 TOP_DOMAINS = 10
 
-REASON_NAMES: dict[str, str] = {
-    Reason.NEW_MEMBER.value: "new member's first post",
-    Reason.EXTERNAL_LINK.value: "outside link",
-    Reason.MEDICAL_SITE.value: "medical site",
-    Reason.SHORTENED_LINK.value: "shortened link",
-    Reason.INVITE.value: "server invite",
-    Reason.EMAIL.value: "email address",
-}
+REASON_NAMES: dict[str, str] = {rule.reason.value: rule.queue for rule in CATALOGUE}
 REASON_ORDER: tuple[str, ...] = tuple(reason.value for reason in Reason)
 
 CHART_LEGEND = "Chart: one bar per reason, in the order above; green approved, grey rejected, gold still open."

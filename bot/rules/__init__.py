@@ -4,6 +4,7 @@ Callers build :class:`AuthorFacts` and :class:`MessageFacts` from whatever they 
 ask :meth:`Engine.evaluate` for a :class:`Verdict`.
 """
 
+from bot.rules.catalogue import DEFAULT_LINK_ACTIONS
 from bot.rules.domains import (
     DomainArgumentError,
     DomainListError,
@@ -16,17 +17,14 @@ from bot.rules.domains import (
 from bot.rules.engine import Engine
 from bot.rules.model import (
     DEFAULT_INTERNAL_DOMAINS,
-    DEFAULT_LINK_ACTIONS,
-    Action,
     AuthorFacts,
     Link,
-    LinkClass,
     MessageFacts,
     Policy,
-    Reason,
     Verdict,
 )
 from bot.rules.scan import ScanResult, scan
+from bot.rules.vocabulary import Action, LinkClass, Reason
 
 __all__ = [
     "DEFAULT_INTERNAL_DOMAINS",

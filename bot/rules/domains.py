@@ -11,6 +11,7 @@ import ipaddress
 import unicodedata
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
+from enum import StrEnum
 from functools import lru_cache
 from types import MappingProxyType
 from urllib.parse import unquote
@@ -196,3 +197,33 @@ def domain_argument(raw: str) -> str:
 
 def _is_public_suffix(domain: str) -> bool:
     return _EXTRACTOR.extract_str(domain).suffix == domain
+
+
+# Discord's own domains: a link there is an invite or Discord's site, which the invite rule judges.
+DISCORD_DOMAINS = frozenset({"discord.gg", "discord.com", "discordapp.com", "discord.me"})
+
+
+class Refusal(StrEnum):
+    """Why a domain may not be allowed (nor a member's links to it pre-approved)."""
+
+    MEDICAL = "medical"  # links to medical sites are never permitted
+    SHORTENER = "shortener"  # a shortened link hides where it goes: allowing one lets every link through
+    DISCORD = "discord"  # invites have their own rule
+    INTERNAL = "internal"  # the forum's own sites are always allowed already
+
+
+def allow_refusal(domain: str, lists: DomainLists, internal_domains: Collection[str]) -> tuple[Refusal, str] | None:
+    """Why no allowed list or pre-approval may cover this canonical domain, with the medical kind; None if it may.
+
+    The one rule for /links allow, /member preapprove and /policy-admin import; checked in this order.
+    """
+    kind = lists.medical_kind(domain)
+    if kind is not None:
+        return Refusal.MEDICAL, kind
+    if matches_any(domain, lists.shorteners):
+        return Refusal.SHORTENER, ""
+    if domain in DISCORD_DOMAINS:
+        return Refusal.DISCORD, ""
+    if matches_any(domain, internal_domains):
+        return Refusal.INTERNAL, ""
+    return None

@@ -5,20 +5,11 @@ from __future__ import annotations
 import re
 from functools import cache
 
+from bot.rules.catalogue import LINK_CLASS_REASON
 from bot.rules.domains import DomainLists, matches_any, registrable_domain
-from bot.rules.model import (
-    LINK_CLASS_REASON,
-    REASON_ORDER,
-    Action,
-    AuthorFacts,
-    Link,
-    LinkClass,
-    MessageFacts,
-    Policy,
-    Reason,
-    Verdict,
-)
+from bot.rules.model import AuthorFacts, Link, MessageFacts, Policy, Verdict
 from bot.rules.scan import LINK_HINT, FoundLink, find_links
+from bot.rules.vocabulary import REASON_ORDER, Action, LinkClass, Reason
 
 _link_hint = LINK_HINT.search
 _INVITE_DOMAINS = frozenset({"discord.gg", "discord.com", "discordapp.com", "discord.me"})

@@ -9,75 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from enum import StrEnum
 from types import MappingProxyType
 from typing import NamedTuple
 
-
-class Action(StrEnum):
-    """What to do with a message; ordered by severity."""
-
-    ALLOW = "allow"
-    HOLD = "hold"
-    BLOCK = "block"
-
-    @property
-    def severity(self) -> int:
-        """0 for allow, 1 for hold, 2 for block."""
-        return _SEVERITY[self]
-
-
-_SEVERITY = {Action.ALLOW: 0, Action.HOLD: 1, Action.BLOCK: 2}
-
-
-class Reason(StrEnum):
-    """Why a message is held or blocked: a public, stable vocabulary."""
-
-    NEW_MEMBER = "new_member"
-    EXTERNAL_LINK = "external_link"
-    MEDICAL_SITE = "medical_site"
-    SHORTENED_LINK = "shortened_link"
-    INVITE = "invite"
-    EMAIL = "email"
-
-
-# Reasons are always reported in this order, whatever order the text found them in.
-REASON_ORDER: tuple[Reason, ...] = tuple(Reason)
-
-
-class LinkClass(StrEnum):
-    """What kind of site a link points to, judged by its registrable domain."""
-
-    INTERNAL = "internal"
-    ALLOWED = "allowed"
-    MEDICAL = "medical"
-    SHORTENER = "shortener"
-    INVITE = "invite"
-    EXTERNAL = "external"
-
-
-# The reason a link class raises when its action is not "allow".
-LINK_CLASS_REASON: Mapping[LinkClass, Reason | None] = MappingProxyType(
-    {
-        LinkClass.INTERNAL: None,
-        LinkClass.ALLOWED: None,
-        LinkClass.MEDICAL: Reason.MEDICAL_SITE,
-        LinkClass.SHORTENER: Reason.SHORTENED_LINK,
-        LinkClass.INVITE: Reason.INVITE,
-        LinkClass.EXTERNAL: Reason.EXTERNAL_LINK,
-    }
-)
-
-DEFAULT_LINK_ACTIONS: Mapping[LinkClass, Action] = MappingProxyType(
-    {
-        LinkClass.INTERNAL: Action.ALLOW,
-        LinkClass.ALLOWED: Action.ALLOW,
-        LinkClass.MEDICAL: Action.BLOCK,
-        LinkClass.SHORTENER: Action.HOLD,
-        LinkClass.INVITE: Action.HOLD,
-        LinkClass.EXTERNAL: Action.HOLD,
-    }
-)
+from bot.rules.catalogue import DEFAULT_EMAIL_ACTION, DEFAULT_LINK_ACTIONS
+from bot.rules.vocabulary import Action, LinkClass, Reason
 
 DEFAULT_INTERNAL_DOMAINS = frozenset({"spine-health.com", "arthritis-health.com", "veritashealth.com"})
 
@@ -89,7 +25,7 @@ class Policy:
     new_member_hold: bool = True
     new_member_posts: int = 1
     link_actions: Mapping[LinkClass, Action] = field(default_factory=lambda: DEFAULT_LINK_ACTIONS)
-    email_action: Action = Action.HOLD
+    email_action: Action = DEFAULT_EMAIL_ACTION
     internal_domains: frozenset[str] = DEFAULT_INTERNAL_DOMAINS
     allowed_domains: frozenset[str] = frozenset()
 

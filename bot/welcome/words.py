@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-MESSAGE_LIMIT = 2000
+from bot.text import MESSAGE_LIMIT, clip
+
 # A stored text leaves room for names filled into its placeholders.
 MAX_TEXT_LENGTH = 1800
 PLACEHOLDERS = ("{member}", "{server}", "{moderators}")
@@ -12,9 +13,7 @@ def render(template: str, *, member: str, server: str, moderators: str) -> str:
     """The template with {member}, {server} and {moderators} filled in; other braces are left as they are."""
     # str.replace, not str.format: an admin's text may contain braces of its own.
     text = template.replace("{member}", member).replace("{server}", server).replace("{moderators}", moderators)
-    if len(text) > MESSAGE_LIMIT:
-        text = text[: MESSAGE_LIMIT - 1] + "…"
-    return text
+    return clip(text, MESSAGE_LIMIT)
 
 
 def text_from_option(raw: str) -> str:

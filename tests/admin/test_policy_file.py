@@ -17,6 +17,7 @@ from bot.models import LinkPreapproval, MemberRecord
 from bot.policy import DATA_DIR, PolicyBundle, PolicyError, RaidSettings, load_policy_file, raid_settings
 from bot.preapprovals import covered_domains, covers_any_domain, grants_to_spend
 from bot.rules import Action, AuthorFacts, Engine, LinkClass, MessageFacts, Policy
+from tests.admin.test_links import SPECIAL_DOMAINS
 
 CHANNELS = (111, 222, 333)
 DOMAINS = ("backblog.net", "stretchclub.org", "example.co.uk", "me.github.io", "xn--bcher-kva.de")
@@ -31,7 +32,10 @@ policies = st.builds(
     email_action=st.sampled_from(Action),
     internal_domains=st.frozensets(st.sampled_from(DOMAINS), min_size=1),
     allowed_domains=st.frozensets(st.sampled_from(DOMAINS)),
-).filter(lambda policy: not holds_nothing(policy))  # refused on import (see the test below)
+).filter(
+    # Both refused on import (see the tests below): a hold that holds nothing, an allowed domain of the forum's own.
+    lambda policy: not holds_nothing(policy) and not policy.allowed_domains & policy.internal_domains
+)
 raids = st.builds(
     RaidSettings,
     new_members=st.integers(1, 10_000),
@@ -139,6 +143,25 @@ def test_an_import_refuses_allowed_domains_the_commands_refuse(shipped: PolicyBu
     with pytest.raises(PolicyError) as raised:
         read_import(f'[links]\nallowed_domains = ["backblog.net", "{domain}"]\n'.encode(), shipped, ())
     assert raised.value.errors == (error,)
+
+
+@pytest.mark.parametrize(("domain", "refusal"), SPECIAL_DOMAINS)
+def test_an_import_refuses_every_domain_links_allow_refuses(shipped: PolicyBundle, domain: str, refusal: str) -> None:
+    # One rule (bot/rules/domains.py): an import once let Discord's and the forum's own domains through.
+    with pytest.raises(PolicyError) as raised:
+        read_import(f'[links]\nallowed_domains = ["backblog.net", "{domain}"]\n'.encode(), shipped, ())
+    [error] = raised.value.errors
+    assert error.startswith(f"links.allowed_domains: {domain} is ")
+
+
+def test_an_import_refuses_a_domain_it_also_makes_one_of_the_forums_own(shipped: PolicyBundle) -> None:
+    data = b'[links]\ninternal_domains = ["backblog.net"]\nallowed_domains = ["backblog.net"]\n'
+    with pytest.raises(PolicyError) as raised:
+        read_import(data, shipped, ())
+    assert raised.value.errors == (
+        "links.allowed_domains: backblog.net is one of the forum's own sites (links.internal_domains): "
+        "its links are always allowed",
+    )
 
 
 # --- which counted grant a message spends --------------------------------------------------------

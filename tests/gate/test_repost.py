@@ -16,6 +16,7 @@ from bot.community import Community
 from bot.gate.publisher import split_content
 from bot.models import OutboxKind, OutboxState
 from bot.store import Store
+from bot.text import MESSAGE_LIMIT
 from tests.gate.conftest import World, cards, item_id_of
 from tests.gate.discord_rules import assert_discord_would_accept_reposts, webhook_executes
 
@@ -39,7 +40,7 @@ def nitro(monkeypatch: pytest.MonkeyPatch) -> None:
 
     def validate(components: Any, *, content: str | None = None, **kwargs: Any) -> Any:
         if content is not None and len(content) <= 4000:
-            content = content[:2000]
+            content = content[:MESSAGE_LIMIT]
         return real_validate(components, content=content, **kwargs)
 
     monkeypatch.setattr(simcord_messages, "validate_message_state", validate)

@@ -19,7 +19,8 @@ from bot.mirror.plan import (
     desired_tree,
     plan_mirror,
 )
-from bot.mirror.words import describe, describe_bookkeeping, fit, plan_text, report_text
+from bot.mirror.words import describe, describe_bookkeeping, plan_text, report_text
+from bot.text import fit
 from tests.mirror.fake import cat
 
 CATEGORY, TEXT, FORUM = ChannelKind.CATEGORY, ChannelKind.TEXT, ChannelKind.FORUM

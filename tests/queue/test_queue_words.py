@@ -9,6 +9,7 @@ import pytest
 from bot.models import QueueEntry
 from bot.queue import words
 from bot.rules import Reason
+from bot.text import MESSAGE_LIMIT
 
 T0 = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
 
@@ -85,6 +86,6 @@ def test_a_reminder_with_real_ids_and_long_names_stays_within_one_message() -> N
     text = words.reminder_text(long_entries, 43200, snowflake + 2, T0 + timedelta(hours=13))
     lines = text.splitlines()
     listed = [line for line in lines if line.startswith("• ")]
-    assert len(text) <= words.MESSAGE_LIMIT
+    assert len(text) <= MESSAGE_LIMIT
     assert 0 < len(listed) < words.REMINDER_LINES
     assert lines[-1] == f"…and {30 - len(listed)} more: see `/queue list`."

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import json
 import socket
 import subprocess
@@ -96,3 +97,51 @@ def test_engine_survives_link_shaped_noise(engine: Engine, parts: list[str]) -> 
     for link in verdict.links:
         assert link.host == link.host.lower()
         assert link.host.isascii()
+
+
+# Pure by the house rules: every words module, bot/text.py and the rule catalogue.
+PURE_MODULES = sorted(
+    {".".join(path.relative_to(ROOT).with_suffix("").parts) for path in (ROOT / "bot").rglob("words.py")}
+    | {"bot.text", "bot.rules.catalogue", "bot.rules.vocabulary"}
+)
+
+
+def _runs_code(package: str) -> bool:
+    """True when a package's __init__.py does more than carry a docstring (and `from __future__`)."""
+    tree = ast.parse((ROOT / Path(*package.split(".")) / "__init__.py").read_text())
+    return any(
+        not (isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant))
+        and not (isinstance(node, ast.ImportFrom) and node.module == "__future__")
+        for node in tree.body
+    )
+
+
+# bot/gate/__init__.py imports the gate's service (issue #12 makes it docstring-only): until then such a package
+# is put in sys.modules bare, so that what is tested is the module's own imports, not its package's.
+_BARE = (
+    "import sys, types\n"
+    "for name in {bare!r}:\n"
+    "    package = types.ModuleType(name); package.__path__ = [{root!r} + '/' + name.replace('.', '/')]\n"
+    "    sys.modules[name] = package\n"
+)
+
+
+def test_every_words_module_is_listed() -> None:
+    assert {"bot.gate.words", "bot.queue.words", "bot.admin.words", "bot.mirror.words", "bot.welcome.words"} <= set(
+        PURE_MODULES
+    )
+
+
+@pytest.mark.parametrize("module", PURE_MODULES)
+def test_a_words_module_loads_no_discord_or_database_module(module: str) -> None:
+    # Packages not pure yet: bot.gate (see _BARE); any module one of them imports is loaded from its file.
+    bare = sorted(p for p in ("bot.gate", "bot.admin", "bot.queue", "bot.mirror", "bot.welcome") if _runs_code(p))
+    code = (
+        _BARE.format(bare=bare, root=str(ROOT))
+        + f"import json; import {module}; "
+        + "print(json.dumps(sorted(m for m in sys.modules if m.split('.')[0] in ('discord', 'aiosqlite', 'aiohttp'))))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True, timeout=60
+    )
+    assert json.loads(result.stdout) == []
