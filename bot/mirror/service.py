@@ -58,8 +58,8 @@ class MirrorService:
     async def plan(self, guild: discord.Guild, tree: ForumTree) -> Plan:
         """What applying this tree to the guild would do now."""
         settings = await self.community.settings(guild.id)
-        state = await self.store.mirror_state(guild.id)
-        records = await self.store.mirror_records(guild.id)
+        state = await self.store.mirror.state(guild.id)
+        records = await self.store.mirror.records(guild.id)
         view = snapshot(
             guild,
             moderator_channel_id=settings.moderator_channel_id,
@@ -85,21 +85,21 @@ class MirrorService:
             tree = await self.read_tree()
         async with self._lock(guild.id):
             plan = await self.plan(guild, tree)
-            records = await self.store.mirror_records(guild.id)
-            state = await self.store.mirror_state(guild.id)
+            records = await self.store.mirror.records(guild.id)
+            state = await self.store.mirror.state(guild.id)
             executor = MirrorExecutor(
                 self.client, guild, self.store, records, archive_category_id=state.archive_category_id
             )
             report = await executor.apply(plan)
             summary = summary_line(plan, report.done, len(report.failed))
-            await self.store.record_mirror_sync(guild.id, source=tree.source, summary=summary, tree=tree.categories)
+            await self.store.mirror.record_sync(guild.id, source=tree.source, summary=summary, tree=tree.categories)
         log.info("guild=%s mirror applied from %s: %s", guild.id, tree.source, summary)
         return Applied(tree, plan, report)
 
     async def status(self, guild: discord.Guild) -> str:
         """The mapping, the last sync and the drift since (planned against the last sync's tree)."""
-        records = await self.store.mirror_records(guild.id)
-        state = await self.store.mirror_state(guild.id)
+        records = await self.store.mirror.records(guild.id)
+        state = await self.store.mirror.state(guild.id)
         drift = None
         if state.last_tree is not None:
             drift = await self.plan(guild, ForumTree(state.last_tree, state.last_source or "the last sync"))
@@ -108,7 +108,7 @@ class MirrorService:
 
     async def sync_all(self) -> int:
         """Re-apply the source to every guild mirrored before; returns how many guilds were synced."""
-        guild_ids = await self.store.mirrored_guilds()
+        guild_ids = await self.store.mirror.guilds()
         if not guild_ids:
             return 0
         try:

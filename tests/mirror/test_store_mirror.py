@@ -13,25 +13,25 @@ GUILD = 900
 
 
 async def test_records_are_written_replaced_and_kept_per_guild(store: Store) -> None:
-    assert await store.mirror_records(GUILD) == []
-    await store.put_mirror_record(GUILD, MirrorRecord(20, 5001, ChannelKind.TEXT))
-    await store.put_mirror_record(GUILD, MirrorRecord(2, 5000, ChannelKind.CATEGORY))
-    await store.put_mirror_record(GUILD + 1, MirrorRecord(20, 6001, ChannelKind.FORUM))
-    await store.put_mirror_record(GUILD, MirrorRecord(20, 5002, ChannelKind.TEXT, archived=True))
-    assert await store.mirror_records(GUILD) == [
+    assert await store.mirror.records(GUILD) == []
+    await store.mirror.put_record(GUILD, MirrorRecord(20, 5001, ChannelKind.TEXT))
+    await store.mirror.put_record(GUILD, MirrorRecord(2, 5000, ChannelKind.CATEGORY))
+    await store.mirror.put_record(GUILD + 1, MirrorRecord(20, 6001, ChannelKind.FORUM))
+    await store.mirror.put_record(GUILD, MirrorRecord(20, 5002, ChannelKind.TEXT, archived=True))
+    assert await store.mirror.records(GUILD) == [
         MirrorRecord(2, 5000, ChannelKind.CATEGORY),
         MirrorRecord(20, 5002, ChannelKind.TEXT, archived=True),
     ]
-    assert await store.mirror_records(GUILD + 1) == [MirrorRecord(20, 6001, ChannelKind.FORUM)]
+    assert await store.mirror.records(GUILD + 1) == [MirrorRecord(20, 6001, ChannelKind.FORUM)]
 
 
 async def test_what_an_archive_changed_is_kept_until_the_channel_is_restored(store: Store) -> None:
-    assert await store.mirror_archive_undo(GUILD, 21) is None
+    assert await store.mirror.archive_undo(GUILD, 21) is None
     undo = {"send_messages": None, "create_public_threads": True}
-    await store.put_mirror_record(GUILD, MirrorRecord(21, 5003, ChannelKind.TEXT, archived=True), archive_undo=undo)
-    assert await store.mirror_archive_undo(GUILD, 21) == undo
-    await store.put_mirror_record(GUILD, MirrorRecord(21, 5003, ChannelKind.TEXT))
-    assert await store.mirror_archive_undo(GUILD, 21) is None
+    await store.mirror.put_record(GUILD, MirrorRecord(21, 5003, ChannelKind.TEXT, archived=True), archive_undo=undo)
+    assert await store.mirror.archive_undo(GUILD, 21) == undo
+    await store.mirror.put_record(GUILD, MirrorRecord(21, 5003, ChannelKind.TEXT))
+    assert await store.mirror.archive_undo(GUILD, 21) is None
 
 
 async def test_sync_state_and_the_last_tree(tmp_path: Path) -> None:
@@ -43,8 +43,8 @@ async def test_sync_state_and_the_last_tree(tmp_path: Path) -> None:
     # It all survives a restart.
     again = await Store.open(tmp_path / "bridge.db")
     try:
-        assert (await again.mirror_state(GUILD)).last_tree == TREE
-        assert await again.mirrored_guilds() == [GUILD]
+        assert (await again.mirror.state(GUILD)).last_tree == TREE
+        assert await again.mirror.guilds() == [GUILD]
     finally:
         await again.close()
 
@@ -53,12 +53,12 @@ TREE = (heading(1, "Treatment"), cat(20, "Back Surgery and Neck Surgery", parent
 
 
 async def _record_a_sync(store: Store) -> None:
-    assert await store.mirror_state(GUILD) == MirrorState(GUILD)
-    assert await store.mirrored_guilds() == []
-    await store.set_mirror_archive_category(GUILD, 7000)
-    assert await store.mirrored_guilds() == []  # an archive alone is not a sync
+    assert await store.mirror.state(GUILD) == MirrorState(GUILD)
+    assert await store.mirror.guilds() == []
+    await store.mirror.set_archive_category(GUILD, 7000)
+    assert await store.mirror.guilds() == []  # an archive alone is not a sync
     at = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
-    await store.record_mirror_sync(GUILD, source="data/forum.toml", summary="2 changes", tree=TREE, at=at)
-    state = await store.mirror_state(GUILD)
+    await store.mirror.record_sync(GUILD, source="data/forum.toml", summary="2 changes", tree=TREE, at=at)
+    state = await store.mirror.state(GUILD)
     assert state == MirrorState(GUILD, 7000, at, "data/forum.toml", "2 changes", TREE)
-    assert await store.mirrored_guilds() == [GUILD]
+    assert await store.mirror.guilds() == [GUILD]
