@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from datetime import datetime
 
-from bot.mirror.model import ChannelKind, ForumCategory, MirrorRecord, MirrorState
-from bot.mirror.source import tree_from_json, tree_to_json
+from bot.models import ChannelKind, MirrorRecord, MirrorState
 from bot.store.db import Database, now_text
 from bot.store.rows import parse_time
 
@@ -77,7 +76,7 @@ class MirrorRepo:
             last_sync_at=parse_time(row["last_sync_at"]),
             last_source=row["last_source"],
             last_summary=row["last_summary"],
-            last_tree=tree_from_json(row["last_tree"]) if row["last_tree"] else None,
+            last_tree_json=row["last_tree"],
         )
 
     async def set_archive_category(self, guild_id: int, channel_id: int) -> None:
@@ -96,10 +95,10 @@ class MirrorRepo:
         *,
         source: str,
         summary: str,
-        tree: Sequence[ForumCategory],
+        tree_json: str,
         at: datetime | None = None,
     ) -> None:
-        """Record an apply: when, from where, what it did, and the tree it worked from."""
+        """Record an apply: when, from where, what it did, and the tree it worked from (as the mirror wrote it)."""
         now = now_text(at)
         async with self._db.transaction() as db:
             await db.execute(
@@ -108,7 +107,7 @@ class MirrorRepo:
                 " last_sync_at = excluded.last_sync_at, last_source = excluded.last_source,"
                 " last_summary = excluded.last_summary, last_tree = excluded.last_tree,"
                 " updated_at = excluded.updated_at",
-                (guild_id, now, source, summary, tree_to_json(tree), now),
+                (guild_id, now, source, summary, tree_json, now),
             )
 
     async def guilds(self) -> list[int]:

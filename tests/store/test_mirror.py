@@ -1,4 +1,4 @@
-"""The store's mirror section: the mapping and each guild's sync state, on a real SQLite file."""
+"""The mirror repository: the mapping and each guild's sync state, on a real SQLite file."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bot.mirror.model import ChannelKind, MirrorRecord, MirrorState
+from bot.mirror.source import tree_from_json, tree_to_json
 from bot.store import Store
 from tests.mirror.fake import cat, heading
 
@@ -43,7 +44,7 @@ async def test_sync_state_and_the_last_tree(tmp_path: Path) -> None:
     # It all survives a restart.
     again = await Store.open(tmp_path / "bridge.db")
     try:
-        assert (await again.mirror.state(GUILD)).last_tree == TREE
+        assert tree_from_json((await again.mirror.state(GUILD)).last_tree_json or "") == TREE
         assert await again.mirror.guilds() == [GUILD]
     finally:
         await again.close()
@@ -58,7 +59,9 @@ async def _record_a_sync(store: Store) -> None:
     await store.mirror.set_archive_category(GUILD, 7000)
     assert await store.mirror.guilds() == []  # an archive alone is not a sync
     at = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
-    await store.mirror.record_sync(GUILD, source="data/forum.toml", summary="2 changes", tree=TREE, at=at)
+    await store.mirror.record_sync(
+        GUILD, source="data/forum.toml", summary="2 changes", tree_json=tree_to_json(TREE), at=at
+    )
     state = await store.mirror.state(GUILD)
-    assert state == MirrorState(GUILD, 7000, at, "data/forum.toml", "2 changes", TREE)
+    assert state == MirrorState(GUILD, 7000, at, "data/forum.toml", "2 changes", tree_to_json(TREE))
     assert await store.mirror.guilds() == [GUILD]
