@@ -194,6 +194,10 @@ class Community:
         self._drop_policy(guild_id)
         return added
 
+    def forget_policy(self, guild_id: int) -> None:
+        """Drop a guild's cached policy after the store changed it elsewhere (a decision that allowed domains)."""
+        self._drop_policy(guild_id)
+
     async def disallow_domain(self, guild_id: int, domain: str) -> bool:
         """Remove a domain from the guild's allowed list."""
         removed = await self.store.guilds.disallow_domain(guild_id, domain)

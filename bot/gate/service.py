@@ -720,12 +720,12 @@ class Gate:
                 item.message_id,
                 moderator.id,
             )
+        if decision is Decision.APPROVE_DOMAIN:
+            # The decision's own transaction allowed the domains (crash-safe); only the cached policy is stale.
+            for guild_id in {item.guild_id for item in items}:
+                self.community.forget_policy(guild_id)
         for guild_id, author_id in {(item.guild_id, item.author_id) for item in items}:
             await self.community.refresh_member(guild_id, author_id)
-        if decision is Decision.APPROVE_DOMAIN:
-            for item in items:
-                if item.external_domains:
-                    await self.community.allow_domains(item.guild_id, list(item.external_domains), moderator.id)
         self.outbox.kick()
         await self.outbox.wait_for_items([item.id for item in items], DECISION_WAIT_S)
 

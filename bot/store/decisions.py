@@ -13,7 +13,9 @@ from bot.models import (
     ItemState,
     OutboxKind,
 )
+from bot.store import rows as mappers
 from bot.store.db import Connection, Database, now_text
+from bot.store.guilds import allow_domains_in
 from bot.store.items import select_items
 from bot.store.members import bump_in
 from bot.store.outbox import enqueue_in
@@ -104,7 +106,7 @@ class DecisionRepo:
         if not cursor.rowcount:
             return False
         row = await (
-            await db.execute("SELECT guild_id, author_id, webhook_id FROM held_items WHERE id = ?", (item_id,))
+            await db.execute("SELECT guild_id, author_id, webhook_id, links FROM held_items WHERE id = ?", (item_id,))
         ).fetchone()
         assert row is not None
         guild_id, author_id = row["guild_id"], row["author_id"]
@@ -121,6 +123,9 @@ class DecisionRepo:
             )
         else:
             await bump_in(db, guild_id, author_id, rejected=1)
+        if decision is Decision.APPROVE_DOMAIN:
+            # Allowed with the decision, as trust is: a crash after the commit cannot approve without allowing.
+            await allow_domains_in(db, guild_id, mappers.external_domains(row["links"]), moderator_id)
         await db.execute(
             "INSERT INTO audit_log (guild_id, item_id, actor_id, action, detail, at) VALUES (?, ?, ?, ?, ?, ?)",
             (guild_id, item_id, moderator_id, decision.value, reason, now_text(now)),

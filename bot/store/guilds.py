@@ -11,7 +11,22 @@ from bot.models import (
     GuildSettings,
     WelcomeSettings,
 )
-from bot.store.db import Database, now_text
+from bot.store.db import Connection, Database, now_text
+
+
+async def allow_domains_in(
+    db: Connection, guild_id: int, domains: Iterable[str], added_by: int | None
+) -> frozenset[str]:
+    """Add domains to the guild's allowed list inside the caller's transaction; return the ones that were new."""
+    added = set()
+    for domain in domains:
+        cursor = await db.execute(
+            "INSERT OR IGNORE INTO allowed_domains (guild_id, domain, added_by, added_at) VALUES (?, ?, ?, ?)",
+            (guild_id, domain, added_by, now_text()),
+        )
+        if cursor.rowcount:
+            added.add(domain)
+    return frozenset(added)
 
 
 class GuildRepo:
@@ -96,16 +111,8 @@ class GuildRepo:
 
     async def allow_domains(self, guild_id: int, domains: Iterable[str], added_by: int | None) -> frozenset[str]:
         """Add domains to the guild's allowed list; return the ones that were new."""
-        added = set()
         async with self._db.transaction() as db:
-            for domain in domains:
-                cursor = await db.execute(
-                    "INSERT OR IGNORE INTO allowed_domains (guild_id, domain, added_by, added_at) VALUES (?, ?, ?, ?)",
-                    (guild_id, domain, added_by, now_text()),
-                )
-                if cursor.rowcount:
-                    added.add(domain)
-        return frozenset(added)
+            return await allow_domains_in(db, guild_id, domains, added_by)
 
     async def disallow_domain(self, guild_id: int, domain: str) -> bool:
         """Remove a domain from the allowed list; True if it was there."""

@@ -101,6 +101,12 @@ def link_json(link: StoredLink) -> dict[str, str]:
     return {"url": link.url, "domain": link.domain, "class": link.link_class.value}
 
 
+def external_domains(links_json: str) -> tuple[str, ...]:
+    """Distinct domains of a links column's external links (what "allow domain" allows; see HeldItem)."""
+    links = json.loads(links_json)
+    return tuple(dict.fromkeys(str(d["domain"]) for d in links if d["class"] == LinkClass.EXTERNAL.value))
+
+
 def member(row: Row) -> MemberRecord:
     """A member row."""
     return MemberRecord(
