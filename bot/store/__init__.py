@@ -3,16 +3,20 @@
 Every repository takes and returns core types (``bot.models``); SQL never leaves this package and
 is always parameterised. Writes run in explicit transactions under a lock (``db.py``), so a
 multi-statement change is never interleaved with another coroutine's. A write that spans
-aggregates (a decision with its member, domain and outbox rows) runs in one transaction: the
-repositories' module-level ``*_in(conn, ...)`` functions write on the caller's connection.
+aggregates runs in one transaction: a decision with its member, domain and outbox rows
+(``decisions``) on its own; a caller's own combination, such as a hold with its raid sighting, through
+``store.transaction()`` and the repositories' module-level ``*_in(conn, ...)`` functions
+(``items.add_in``, ``raid.record_sighting_in``, ``outbox.enqueue_in``, ``members.bump_in``,
+``guilds.allow_domains_in``, ``screening.save_allowed_in``), which write on the caller's connection.
 """
 
 from __future__ import annotations
 
+from contextlib import AbstractAsyncContextManager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from bot.store.db import BUSY_TIMEOUT_MS, Database, StoreError, _migrations
+from bot.store.db import BUSY_TIMEOUT_MS, Connection, Database, StoreError, _migrations
 from bot.store.decisions import DECIDABLE_FROM, DecisionRepo
 from bot.store.guilds import GuildRepo
 from bot.store.items import ItemRepo
@@ -57,6 +61,10 @@ class Store:
     async def close(self) -> None:
         """Close the connection."""
         await self.db.close()
+
+    def transaction(self) -> AbstractAsyncContextManager[Connection]:
+        """One write transaction for a change that spans aggregates: hand its connection to the ``*_in`` functions."""
+        return self.db.transaction()
 
     async def schema_version(self) -> int:
         """The applied migration number."""

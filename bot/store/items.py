@@ -18,9 +18,76 @@ from bot.models import (
 )
 from bot.rules import Action, Reason
 from bot.store import rows as mappers
-from bot.store.db import Database, now_text
+from bot.store.db import Connection, Database, now_text
 from bot.store.members import bump_in
 from bot.store.outbox import enqueue_in
+
+
+async def add_in(db: Connection, new: NewHeldItem) -> bool:
+    """Store a held message with its files, member count and waiting outbox rows in the caller's transaction."""
+    state = ItemState.BLOCKED if new.action is Action.BLOCK else ItemState.PENDING
+    cursor = await db.execute(
+        "INSERT INTO held_items (guild_id, channel_id, thread_id, thread_name, is_forum_post, message_id,"
+        " author_id, author_name, author_avatar_url, content, action, reasons, links, reply_to_url, edited,"
+        " state, created_at, webhook_id, webhook_name, author_notified, applied_tags, sticker_names, poll)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+        " ON CONFLICT (message_id) DO NOTHING",
+        (
+            new.guild_id,
+            new.channel_id,
+            new.thread_id,
+            new.thread_name,
+            int(new.is_forum_post),
+            new.message_id,
+            new.author_id,
+            new.author_name,
+            new.author_avatar_url,
+            new.content,
+            new.action.value,
+            json.dumps([reason.value for reason in new.reasons]),
+            json.dumps([mappers.link_json(link) for link in new.links]),
+            new.reply_to_url,
+            int(new.edited),
+            state.value,
+            now_text(new.created_at),
+            new.webhook_id,
+            new.webhook_name,
+            # A webhook is not a person: there is no one to tell, so no decision DM is ever owed.
+            int(new.webhook_id is not None),
+            json.dumps(list(new.applied_tags)),
+            json.dumps(list(new.sticker_names)),
+            mappers.poll_json(new.poll),
+        ),
+    )
+    created = bool(cursor.rowcount)
+    if created:
+        item_id = cursor.lastrowid
+        await db.executemany(
+            "INSERT INTO held_attachments (item_id, position, filename, content_type, spoiler, description,"
+            " size, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                (
+                    item_id,
+                    position,
+                    a.filename,
+                    a.content_type,
+                    int(a.spoiler),
+                    a.description,
+                    a.byte_size,  # a file too large to keep: its size, and no bytes
+                    a.data,
+                )
+                for position, a in enumerate(new.attachments)
+            ],
+        )
+        assert item_id is not None
+        if new.webhook_id is not None:
+            # A webhook holds no member record and cannot be sent a DM: only the card goes.
+            await enqueue_in(db, item_id, (OutboxKind.CARD,), state=OutboxState.WAITING)
+        else:
+            await bump_in(db, new.guild_id, new.author_id, held=1)
+            # The card and the author's DM are queued with the item, to go once its original is removed.
+            await enqueue_in(db, item_id, (OutboxKind.CARD, OutboxKind.HOLD_DM), state=OutboxState.WAITING)
+    return created
 
 
 async def select_items(db: Database, where: str, params: Sequence[Any], *, limit: int | None = None) -> list[HeldItem]:
@@ -46,69 +113,8 @@ class ItemRepo:
 
     async def add(self, new: NewHeldItem) -> tuple[HeldItem, bool]:
         """Store a held message and its attachments; (item, False) if it was already stored."""
-        state = ItemState.BLOCKED if new.action is Action.BLOCK else ItemState.PENDING
         async with self._db.transaction() as db:
-            cursor = await db.execute(
-                "INSERT INTO held_items (guild_id, channel_id, thread_id, thread_name, is_forum_post, message_id,"
-                " author_id, author_name, author_avatar_url, content, action, reasons, links, reply_to_url, edited,"
-                " state, created_at, webhook_id, webhook_name, author_notified, applied_tags, sticker_names, poll)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-                " ON CONFLICT (message_id) DO NOTHING",
-                (
-                    new.guild_id,
-                    new.channel_id,
-                    new.thread_id,
-                    new.thread_name,
-                    int(new.is_forum_post),
-                    new.message_id,
-                    new.author_id,
-                    new.author_name,
-                    new.author_avatar_url,
-                    new.content,
-                    new.action.value,
-                    json.dumps([reason.value for reason in new.reasons]),
-                    json.dumps([mappers.link_json(link) for link in new.links]),
-                    new.reply_to_url,
-                    int(new.edited),
-                    state.value,
-                    now_text(new.created_at),
-                    new.webhook_id,
-                    new.webhook_name,
-                    # A webhook is not a person: there is no one to tell, so no decision DM is ever owed.
-                    int(new.webhook_id is not None),
-                    json.dumps(list(new.applied_tags)),
-                    json.dumps(list(new.sticker_names)),
-                    mappers.poll_json(new.poll),
-                ),
-            )
-            created = bool(cursor.rowcount)
-            if created:
-                item_id = cursor.lastrowid
-                await db.executemany(
-                    "INSERT INTO held_attachments (item_id, position, filename, content_type, spoiler, description,"
-                    " size, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                    [
-                        (
-                            item_id,
-                            position,
-                            a.filename,
-                            a.content_type,
-                            int(a.spoiler),
-                            a.description,
-                            a.byte_size,  # a file too large to keep: its size, and no bytes
-                            a.data,
-                        )
-                        for position, a in enumerate(new.attachments)
-                    ],
-                )
-                assert item_id is not None
-                if new.webhook_id is not None:
-                    # A webhook holds no member record and cannot be sent a DM: only the card goes.
-                    await enqueue_in(db, item_id, (OutboxKind.CARD,), state=OutboxState.WAITING)
-                else:
-                    await bump_in(db, new.guild_id, new.author_id, held=1)
-                    # The card and the author's DM are queued with the item, to go once its original is removed.
-                    await enqueue_in(db, item_id, (OutboxKind.CARD, OutboxKind.HOLD_DM), state=OutboxState.WAITING)
+            created = await add_in(db, new)
         item = await self.by_message(new.message_id)
         assert item is not None  # inserted above or already there
         return item, created

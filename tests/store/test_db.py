@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import asyncio
 import sqlite3
 from pathlib import Path
@@ -71,3 +72,19 @@ async def test_two_processes_writing_at_once(tmp_path: Path) -> None:
     finally:
         await first.close()
         await second.close()
+
+
+STORE = Path(__file__).resolve().parents[2] / "bot" / "store"
+
+
+def test_the_store_imports_only_core_records_and_itself() -> None:
+    # The store keeps plain records (bot.models) and reads nothing of the services: no cycle with the mirror.
+    for module in sorted(STORE.glob("*.py")):
+        for node in ast.walk(ast.parse(module.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("bot"):
+                assert node.module.split(".")[1] in {"models", "rules", "store"}, (module.name, node.module)
+
+
+def test_no_store_module_is_a_god_module() -> None:
+    sizes = {module.name: len(module.read_text(encoding="utf-8").splitlines()) for module in STORE.glob("*.py")}
+    assert max(sizes.values()) <= 310, sizes
