@@ -109,8 +109,6 @@ class ItemRepo:
     def __init__(self, db: Database) -> None:
         self._db = db
 
-    # --- held items -------------------------------------------------------------------
-
     async def add(self, new: NewHeldItem) -> tuple[HeldItem, bool]:
         """Store a held message and its attachments; (item, False) if it was already stored."""
         async with self._db.transaction() as db:

@@ -61,8 +61,6 @@ class MemberRepo:
     def __init__(self, db: Database) -> None:
         self._db = db
 
-    # --- members ----------------------------------------------------------------------
-
     async def get(self, guild_id: int, user_id: int) -> MemberRecord:
         """A member's record (zeros when unknown)."""
         row = await self._db.one("SELECT * FROM members WHERE guild_id = ? AND user_id = ?", (guild_id, user_id))
@@ -92,7 +90,7 @@ class MemberRepo:
             await bump_in(db, guild_id, user_id, approved, held, rejected, trusted, links_preapproved)
         return await self.get(guild_id, user_id)
 
-    # --- admin commands: pre-approvals, whole-policy import, a member's history -----------
+    # --- link pre-approvals -------------------------------------------------------------
 
     async def preapprovals(self, guild_id: int, user_id: int, *, spent: bool = False) -> list[LinkPreapproval]:
         """A member's link pre-approvals, oldest first; spent ones only when asked."""

@@ -17,8 +17,6 @@ class MirrorRepo:
     def __init__(self, db: Database) -> None:
         self._db = db
 
-    # --- forum mirror -------------------------------------------------------------------
-
     async def records(self, guild_id: int) -> list[MirrorRecord]:
         """Every forum category the mirror has placed in a guild, archived ones included."""
         rows = await self._db.all(

@@ -17,8 +17,6 @@ class NoticeRepo:
     def __init__(self, db: Database) -> None:
         self._db = db
 
-    # --- notices to authors whose DMs are closed ---------------------------------------------
-
     async def add(
         self,
         guild_id: int,

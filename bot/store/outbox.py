@@ -47,8 +47,6 @@ class OutboxRepo:
     def __init__(self, db: Database) -> None:
         self._db = db
 
-    # --- outbox -------------------------------------------------------------------------
-
     async def enqueue(self, item_id: int, kinds: Iterable[OutboxKind]) -> None:
         """Queue rows for an item (a row that exists already is left as it is)."""
         async with self._db.transaction() as db:

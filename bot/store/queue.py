@@ -22,8 +22,6 @@ class QueueRepo:
     def __init__(self, db: Database) -> None:
         self._db = db
 
-    # --- queue, reminders and welcome (issue #5, part B) -----------------------------------
-
     async def entries(self, guild_id: int) -> list[QueueEntry]:
         """A guild's pending items, oldest first."""
         rows = await self._db.all(

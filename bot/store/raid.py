@@ -46,8 +46,6 @@ class RaidRepo:
     def __init__(self, db: Database) -> None:
         self._db = db
 
-    # --- raid mode ----------------------------------------------------------------------
-
     async def record_sighting(
         self,
         guild_id: int,

@@ -28,8 +28,6 @@ class ScreeningRepo:
     def __init__(self, db: Database) -> None:
         self._db = db
 
-    # --- screening memory (written behind by the gate, in batches) -------------------------------
-
     async def save(self, allowed: Sequence[AllowedMessage], marks: Sequence[ChannelMark]) -> None:
         """Remember allowed messages' flaggables and advance channel marks (never backwards), in one transaction."""
         if not allowed and not marks:
