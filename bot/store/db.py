@@ -1,7 +1,11 @@
 """The database: one connection, its pragmas, the migrations and write transactions.
 
 Everything that is SQLite's own (the driver, PRAGMAs, ``BEGIN IMMEDIATE``, ``user_version``, how a
-moment is written down) lives here, so a second engine can stand behind the same repositories.
+moment is written down) lives here, so a second engine can stand behind the same repositories. The queries
+themselves are standard SQL (``ON CONFLICT``, parameters) except for a few spots a second engine must
+translate: ``json_group_array``/``json_array`` (items.select_items), the two-argument ``MIN``/``MAX``
+(outbox.mark_sending, screening.save), ``IS ?`` (outbox.mark_sending) and ``cursor.lastrowid`` after an
+insert (items, members, notices, outbox).
 """
 
 from __future__ import annotations

@@ -21,7 +21,8 @@ async def allow_domains_in(
     added = set()
     for domain in domains:
         cursor = await db.execute(
-            "INSERT OR IGNORE INTO allowed_domains (guild_id, domain, added_by, added_at) VALUES (?, ?, ?, ?)",
+            "INSERT INTO allowed_domains (guild_id, domain, added_by, added_at) VALUES (?, ?, ?, ?)"
+            " ON CONFLICT DO NOTHING",
             (guild_id, domain, added_by, now_text()),
         )
         if cursor.rowcount:
@@ -82,7 +83,7 @@ class GuildRepo:
                 )
             else:
                 await db.execute(
-                    "INSERT OR IGNORE INTO unscreened_channels (guild_id, channel_id) VALUES (?, ?)",
+                    "INSERT INTO unscreened_channels (guild_id, channel_id) VALUES (?, ?) ON CONFLICT DO NOTHING",
                     (guild_id, channel_id),
                 )
 
@@ -153,7 +154,8 @@ class GuildRepo:
             )
             # Domains already allowed keep who allowed them and when.
             await db.executemany(
-                "INSERT OR IGNORE INTO allowed_domains (guild_id, domain, added_by, added_at) VALUES (?, ?, ?, ?)",
+                "INSERT INTO allowed_domains (guild_id, domain, added_by, added_at) VALUES (?, ?, ?, ?)"
+                " ON CONFLICT DO NOTHING",
                 [(guild_id, domain, actor_id, now) for domain in allowed],
             )
             await db.execute("DELETE FROM unscreened_channels WHERE guild_id = ?", (guild_id,))

@@ -224,8 +224,8 @@ class ItemRepo:
         async with self._db.transaction() as db:
             # Their names and sizes stay: the card lists them as not kept, and the repost goes without them.
             await db.executemany(
-                "UPDATE held_attachments SET data = x'' WHERE item_id = ? AND position = ?",
-                [(item_id, position) for position in positions],
+                "UPDATE held_attachments SET data = ? WHERE item_id = ? AND position = ?",
+                [(b"", item_id, position) for position in positions],
             )
 
     async def open_message_ids_still_up(self) -> list[int]:
