@@ -433,7 +433,7 @@ async def carded(store: Store, guild: int, message_ids: set[int]) -> dict[int, H
     """The items of these messages that are on a posted card (single or grouped), by message id."""
     return {
         item.message_id: item
-        for item in await store.open_items(guild)
+        for item in await store.items.open(guild)
         if item.message_id in message_ids and item.card_message_id is not None
     }
 
@@ -508,7 +508,7 @@ async def hold_run(
     accepted_cards = [rec for rec in phase if rec.method == "POST" and rec.path == card_path and rec.status == 200]
     grouped: dict[int, bool] = {}
     for message_id in posted:
-        grouped[message_id] = await store.card_group_by_message(message_id) is not None
+        grouped[message_id] = await store.outbox.card_group_by_message(message_id) is not None
     latencies: list[float] = []
     on_single = on_cards = 0
     used: set[int] = set()
@@ -553,7 +553,7 @@ async def outbox_settled(store: Store, timeout: float) -> bool:  # noqa: ASYNC10
     """Wait until no outbox row waits or is on its way (DMs included); False at the timeout."""
     deadline = time.perf_counter() + timeout
     while True:
-        counts = await store.outbox_counts()
+        counts = await store.outbox.counts()
         if not any(counts.get(state.value) for state in UNSETTLED):
             return True
         if time.perf_counter() >= deadline:
@@ -672,7 +672,7 @@ async def bench(args: argparse.Namespace) -> dict[str, Any]:
                     if breakdown_events:
                         out.update(await breakdown_run(local, bot, counter, breakdown_events))
                     # Nothing clean may have been held: a check that the clean runs measured the allow path.
-                    out["clean_held_items"] = len(await store.open_items(place.guild))
+                    out["clean_held_items"] = len(await store.items.open(place.guild))
                     lone_result: HoldResult | None = None
                     if lone_posts:
                         lone_result = await hold_run(local, store, place, lone_posts, args.lone_rate, args.drain)

@@ -8,12 +8,12 @@ A real SQLite store in a temporary folder gets N held items over 30 days (defaul
 community's month), of which P (default 500) are still pending; the rest were approved or
 rejected by one of five moderators after up to a day. It measures, each as a median of 5 runs:
 
-* ``facts_query_ms``: reading the month's items for `/queue stats` (``Store.decision_facts``);
+* ``facts_query_ms``: reading the month's items for `/queue stats` (``store.queue.decision_facts``);
 * ``stats_ms``: computing the statistics from them (``bot.queue.stats``, pure);
 * ``chart_ms`` and ``chart_bytes``: drawing the PNG bar chart (pure Python, zlib);
-* ``list_query_ms``: reading the pending list for `/queue list` (``Store.queue_entries``);
+* ``list_query_ms``: reading the pending list for `/queue list` (``store.queue.entries``);
 * ``reminder_round_ms``: a reminder round's database read and its due-time arithmetic, which the
-  reminder task does at most once per due item or hour (``Store.reminder_candidates``).
+  reminder task does at most once per due item or hour (``store.queue.reminder_candidates``).
 
 Every figure is printed as ``name: value``.
 """
@@ -64,7 +64,7 @@ async def seed(store: Store, items: int, pending: int, rng: random.Random) -> No
             else ()
         )
         created = NOW - timedelta(seconds=rng.uniform(0, 30 * 86400))
-        item, _ = await store.add_held_item(
+        item, _ = await store.items.add(
             NewHeldItem(
                 GUILD,
                 10,
@@ -83,7 +83,7 @@ async def seed(store: Store, items: int, pending: int, rng: random.Random) -> No
             decided = min(created + timedelta(seconds=rng.uniform(60, 86400)), NOW)
             decision = Decision.APPROVE if rng.random() < 0.8 else Decision.REJECT
             moderator = rng.randrange(5)
-            await store.decide(
+            await store.decisions.decide(
                 item.id, decision, moderator_id=moderator, moderator_name=f"mod {moderator}", now=decided
             )
 
@@ -102,7 +102,7 @@ async def main(items: int, pending: int) -> None:
         store = await Store.open(Path(folder) / "bench.db")
         try:
             await seed(store, items, pending, random.Random(5))
-            facts_ms, facts = await median_ms(lambda: store.decision_facts(GUILD, NOW - timedelta(days=30)))
+            facts_ms, facts = await median_ms(lambda: store.queue.decision_facts(GUILD, NOW - timedelta(days=30)))
 
             async def compute() -> Any:
                 return queue_stats(facts, reason_order=words.REASON_ORDER)
@@ -113,10 +113,10 @@ async def main(items: int, pending: int) -> None:
                 return chart.stacked_bars([(g.approved, g.rejected, g.undecided) for g in stats.by_reason])
 
             chart_ms, png = await median_ms(draw)
-            list_ms, _ = await median_ms(lambda: store.queue_entries(GUILD))
+            list_ms, _ = await median_ms(lambda: store.queue.entries(GUILD))
 
             async def reminder_round() -> float:
-                candidates = await store.reminder_candidates()
+                candidates = await store.queue.reminder_candidates()
                 due_for_reminder([entry for entry, _ in candidates], 43200, NOW)
                 return seconds_until_next_round(candidates, NOW, shortest=300, longest=3600)
 

@@ -79,7 +79,7 @@ class Community:
         epoch = self._epochs.get(key, 0)
 
         async def load() -> GuildSettings:
-            stored = await self.store.guild_settings(guild_id)
+            stored = await self.store.guilds.settings(guild_id)
             loaded = replace(
                 stored,
                 moderator_channel_id=stored.moderator_channel_id or self._default_channel,
@@ -110,7 +110,7 @@ class Community:
         epoch = self._epochs.get(key, 0)
 
         async def load() -> tuple[Policy, RaidSettings]:
-            overrides = await self.store.policy_overrides(guild_id)
+            overrides = await self.store.guilds.policy_overrides(guild_id)
             merged = merge_overrides(self.bundle.raw, overrides)
             try:
                 policy, _ = parse_policy(merged)
@@ -120,7 +120,7 @@ class Community:
                 # edited the database by hand. Keep moderating with the shipped policy.
                 log.error("guild %s: stored policy overrides are invalid (%s); using the defaults", guild_id, exc)
                 policy, raid = self.bundle.policy, self._shipped_raid
-            allowed = await self.store.allowed_domains(guild_id)
+            allowed = await self.store.guilds.allowed_domains(guild_id)
             loaded = replace(policy, allowed_domains=policy.allowed_domains | allowed)
             if self._epochs.get(key, 0) == epoch:
                 self._policies[guild_id] = loaded
@@ -139,7 +139,7 @@ class Community:
         epoch = self._epochs.get(key, 0)
 
         async def load() -> MemberRecord:
-            loaded = await self.store.member(guild_id, user_id)
+            loaded = await self.store.members.get(guild_id, user_id)
             if self._epochs.get(key, 0) == epoch:
                 self._remember(loaded)
             return loaded
@@ -164,52 +164,56 @@ class Community:
         self, guild_id: int, *, channel_id: int | None = None, role_id: int | None = None
     ) -> GuildSettings:
         """Record the moderator channel and/or role."""
-        await self.store.set_moderation(guild_id, channel_id=channel_id, role_id=role_id)
+        await self.store.guilds.set_moderation(guild_id, channel_id=channel_id, role_id=role_id)
         self._settings.pop(guild_id, None)
         self._invalidate(("settings", guild_id))
         return await self.settings(guild_id)
 
     async def clear_moderator_role(self, guild_id: int) -> None:
         """Forget the stored moderator role (one /setup now refuses)."""
-        await self.store.clear_moderator_role(guild_id)
+        await self.store.guilds.clear_moderator_role(guild_id)
         self._settings.pop(guild_id, None)
         self._invalidate(("settings", guild_id))
 
     async def set_channel_screened(self, guild_id: int, channel_id: int, screened: bool) -> None:
         """Screen or stop screening a channel."""
-        await self.store.set_channel_screened(guild_id, channel_id, screened)
+        await self.store.guilds.set_channel_screened(guild_id, channel_id, screened)
         self._settings.pop(guild_id, None)
         self._invalidate(("settings", guild_id))
 
     async def set_policy_overrides(self, guild_id: int, overrides: dict[str, Any]) -> Policy:
         """Validate and store a guild's policy changes; raise PolicyError if invalid."""
         parse_policy(merge_overrides(self.bundle.raw, overrides))
-        await self.store.set_policy_overrides(guild_id, overrides)
+        await self.store.guilds.set_policy_overrides(guild_id, overrides)
         self._drop_policy(guild_id)
         return await self.policy(guild_id)
 
     async def allow_domains(self, guild_id: int, domains: list[str], added_by: int | None) -> frozenset[str]:
         """Add domains to the guild's allowed list; return those that were new."""
-        added = await self.store.allow_domains(guild_id, domains, added_by)
+        added = await self.store.guilds.allow_domains(guild_id, domains, added_by)
         self._drop_policy(guild_id)
         return added
 
+    def forget_policy(self, guild_id: int) -> None:
+        """Drop a guild's cached policy after the store changed it elsewhere (a decision that allowed domains)."""
+        self._drop_policy(guild_id)
+
     async def disallow_domain(self, guild_id: int, domain: str) -> bool:
         """Remove a domain from the guild's allowed list."""
-        removed = await self.store.disallow_domain(guild_id, domain)
+        removed = await self.store.guilds.disallow_domain(guild_id, domain)
         self._drop_policy(guild_id)
         return removed
 
     async def update_member(self, guild_id: int, user_id: int, **changes: Any) -> MemberRecord:
-        """Change a member's counts or flags (see Store.update_member)."""
-        record = await self.store.update_member(guild_id, user_id, **changes)
+        """Change a member's counts or flags (see MemberRepo.update)."""
+        record = await self.store.members.update(guild_id, user_id, **changes)
         self._invalidate(("member", guild_id, user_id))
         self._remember(record)
         return record
 
     async def refresh_member(self, guild_id: int, user_id: int) -> MemberRecord:
         """Re-read a member after the store changed it (a decision, a hold)."""
-        record = await self.store.member(guild_id, user_id)
+        record = await self.store.members.get(guild_id, user_id)
         self._invalidate(("member", guild_id, user_id))
         self._remember(record)
         return record
@@ -227,7 +231,7 @@ class Community:
     ) -> Policy:
         """Replace the guild's whole policy (an import) in one write; raise PolicyError if invalid."""
         parse_policy(merge_overrides(self.bundle.raw, overrides))
-        await self.store.replace_policy(
+        await self.store.guilds.replace_policy(
             guild_id,
             overrides=overrides,
             allowed_domains=allowed_domains,
@@ -243,12 +247,12 @@ class Community:
         self, guild_id: int, user_id: int, *, domain: str | None, uses: int | None, granted_by: int | None
     ) -> MemberRecord:
         """Pre-approve a member's links (one domain or any, standing or counted); the member's new record."""
-        await self.store.add_preapproval(guild_id, user_id, domain=domain, uses=uses, granted_by=granted_by)
+        await self.store.members.add_preapproval(guild_id, user_id, domain=domain, uses=uses, granted_by=granted_by)
         return await self.refresh_member(guild_id, user_id)
 
     async def revoke_preapprovals(
         self, guild_id: int, user_id: int, *, domain: str | None, revoked_by: int | None
     ) -> tuple[int, MemberRecord]:
         """End a member's pre-approvals (one domain's, or all); how many ended, and the new record."""
-        revoked = await self.store.revoke_preapprovals(guild_id, user_id, domain=domain, revoked_by=revoked_by)
+        revoked = await self.store.members.revoke_preapprovals(guild_id, user_id, domain=domain, revoked_by=revoked_by)
         return revoked, await self.refresh_member(guild_id, user_id)

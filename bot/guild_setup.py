@@ -161,7 +161,7 @@ async def run_setup(
     await community.set_moderation(
         guild.id, channel_id=channel.id if channel else None, role_id=role.id if role else None
     )
-    await community.store.audit(
+    await community.store.decisions.audit(
         guild.id,
         "setup",
         actor_id=actor_id,

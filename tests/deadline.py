@@ -26,11 +26,11 @@ async def answered_before_the_database(
     start = len(env.http_requests)
     # The trace hook runs in aiosqlite's thread as each statement executes; the bot awaits each one, so the
     # count of REST calls it sees is the count made before that statement.
-    await store._db.set_trace_callback(lambda _sql: calls_at_each_statement.append(len(env.http_requests)))
+    await store.db.connection.set_trace_callback(lambda _sql: calls_at_each_statement.append(len(env.http_requests)))
     try:
         result = await act()
     finally:
-        await store._db.set_trace_callback(None)
+        await store.db.connection.set_trace_callback(None)
     callbacks = [
         index
         for index, request in enumerate(env.http_requests)

@@ -64,7 +64,7 @@ def listing_of(server: Server, message_id: int) -> discord.Message:
 
 
 async def state_of(server: Server, card: discord.Message) -> ItemState:
-    item = await server.bot.store.item_by_card(card.id)
+    item = await server.bot.store.items.by_card(card.id)
     assert item is not None
     return item.state
 

@@ -15,14 +15,19 @@ from bot.store import Store
 
 async def test_a_burst_of_misses_loads_once(store: Store, shipped: PolicyBundle, monkeypatch: Any) -> None:
     calls: list[str] = []
-    for name in ("policy_overrides", "allowed_domains", "guild_settings", "member"):
-        original = getattr(store, name)
+    for repo, name in (
+        (store.guilds, "policy_overrides"),
+        (store.guilds, "allowed_domains"),
+        (store.guilds, "settings"),
+        (store.members, "get"),
+    ):
+        original = getattr(repo, name)
 
         async def counted(*args: Any, _original: Any = original, _name: str = name) -> Any:
             calls.append(_name)
             return await _original(*args)
 
-        monkeypatch.setattr(store, name, counted)
+        monkeypatch.setattr(repo, name, counted)
     community = Community(store, shipped)
     policies = await asyncio.gather(*(community.policy(1) for _ in range(100)))
     settings = await asyncio.gather(*(community.settings(1) for _ in range(100)))
@@ -30,7 +35,7 @@ async def test_a_burst_of_misses_loads_once(store: Store, shipped: PolicyBundle,
     assert len({id(p) for p in policies}) == 1
     assert len({id(s) for s in settings}) == 1
     assert len({id(m) for m in members}) == 1
-    assert sorted(calls) == ["allowed_domains", "guild_settings", "member", "policy_overrides"]
+    assert sorted(calls) == ["allowed_domains", "get", "policy_overrides", "settings"]
     await community.policy(1)
     assert len(calls) == 4  # then it is served from memory
 
@@ -38,17 +43,17 @@ async def test_a_burst_of_misses_loads_once(store: Store, shipped: PolicyBundle,
 async def test_a_write_during_a_load_wins(store: Store, shipped: PolicyBundle, monkeypatch: Any) -> None:
     community = Community(store, shipped)
     release = asyncio.Event()
-    original = store.allowed_domains
+    original = store.guilds.allowed_domains
 
     async def slow(guild_id: int) -> frozenset[str]:
         found = await original(guild_id)
         await release.wait()
         return found
 
-    monkeypatch.setattr(store, "allowed_domains", slow)
+    monkeypatch.setattr(store.guilds, "allowed_domains", slow)
     loading = asyncio.create_task(community.policy(1))
     await asyncio.sleep(0.05)
-    monkeypatch.setattr(store, "allowed_domains", original)
+    monkeypatch.setattr(store.guilds, "allowed_domains", original)
     await community.allow_domains(1, ["backblog.net"], added_by=3)
     release.set()
     stale = await loading
@@ -61,20 +66,20 @@ async def test_a_write_during_a_load_wins(store: Store, shipped: PolicyBundle, m
 
 def _count_override_reads(store: Store, monkeypatch: Any) -> list[int]:
     reads: list[int] = []
-    original = store.policy_overrides
+    original = store.guilds.policy_overrides
 
     async def counted(guild_id: int) -> dict[str, Any]:
         reads.append(guild_id)
         return await original(guild_id)
 
-    monkeypatch.setattr(store, "policy_overrides", counted)
+    monkeypatch.setattr(store.guilds, "policy_overrides", counted)
     return reads
 
 
 async def test_raid_settings_are_per_guild_and_cached_with_the_policy(
     store: Store, shipped: PolicyBundle, monkeypatch: Any
 ) -> None:
-    await store.set_policy_overrides(1, {"raid": {"new_members": 2, "bulk_delete": False}})
+    await store.guilds.set_policy_overrides(1, {"raid": {"new_members": 2, "bulk_delete": False}})
     reads = _count_override_reads(store, monkeypatch)
     community = Community(store, shipped)
     assert await community.raid(1) == RaidSettings(new_members=2, window_seconds=60, bulk_delete=False)
@@ -91,7 +96,7 @@ async def test_every_policy_write_drops_the_cached_raid_settings(
     community = Community(store, shipped)
     assert (await community.raid(1)).new_members == 5
     # Changed under the cache (as another write path might): only a policy write makes the cache read it again.
-    await store.set_policy_overrides(1, {"raid": {"new_members": 3}})
+    await store.guilds.set_policy_overrides(1, {"raid": {"new_members": 3}})
     assert (await community.raid(1)).new_members == 5
     reads = _count_override_reads(store, monkeypatch)
     if write == "set_policy_overrides":
@@ -116,14 +121,16 @@ async def test_a_raid_setting_change_is_refused_when_invalid(store: Store, shipp
     community = Community(store, shipped)
     with pytest.raises(PolicyError, match=r"raid\.window_seconds must be between 5 and 86400"):
         await community.set_policy_overrides(1, {"raid": {"window_seconds": 4}})
-    assert await store.policy_overrides(1) == {}
+    assert await store.guilds.policy_overrides(1) == {}
     assert (await community.raid(1)).window_seconds == 60
 
 
 async def test_bad_stored_raid_overrides_fall_back_to_the_shipped_settings(
     store: Store, shipped: PolicyBundle, caplog: pytest.LogCaptureFixture
 ) -> None:
-    await store.set_policy_overrides(1, {"raid": {"window_seconds": 1}, "new_members": {"approved_posts_required": 4}})
+    await store.guilds.set_policy_overrides(
+        1, {"raid": {"window_seconds": 1}, "new_members": {"approved_posts_required": 4}}
+    )
     community = Community(store, shipped)
     with caplog.at_level(logging.ERROR, logger="bot.community"):
         assert await community.raid(1) == raid_settings(shipped.raw)

@@ -77,7 +77,7 @@ class AdminService:
         """The guild's effective policy in words."""
         policy = await self.community.policy(guild_id)
         settings = await self.community.settings(guild_id)
-        guild_allowed = await self.community.store.allowed_domains(guild_id)
+        guild_allowed = await self.community.store.guilds.allowed_domains(guild_id)
         raid = await self.community.raid(guild_id)
         return words.policy_text(policy, settings.unscreened_channel_ids, len(guild_allowed), raid)
 
@@ -116,7 +116,7 @@ class AdminService:
         before_raid = await self.community.raid(guild_id)
         settings = await self.community.settings(guild_id)
         if table:
-            overrides = merge_overrides(await self.community.store.policy_overrides(guild_id), table)
+            overrides = merge_overrides(await self.community.store.guilds.policy_overrides(guild_id), table)
             try:
                 candidate, _ = parse_policy(merge_overrides(self.community.bundle.raw, overrides))
             except PolicyError as exc:
@@ -128,7 +128,7 @@ class AdminService:
             await self.community.set_channel_screened(guild_id, change.channel_id, change.screened)
         screening = {} if change.channel_id is None else {"channel": change.channel_id, "screened": change.screened}
         log.info("guild=%s: policy set by %s: %s %s", guild_id, actor_id, sorted(table), screening or "")
-        await self.community.store.audit(
+        await self.community.store.decisions.audit(
             guild_id, "policy_set", actor_id=actor_id, detail=json.dumps({**table, **screening}, sort_keys=True)
         )
         after = await self.community.policy(guild_id)
@@ -232,15 +232,15 @@ class AdminService:
         if domain in policy.allowed_domains:
             return f"{domain} is already allowed: everyone's links to it pass."
         await self.community.allow_domains(guild_id, [domain], actor_id)
-        await self.community.store.audit(guild_id, "allow_domain", actor_id=actor_id, detail=domain)
+        await self.community.store.decisions.audit(guild_id, "allow_domain", actor_id=actor_id, detail=domain)
         log.info("guild=%s: domain %s allowed by %s", guild_id, domain, actor_id)
         return f"Allowed {domain}: everyone's links to it (and its subdomains) now pass."
 
     async def disallow(self, guild_id: int, raw_domain: str, *, actor_id: int) -> str:
         """Take a domain off the allowed list (the guild's own, and the policy document's)."""
         domain = self._domain(raw_domain)
-        listed = domain in await self.community.store.allowed_domains(guild_id)
-        overrides = await self.community.store.policy_overrides(guild_id)
+        listed = domain in await self.community.store.guilds.allowed_domains(guild_id)
+        overrides = await self.community.store.guilds.policy_overrides(guild_id)
         try:
             document, _ = parse_policy(merge_overrides(self.community.bundle.raw, overrides))
         except PolicyError:  # hand-edited overrides: the community runs on the shipped policy
@@ -255,14 +255,14 @@ class AdminService:
             await self.community.set_policy_overrides(
                 guild_id, merge_overrides(overrides, {"links": {"allowed_domains": remaining}})
             )
-        await self.community.store.audit(guild_id, "disallow_domain", actor_id=actor_id, detail=domain)
+        await self.community.store.decisions.audit(guild_id, "disallow_domain", actor_id=actor_id, detail=domain)
         log.info("guild=%s: domain %s disallowed by %s", guild_id, domain, actor_id)
         return f"Disallowed {domain}: links to it are screened as outside links again."
 
     async def list_domains(self, guild_id: int) -> str:
         """The internal and allowed domains."""
         policy = await self.community.policy(guild_id)
-        guild_allowed = await self.community.store.allowed_domains(guild_id)
+        guild_allowed = await self.community.store.guilds.allowed_domains(guild_id)
         lines = [f"**Internal** (always allowed): {', '.join(sorted(policy.internal_domains))}"]
         if policy.allowed_domains:
             lines.append(f"**Allowed** ({len(policy.allowed_domains)}):")
@@ -342,7 +342,7 @@ class AdminService:
     async def member_info(self, guild_id: int, member: Person) -> str:
         """A member's record, trust, pre-approvals and latest held messages."""
         record = await self.community.member(guild_id, member.user_id)
-        items = await self.community.store.member_items(guild_id, member.user_id)
+        items = await self.community.store.items.of_member(guild_id, member.user_id)
         return words.member_text(
             member.mention,
             record,
@@ -368,7 +368,7 @@ class AdminService:
         log.info(
             "guild=%s: member %s %s by %s", guild_id, member.user_id, "trusted" if trusted else "untrusted", actor_id
         )
-        await self.community.store.audit(
+        await self.community.store.decisions.audit(
             guild_id, "trust" if trusted else "untrust", actor_id=actor_id, detail=f"user={member.user_id}"
         )
         if trusted:

@@ -114,7 +114,7 @@ async def conclude(world: DemoWorld, transcript: Transcript, waiting: list[int])
     pending: list[str] = []
     blocked: list[str] = []
     for item_id in waiting:
-        item = await world.bot.store.item(item_id)
+        item = await world.bot.store.items.get(item_id)
         if item is not None:
             (blocked if item.state is ItemState.BLOCKED else pending).append(f"#{item_id}")
     if pending:

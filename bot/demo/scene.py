@@ -57,7 +57,7 @@ class Scene:
 
     async def item_of(self, message: discord.Message) -> int:
         """The held item a message became."""
-        item = await self.world.bot.store.item_by_message(message.id)
+        item = await self.world.bot.store.items.by_message(message.id)
         if item is None:
             raise LookupError(f"message {message.id} was not held")
         return item.id

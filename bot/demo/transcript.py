@@ -282,7 +282,7 @@ class Transcript:
         if item_id is None:
             self.block(f"{source.label}  ✎ {self._author(message)} edited: ", self.readable(message.content))
             return
-        item = await self.store.item(item_id)
+        item = await self.store.items.get(item_id)
         if item is None or item.is_open:
             self._print_card(source, message, item_id)
             return
@@ -305,7 +305,7 @@ class Transcript:
         return f"✔ {who} {verb} → reposted in {where} as {item.author_name}"
 
     async def _print_removal(self, message_id: int, seen: _Seen) -> None:
-        item = await self.store.item_by_message(message_id)
+        item = await self.store.items.by_message(message_id)
         where = seen.source.label
         if item is None:
             self._emit(f"{_INDENT}✖ {seen.author}'s message in {where} was removed")

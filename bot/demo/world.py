@@ -158,7 +158,7 @@ async def admin_runs_mirror_apply(
 ) -> list[tuple[str | None, list[ChannelHandle]]]:
     """The admin runs `/mirror apply`; the mirrored channels under their Discord categories."""
     reply = _reply(await admin.slash(where, "mirror apply"))
-    records = [record for record in await bot.store.mirror_records(guild.id) if not record.archived]
+    records = [record for record in await bot.store.mirror.records(guild.id) if not record.archived]
     mirrored = {record.channel_id for record in records if record.kind is not ChannelKind.CATEGORY}
     categories = sum(record.kind is ChannelKind.CATEGORY for record in records)
     groups = _groups(bot, guild, mirrored)

@@ -89,7 +89,7 @@ class CatchUp:
         try:
             for guild in guilds:
                 try:
-                    stored[guild.id] = await self.gate.store.channel_marks(guild.id)
+                    stored[guild.id] = await self.gate.store.screening.channel_marks(guild.id)
                 except sqlite3.Error as exc:
                     log.error("catch-up in guild %s skipped: database error %s", guild.id, exc)
         finally:
@@ -172,7 +172,7 @@ class CatchUp:
     async def _screen(self, page: Sequence[discord.Message]) -> int:
         if not page:
             return 0
-        done = await self.gate.store.screened_message_ids([message.id for message in page])
+        done = await self.gate.store.screening.screened_message_ids([message.id for message in page])
         screened = 0
         for message in page:
             if message.id in done:

@@ -201,7 +201,7 @@ class GateCourier:
                 wait,
             )
             self._dms_wait_until = max(self._dms_wait_until, time.monotonic() + wait)
-            await self.gate.store.requeue([row.id for row in rows], keep_nonce=True)
+            await self.gate.store.outbox.requeue([row.id for row in rows], keep_nonce=True)
             # The worker stops when nothing may go; it is woken when the wait is over.
             asyncio.get_running_loop().call_later(wait + 0.01, self.gate.outbox.kick)
             return
@@ -215,12 +215,12 @@ class GateCourier:
             "; will retry" if transient and attempts < MAX_ATTEMPTS else "",
         )
         retry = _retry_at(attempts) if transient and attempts < MAX_ATTEMPTS else None
-        await self.gate.store.mark_failed([row.id for row in rows], f"{exc.status} {exc.text}", retry_at=retry)
+        await self.gate.store.outbox.mark_failed([row.id for row in rows], f"{exc.status} {exc.text}", retry_at=retry)
 
     async def _items(self, rows: Sequence[OutboxRow]) -> list[HeldItem]:
         items = []
         for row in rows:
-            item = await self.gate.store.item(row.item_id)
+            item = await self.gate.store.items.get(row.item_id)
             if item is not None:
                 items.append(item)
         return items
@@ -233,26 +233,26 @@ class GateCourier:
         store = self.gate.store
         channel = self._text_channel(lane[1])
         if channel is None:
-            await store.mark_failed([row.id for row in rows], "the moderator channel is gone")
+            await store.outbox.mark_failed([row.id for row in rows], "the moderator channel is gone")
             return
         ids = [row.id for row in rows]
         if len(rows) == 1:
             [item] = await self._items(rows)
             if item.card_message_id is not None:
-                await store.mark_done(ids, item.card_channel_id, item.card_message_id)
+                await store.outbox.mark_done(ids, item.card_channel_id, item.card_message_id)
                 return
             nonce = rows[0].nonce or f"fbc{rows[0].id}"
-            await store.mark_sending(ids, nonce, search_after=_after(channel, [item]))
+            await store.outbox.mark_sending(ids, nonce, search_after=_after(channel, [item]))
             sent = await self._post_card(channel, item, nonce)
-            await store.mark_done(ids, channel.id, sent.id)
+            await store.outbox.mark_done(ids, channel.id, sent.id)
             return
         first = rows[0]
         author_id = first.author_id if len({row.author_id for row in rows}) == 1 else None
         # A fresh nonce per group: a batch sent again after a crash may hold other items.
         nonce = f"fbg{first.id}-{secrets.token_hex(4)}"
-        group = await store.create_card_group(first.guild_id, author_id, channel.id, nonce)
+        group = await store.outbox.create_card_group(first.guild_id, author_id, channel.id, nonce)
         items = await self._items(rows)
-        await store.mark_sending(ids, group.nonce, group_id=group.id, search_after=_after(channel, items))
+        await store.outbox.mark_sending(ids, group.nonce, group_id=group.id, search_after=_after(channel, items))
         view = group_card_view(group, items)
         try:
             sent = await channel.send(
@@ -264,10 +264,10 @@ class GateCourier:
         except Exception:
             # The group was never posted: its rows go again afresh (perhaps alone), not as part of a ghost group
             # whose nonce and id they would otherwise keep (and a single card of theirs would never be updated).
-            await store.requeue(ids, keep_nonce=False)
+            await store.outbox.requeue(ids, keep_nonce=False)
             raise
-        await store.set_card_group_message(group.id, sent.id)
-        await store.mark_done(ids, channel.id, sent.id)
+        await store.outbox.set_card_group_message(group.id, sent.id)
+        await store.outbox.mark_done(ids, channel.id, sent.id)
         log.info("outbox: grouped card %s for %d items in channel %s", group.id, len(ids), channel.id)
 
     async def _post_card(self, channel: discord.TextChannel, item: HeldItem, nonce: str) -> discord.Message:
@@ -278,7 +278,7 @@ class GateCourier:
         text_file = True
         while True:
             embed = card_embed(item, author=author, record=record, upload_limit=limit, text_file=text_file)
-            attachments = await store.attachments(item.id)
+            attachments = await store.items.attachments(item.id)
             files = card_files(item, embed, attachments, limit, text_file=text_file)
             view = card_view(item)
             try:
@@ -305,26 +305,26 @@ class GateCourier:
                 )
                 if carried:
                     largest = max(carried, key=lambda position: attachments[position].byte_size)
-                    await store.drop_attachment_bytes(item.id, [largest])
-                    item = await store.item(item.id) or item
+                    await store.items.drop_attachment_bytes(item.id, [largest])
+                    item = await store.items.get(item.id) or item
                 else:
                     text_file = False
 
     async def _send_raid_card(self, lane: Lane, row: OutboxRow) -> None:
         store = self.gate.store
         channel = self._text_channel(lane[1])
-        item = await store.item(row.item_id)
+        item = await store.items.get(row.item_id)
         if channel is None or item is None:
-            await store.mark_failed([row.id], "the moderator channel is gone")
+            await store.outbox.mark_failed([row.id], "the moderator channel is gone")
             return
         nonce = row.nonce or f"fbr{row.id}"
-        await store.mark_sending([row.id], nonce, search_after=_after(channel, [item]))
+        await store.outbox.mark_sending([row.id], nonce, search_after=_after(channel, [item]))
         sent = await channel.send(
             embed=raid_embed(item, self.gate.raid.describe(item.guild_id)),
             allowed_mentions=discord.AllowedMentions.none(),
             nonce=nonce,
         )
-        await store.mark_done([row.id], channel.id, sent.id)
+        await store.outbox.mark_done([row.id], channel.id, sent.id)
 
     async def _user(self, user_id: int, guild_id: int) -> discord.Member | discord.User:
         guild = self.client.get_guild(guild_id)
@@ -339,7 +339,7 @@ class GateCourier:
         decided = {item.id for item in items if not item.is_open}
         if decided:
             # Decided before the DM went (a backlog, a raid's slow lane): the decision DM says it all.
-            await self.gate.store.mark_done([row.id for row in rows if row.item_id in decided], None, None)
+            await self.gate.store.outbox.mark_done([row.id for row in rows if row.item_id in decided], None, None)
             rows = [row for row in rows if row.item_id not in decided]
             items = [item for item in items if item.id not in decided]
             if not rows:
@@ -364,7 +364,7 @@ class GateCourier:
         nonce = rows[0].nonce or f"{nonce_prefix}{rows[0].id}"
         # The DM comes after the messages it tells of, and after the last DM this run sent the member.
         after = max([item.message_id for item in items] + [self._last_dm.get(rows[0].author_id, 0)])
-        await store.mark_sending(ids, nonce, search_after=after)
+        await store.outbox.mark_sending(ids, nonce, search_after=after)
         try:
             user = await self._user(rows[0].author_id, rows[0].guild_id)
             sent = await user.send(text, nonce=nonce, file=file or discord.utils.MISSING)
@@ -380,10 +380,10 @@ class GateCourier:
                 about,
                 exc.code,
             )
-            await store.mark_done(ids, None, None)
+            await store.outbox.mark_done(ids, None, None)
             return False
         self._last_dm[rows[0].author_id] = sent.id
-        await store.mark_done(ids, sent.channel.id, sent.id)
+        await store.outbox.mark_done(ids, sent.channel.id, sent.id)
         return True
 
     async def _channel_notice(self, items: list[HeldItem], *, decided: bool = False) -> None:
@@ -412,7 +412,7 @@ class GateCourier:
         # The channel's last message id bounds a search for it (a crash between send and record), not the clock.
         after = getattr(channel, "last_message_id", None) or 0
         delete_at = discord.utils.utcnow() + timedelta(seconds=seconds)
-        notice_id = await store.add_notice(guild_id, channel_id, user_id, text, delete_at, search_after=after)
+        notice_id = await store.notices.add(guild_id, channel_id, user_id, text, delete_at, search_after=after)
         try:
             sent = await channel.send(
                 text,
@@ -422,10 +422,10 @@ class GateCourier:
                 ),
             )
         except discord.HTTPException as exc:
-            await store.drop_notice(notice_id)
+            await store.notices.drop(notice_id)
             log.warning("guild=%s channel=%s: could not post a notice (%s)", guild_id, channel_id, exc.status)
             return False
-        await store.set_notice_message(notice_id, sent.id)
+        await store.notices.set_message(notice_id, sent.id)
         self._time_notice(notice_id, channel_id, sent.id, seconds)
         return True
 
@@ -460,11 +460,11 @@ class GateCourier:
                 exc.status,
             )
             return
-        await self.gate.store.drop_notice(notice_id)
+        await self.gate.store.notices.drop(notice_id)
 
     async def expire_notices(self) -> int:
         """At start-up: delete the notices whose time is up, time the others again; returns how many were left."""
-        left = await self.gate.store.notices()
+        left = await self.gate.store.notices.all()
         now = discord.utils.utcnow()
         for notice in left:
             if notice.id in self._timed_notices:
@@ -473,7 +473,7 @@ class GateCourier:
             if message_id is None:
                 message_id = await self._find_notice(notice)  # a crash came between its send and its record
                 if message_id is None:
-                    await self.gate.store.drop_notice(notice.id)
+                    await self.gate.store.notices.drop(notice.id)
                     continue
             delay = (notice.delete_at - now).total_seconds()
             if delay <= 0:
@@ -502,43 +502,43 @@ class GateCourier:
 
     async def _send_repost(self, row: OutboxRow) -> None:
         store = self.gate.store
-        item = await store.item(row.item_id)
+        item = await store.items.get(row.item_id)
         if item is None:
-            await store.mark_failed([row.id], "the item is gone")
+            await store.outbox.mark_failed([row.id], "the item is gone")
             return
         if item.repost_message_id is not None:
-            await store.mark_done([row.id], item.repost_channel_id, item.repost_message_id)
+            await store.outbox.mark_done([row.id], item.repost_channel_id, item.repost_message_id)
             return
         guild = self.client.get_guild(item.guild_id)
         channel = guild.get_channel(item.channel_id) if guild else None
         if not isinstance(channel, REPOST_CHANNEL_TYPES):
             log.error("item %s: channel %s is gone; cannot publish", item.id, item.channel_id)
-            await store.mark_failed([row.id], "the channel is gone")
-            await store.rearm(item.id, OutboxKind.CARD_UPDATE)
+            await store.outbox.mark_failed([row.id], "the channel is gone")
+            await store.outbox.rearm(item.id, OutboxKind.CARD_UPDATE)
             return
         if row.attempts:
             # A retry: a part the failed attempt never heard back about may have reached Discord all the same.
             found = await self.gate.find_repost(item)
             if found is not None:
-                await store.mark_done([row.id], *found)
-                await store.rearm(item.id, OutboxKind.CARD_UPDATE)
+                await store.outbox.mark_done([row.id], *found)
+                await store.outbox.rearm(item.id, OutboxKind.CARD_UPDATE)
                 return
-        await store.mark_sending([row.id], row.nonce or f"fbp{row.id}")
+        await store.outbox.mark_sending([row.id], row.nonce or f"fbp{row.id}")
 
         async def record(position: int, message: discord.WebhookMessage) -> None:
-            await store.add_repost_part(item.id, position, message.channel.id, message.id)
+            await store.items.add_repost_part(item.id, position, message.channel.id, message.id)
 
         # The member's avatar as it is now (the one stored at hold time may be gone); the stored one once they left.
         member = guild.get_member(item.author_id) if guild else None
         avatar_url = member.display_avatar.url if member is not None else item.author_avatar_url
-        attachments = await store.attachments(item.id)
+        attachments = await store.items.attachments(item.id)
         try:
             first = await self.gate.publisher.publish(
                 item,
                 channel,
                 attachments,
                 avatar_url=avatar_url,
-                sent=await store.repost_parts(item.id),
+                sent=await store.items.repost_parts(item.id),
                 record=record,
             )
         except discord.HTTPException as exc:
@@ -547,8 +547,8 @@ class GateCourier:
                 # Discord takes less than the card promised (the server lost boosts unseen): the message goes
                 # without its files, at once, rather than not at all; the card then lists them as not kept.
                 log.warning("item %s: Discord refused the repost's files (413); publishing without them", item.id)
-                await store.drop_attachment_bytes(item.id, kept)
-                await store.mark_failed([row.id], f"{exc.status} {exc.text}", retry_at=datetime.now(UTC))
+                await store.items.drop_attachment_bytes(item.id, kept)
+                await store.outbox.mark_failed([row.id], f"{exc.status} {exc.text}", retry_at=datetime.now(UTC))
                 return
             log.error(
                 "item %s: publishing in channel %s failed (%s %s); will retry%s",
@@ -558,34 +558,36 @@ class GateCourier:
                 exc.text,
                 "" if exc.status >= 500 else " at start-up",
             )
-            await store.audit(item.guild_id, "publish_failed", actor_id=None, item_id=item.id, detail=exc.text)
+            await store.decisions.audit(
+                item.guild_id, "publish_failed", actor_id=None, item_id=item.id, detail=exc.text
+            )
             await self._failed([row], exc)
-            await store.rearm(item.id, OutboxKind.CARD_UPDATE)  # the card says it is not published yet
+            await store.outbox.rearm(item.id, OutboxKind.CARD_UPDATE)  # the card says it is not published yet
             return
-        await store.mark_done([row.id], *first)
-        await store.rearm(item.id, OutboxKind.CARD_UPDATE)
+        await store.outbox.mark_done([row.id], *first)
+        await store.outbox.rearm(item.id, OutboxKind.CARD_UPDATE)
 
     async def _send_card_update(self, rows: list[OutboxRow]) -> None:
         store = self.gate.store
         ids = [row.id for row in rows]
         group_id = rows[0].card_group_id
-        await store.mark_sending(ids, rows[0].nonce or f"fbu{rows[0].id}")
+        await store.outbox.mark_sending(ids, rows[0].nonce or f"fbu{rows[0].id}")
         if group_id is not None:
-            group = await store.card_group(group_id)
+            group = await store.outbox.card_group(group_id)
             if group is None or group.message_id is None:
-                await store.mark_done(ids, None, None)
+                await store.outbox.mark_done(ids, None, None)
                 return
-            items = await store.card_group_items(group.id)
+            items = await store.items.of_card_group(group.id)
             channel = self._text_channel(group.channel_id)
             if channel is not None:
                 await channel.get_partial_message(group.message_id).edit(
                     embed=group_card_embed(group, items), view=group_card_view(group, items)
                 )
-            await store.mark_done(ids, group.channel_id, group.message_id)
+            await store.outbox.mark_done(ids, group.channel_id, group.message_id)
             return
         [item] = await self._items(rows)
         if item.card_channel_id is None or item.card_message_id is None:
-            await store.mark_done(ids, None, None)
+            await store.outbox.mark_done(ids, None, None)
             return
         channel = self._text_channel(item.card_channel_id)
         if channel is not None:
@@ -594,7 +596,7 @@ class GateCourier:
                 embed=card_embed(item, author=author, record=record, upload_limit=channel.guild.filesize_limit),
                 view=card_view(item),
             )
-        await store.mark_done(ids, item.card_channel_id, item.card_message_id)
+        await store.outbox.mark_done(ids, item.card_channel_id, item.card_message_id)
 
     async def _send_decision_dm(self, rows: list[OutboxRow]) -> None:
         items = await self._items(rows)
@@ -611,12 +613,12 @@ class GateCourier:
         store = self.gate.store
         # Rows the live worker is sending are not a crash's: holds can start it before this runs.
         live = self.gate.outbox.in_flight
-        rows = [row for row in await store.outbox_rows((OutboxState.SENDING,)) if row.id not in live]
+        rows = [row for row in await store.outbox.rows((OutboxState.SENDING,)) if row.id not in live]
         # A send that died of a bug (not a Discord error) after its request may have reached Discord as well:
         # it is looked for too, and left to be sent again (requeue_failed) only when it is not there.
         unsure = [
             row
-            for row in await store.outbox_rows((OutboxState.FAILED,))
+            for row in await store.outbox.rows((OutboxState.FAILED,))
             if row.error == UNEXPECTED_ERROR and row.nonce and row.id not in live
         ]
         batches: dict[str, list[OutboxRow]] = {}
@@ -634,12 +636,12 @@ class GateCourier:
             if found is None:
                 # Not on Discord: send again. A single message keeps its nonce (Discord refuses a repeat of
                 # one it did make); a batch may be made up differently next time, so it starts afresh.
-                await store.requeue(ids, keep_nonce=len(batch) == 1)
+                await store.outbox.requeue(ids, keep_nonce=len(batch) == 1)
                 continue
             channel_id, message_id = found
             if batch[0].kind is OutboxKind.CARD and batch[0].group_id is not None:
-                await store.set_card_group_message(batch[0].group_id, message_id)
-            await store.mark_done(ids, channel_id, message_id)
+                await store.outbox.set_card_group_message(batch[0].group_id, message_id)
+            await store.outbox.mark_done(ids, channel_id, message_id)
             log.info("outbox: adopted message %s for rows %s after a restart", message_id, ids)
         return len(rows)
 

@@ -67,7 +67,7 @@ class ScreeningMemory:
         if found is not None:
             return found
         try:
-            stored = await self._store().allowed_flaggables(message_id)
+            stored = await self._store().screening.allowed_flaggables(message_id)
         except sqlite3.Error as exc:
             log.error("could not read what message %s carried (%s): judged as carrying nothing", message_id, exc)
             return frozenset()
@@ -124,7 +124,7 @@ class ScreeningMemory:
         if not allowed and not marks:
             return True
         try:
-            await self._store().save_screening_memory(list(allowed.values()), list(marks.values()))
+            await self._store().screening.save(list(allowed.values()), list(marks.values()))
         except (sqlite3.Error, ValueError) as exc:
             # Kept for the next try (newer changes win); a restart before then re-screens a little.
             log.error("could not save screening memory (%d messages, %d channels): %s", len(allowed), len(marks), exc)

@@ -191,7 +191,7 @@ class OutboxWorker:
         while True:
             progress = self._progress
             # Only these items' rows: this runs at every send, and a backlog can hold thousands of others.
-            pending = await store.outbox_rows(
+            pending = await store.outbox.rows(
                 (OutboxState.WAITING, OutboxState.QUEUED, OutboxState.SENDING), item_ids=wanted, limit=100_000
             )
             if not pending or not self.running:
@@ -219,7 +219,7 @@ class OutboxWorker:
             if self._stopped:
                 return  # stopping or paused: what is queued waits in the database, sends in flight finish
             self._dirty = False
-            rows = await store.outbox_rows((OutboxState.QUEUED,), limit=2000)
+            rows = await store.outbox.rows((OutboxState.QUEUED,), limit=2000)
             now = self._clock()
             wall = datetime.now(UTC)
             next_wake: float | None = None
@@ -292,4 +292,4 @@ class OutboxWorker:
         except Exception:
             # A bug, not a Discord error (those are handled inside): keep the rows for the next start.
             log.exception("outbox: delivering rows %s failed", [row.id for row in batch])
-            await self._store().mark_failed([row.id for row in batch], UNEXPECTED_ERROR)
+            await self._store().outbox.mark_failed([row.id for row in batch], UNEXPECTED_ERROR)

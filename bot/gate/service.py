@@ -270,7 +270,7 @@ class Gate:
                 break
             after = latest
             self._judged_edit(after)
-        if await self.store.item_by_message(after.id) is not None:
+        if await self.store.items.by_message(after.id) is not None:
             # Already held (its removal failed): the stored copy follows the author's last version.
             await self._update_held(after, established, policy, starter_of)
             return None
@@ -301,7 +301,7 @@ class Gate:
         self, message: discord.Message, established: AuthorFacts, policy: Policy, starter_of: discord.Thread | None
     ) -> None:
         """A held message was edited: the stored copy (what a moderator approves) becomes the latest version."""
-        item = await self.store.item_by_message(message.id)
+        item = await self.store.items.by_message(message.id)
         names = tuple(attachment.filename for attachment in message.attachments)
         if item is None or not item.is_open or (item.content, item.attachment_names) == (message.content, names):
             return
@@ -309,7 +309,7 @@ class Gate:
         # Why it was held stays on the card when the latest version would pass: it was held for that.
         reasons = verdict.reasons if verdict.action is not Action.ALLOW else item.reasons
         links = tuple(StoredLink.from_link(link) for link in verdict.links)
-        if await self.store.update_held_copy(
+        if await self.store.items.update_copy(
             item.id, content=message.content, links=links, reasons=reasons, attachment_names=names
         ):
             log.info("item %s (message %s): edited while held; the card shows the latest", item.id, message.id)
@@ -389,7 +389,7 @@ class Gate:
             if not grants:
                 return verdict
             allowed = AllowedMessage(message.id, guild.id, message.channel.id, _flaggable(verdict) | carried)
-            spent = await self.store.spend_preapprovals(grants, allowed=allowed)
+            spent = await self.store.members.spend_preapprovals(grants, allowed=allowed)
             record = await self.community.refresh_member(guild.id, message.author.id)
             if spent:
                 self.memory.remember(allowed, saved=True)
@@ -442,7 +442,7 @@ class Gate:
             # The bytes could not be fetched: keep the message anyway (and say so in the logs).
             log.error("guild=%s message=%s: could not read attachments (%s)", message.guild, message.id, exc)
             attachments = ()
-        item, created = await self.store.add_held_item(
+        item, created = await self.store.items.add(
             held_item(
                 message,
                 verdict,
@@ -462,7 +462,7 @@ class Gate:
             started = self.raid.note(item.guild_id, item.author_id, item.external_domains, raid)
             # Kept in the store as it changes (a restart mid-raid carries on), with the raid card if this starts one.
             watch = self.raid.state(item.guild_id)
-            await self.store.record_raid_sighting(
+            await self.store.raid.record_sighting(
                 item.guild_id,
                 watch.sightings[-1],
                 active=watch.active,
@@ -472,7 +472,7 @@ class Gate:
             )
         item = await self._remove_original(item, message, starter_of)
         # The card and the DM wait until the original is dealt with (the card says if it could not be).
-        await self.store.release(item.id)
+        await self.store.outbox.release(item.id)
         self.outbox.kick()
         return item
 
@@ -504,7 +504,7 @@ class Gate:
                 item.message_id,
                 exc.text or exc.status,
             )
-            await self.store.mark_original_removed(item.id, error="I lack the Manage Messages permission there")
+            await self.store.items.mark_original_removed(item.id, error="I lack the Manage Messages permission there")
             return await self._reload(item)
         except (discord.HTTPException, OSError, aiohttp.ClientError, TimeoutError) as exc:
             # A network failure counts as a Discord error: the card still goes, the removal is retried at start-up.
@@ -515,11 +515,11 @@ class Gate:
                 exc.status if isinstance(exc, discord.HTTPException) else type(exc).__name__,
             )
             return item
-        await self.store.mark_original_removed(item.id)
+        await self.store.items.mark_original_removed(item.id)
         return await self._reload(item)
 
     async def _reload(self, item: HeldItem) -> HeldItem:
-        fresh = await self.store.item(item.id)
+        fresh = await self.store.items.get(item.id)
         assert fresh is not None
         return fresh
 
@@ -556,7 +556,7 @@ class Gate:
         await interaction.response.defer()
         moderator = interaction.user
         assert isinstance(moderator, discord.Member)  # checked by interaction_check
-        item = await self.store.item(item_id)
+        item = await self.store.items.get(item_id)
         if item is None or item.guild_id != interaction.guild_id:
             await interaction.followup.send(f"Item #{item_id} does not exist here.", ephemeral=True)
             return
@@ -566,7 +566,7 @@ class Gate:
                 f"Item #{item_id} was already decided: {words.outcome_line(outcome.item)}", ephemeral=True
             )
         elif outcome.item.state is not ItemState.REJECTED and outcome.item.repost_message_id is None:
-            if await self.store.outbox_rows((OutboxState.FAILED,), item_id=item_id):
+            if await self.store.outbox.rows((OutboxState.FAILED,), item_id=item_id):
                 await interaction.followup.send(
                     f"Approved item #{item_id}, but I could not publish it (do I have Manage Webhooks in "
                     f"<#{outcome.item.channel_id}>?). I will try again when I restart.",
@@ -592,8 +592,8 @@ class Gate:
         settings = await self.community.settings(payload.guild_id)
         if payload.channel_id != settings.moderator_channel_id:
             return
-        group = await self.store.card_group_by_message(payload.message_id)
-        item = None if group is not None else await self.store.item_by_card(payload.message_id)
+        group = await self.store.outbox.card_group_by_message(payload.message_id)
+        item = None if group is not None else await self.store.items.by_card(payload.message_id)
         if item is None and group is None:
             return
         what = f"group {group.id}" if group is not None else f"item {item.id if item else '?'}"
@@ -607,7 +607,7 @@ class Gate:
             reason = None if decision is Decision.APPROVE else words.GENERIC_REJECT_REASON
             outcomes = await self.decide_group(group.id, decision, member, reason=reason)
             if not any(outcome.won for outcome in outcomes):
-                items = await self.store.card_group_items(group.id)
+                items = await self.store.items.of_card_group(group.id)
                 await self._tell_reaction_loser(payload, member, what, words.group_already_decided(group.id, items))
             return
         assert item is not None
@@ -655,7 +655,7 @@ class Gate:
         self, item_id: int, decision: Decision, moderator: discord.Member, *, reason: str | None = None
     ) -> DecisionOutcome:
         """Record a decision exactly once; its effects go through the outbox, which this waits for (a while)."""
-        outcome = await self.store.decide(
+        outcome = await self.store.decisions.decide(
             item_id,
             decision,
             moderator_id=moderator.id,
@@ -676,7 +676,7 @@ class Gate:
         self, group_id: int, decision: Decision, moderator: discord.Member, *, reason: str | None = None
     ) -> list[DecisionOutcome]:
         """Decide every open item of a grouped card, each exactly once, in one transaction."""
-        items = await self.store.card_group_items(group_id)
+        items = await self.store.items.of_card_group(group_id)
         open_ids = [item.id for item in items if item.is_open]
         # Restoring applies to removed (blocked) items, approving to held ones.
         by_decision: dict[Decision, list[int]] = {}
@@ -688,7 +688,7 @@ class Gate:
                 by_decision.setdefault(chosen, []).append(item.id)
         outcomes: list[DecisionOutcome] = []
         for chosen, ids in by_decision.items():
-            outcomes += await self.store.decide_many(
+            outcomes += await self.store.decisions.decide_many(
                 ids,
                 chosen,
                 moderator_id=moderator.id,
@@ -720,12 +720,12 @@ class Gate:
                 item.message_id,
                 moderator.id,
             )
+        if decision is Decision.APPROVE_DOMAIN:
+            # The decision's own transaction allowed the domains (crash-safe); only the cached policy is stale.
+            for guild_id in {item.guild_id for item in items}:
+                self.community.forget_policy(guild_id)
         for guild_id, author_id in {(item.guild_id, item.author_id) for item in items}:
             await self.community.refresh_member(guild_id, author_id)
-        if decision is Decision.APPROVE_DOMAIN:
-            for item in items:
-                if item.external_domains:
-                    await self.community.allow_domains(item.guild_id, list(item.external_domains), moderator.id)
         self.outbox.kick()
         await self.outbox.wait_for_items([item.id for item in items], DECISION_WAIT_S)
 
@@ -737,7 +737,7 @@ class Gate:
         await interaction.response.defer()
         moderator = interaction.user
         assert isinstance(moderator, discord.Member)  # checked by interaction_check
-        group = await self.store.card_group(group_id)
+        group = await self.store.outbox.card_group(group_id)
         if group is None or group.guild_id != interaction.guild_id:
             await interaction.followup.send(f"Grouped card #{group_id} does not exist here.", ephemeral=True)
             return
@@ -748,7 +748,7 @@ class Gate:
         won = sum(outcome.won for outcome in outcomes)
         verb = "Approved" if decision is not Decision.REJECT else "Rejected"
         lines = [f"{verb} {won} item{'s' if won != 1 else ''}."]
-        items = await self.store.card_group_items(group_id)
+        items = await self.store.items.of_card_group(group_id)
         already = len(items) - won
         if already:
             lines.append(f"{already} had already been decided.")
@@ -801,7 +801,7 @@ class Gate:
 
     async def moderator_channel_ready(self, guild_id: int) -> None:
         """/setup gave the guild a moderator channel: send the cards that waited for one or failed on the old one."""
-        retried = await self.store.requeue_failed(guild_id)
+        retried = await self.store.outbox.requeue_failed(guild_id)
         if retried:
             log.info(
                 "guild %s: %d outbox rows that had failed are tried again in the new moderator channel",
@@ -814,9 +814,13 @@ class Gate:
         """One item of a grouped card, privately, with its own buttons."""
         # Answer Discord within its 3 seconds before reading the store (busy in a raid).
         await interaction.response.defer(ephemeral=True, thinking=True)
-        item = await self.store.item(item_id)
+        item = await self.store.items.get(item_id)
         # The item must be on this card and in this server (the moderator check is per server).
-        if item is None or item.guild_id != interaction.guild_id or await self.store.card_group_of(item_id) != group_id:
+        if (
+            item is None
+            or item.guild_id != interaction.guild_id
+            or await self.store.outbox.card_group_of(item_id) != group_id
+        ):
             await interaction.followup.send("That item is not on this card.", ephemeral=True)
             return
         author, record = await self.author_info(item)
@@ -824,7 +828,7 @@ class Gate:
         # As complete as an item's own card: the whole text when the card cuts it, and the files it can carry.
         limit = interaction.guild.filesize_limit if interaction.guild else DEFAULT_UPLOAD_LIMIT
         embed = card_embed(item, author=author, record=record, upload_limit=limit)
-        attachments = await self.store.attachments(item.id)
+        attachments = await self.store.items.attachments(item.id)
         files = card_files(item, embed, attachments, limit)
         try:
             await interaction.edit_original_response(embed=embed, view=view, attachments=files)
@@ -849,7 +853,7 @@ class Gate:
             kinds.append(OutboxKind.REPOST)
         if not item.author_notified:
             kinds.append(OutboxKind.DECISION_DM)
-        await self.store.enqueue(item.id, kinds)
+        await self.store.outbox.enqueue(item.id, kinds)
         self.outbox.kick()
         await self.outbox.wait_for_items([item.id], DECISION_WAIT_S)
         return await self._reload(item)
@@ -865,7 +869,7 @@ class Gate:
         channel = guild.get_channel(item.channel_id) if guild else None
         if not isinstance(channel, REPOST_CHANNEL_TYPES):
             return None
-        parts = await self.store.repost_parts(item.id)
+        parts = await self.store.items.repost_parts(item.id)
         chunks = repost_chunks(item, has_files=bool(item.attachment_names))
         try:
             hook = await self.publisher.webhook_for(channel)
@@ -873,7 +877,7 @@ class Gate:
                 found = await self._find_part(item, channel, hook, parts, chunks[len(parts)])
                 if found is None:
                     return None
-                await self.store.add_repost_part(item.id, len(parts), found.channel.id, found.id)
+                await self.store.items.add_repost_part(item.id, len(parts), found.channel.id, found.id)
                 parts.append((found.channel.id, found.id))
                 log.info("item %s: adopted part %d of its repost (message %s)", item.id, len(parts), found.id)
         except discord.HTTPException as exc:
@@ -895,7 +899,7 @@ class Gate:
             if message.webhook_id != hook.id or not same_text(message.content, content):
                 return False
             # Not the same words published for another item (the same member, twice, say).
-            owner = await self.store.repost_part_owner(message.id)
+            owner = await self.store.items.repost_part_owner(message.id)
             return owner is None or owner == item.id
 
         if parts:
@@ -945,7 +949,7 @@ class Gate:
 
     async def load_raids(self) -> None:
         """Take up the raid watches as a previous run left them (before any message is screened)."""
-        for state in await self.store.raid_states():
+        for state in await self.store.raid.states():
             self.raid.restore(state, await self.community.raid(state.guild_id))
 
     @_tracked
@@ -953,17 +957,17 @@ class Gate:
         """Finish every hold or decision a crash interrupted, and start the outbox; returns items touched."""
         self.listening()
         # Held messages still up (their removal failed) can still be edited: the held copy must follow.
-        for message_id in await self.store.open_message_ids_still_up():
+        for message_id in await self.store.items.open_message_ids_still_up():
             self._note_held(message_id)
         oldest = discord.utils.time_snowflake(discord.utils.utcnow() - ALLOWED_KEPT)
-        forgotten = await self.store.forget_allowed_before(oldest)
+        forgotten = await self.store.screening.forget_allowed_before(oldest)
         if forgotten:
             log.info("forgot what %d allowed messages older than %s days carried", forgotten, ALLOWED_KEPT.days)
         recovered = await self.courier.recover()
         await self.courier.expire_notices()  # the closed-DM notices a restart left up
-        retried = await self.store.requeue_failed()
+        retried = await self.store.outbox.requeue_failed()
         touched = 0
-        for item in await self.store.unfinished_items():
+        for item in await self.store.items.unfinished():
             if item.message_id in self._holding:
                 continue  # a live hold (start-up can come after the first messages) finishes it
             touched += 1
@@ -985,15 +989,15 @@ class Gate:
                 starter_of = thread if isinstance(thread, discord.Thread) else None
                 item = await self._remove_original(item, self._partial_original(item), starter_of)
             if item.card_message_id is None:
-                await self.store.enqueue(item.id, (OutboxKind.CARD,))  # a hold from before the outbox
-            await self.store.release(item.id)
+                await self.store.outbox.enqueue(item.id, (OutboxKind.CARD,))  # a hold from before the outbox
+            await self.store.outbox.release(item.id)
             return
         kinds = [OutboxKind.CARD_UPDATE]
         if item.state in (ItemState.APPROVED, ItemState.RESTORED) and item.repost_message_id is None:
             kinds.append(OutboxKind.REPOST)
         if not item.author_notified:
             kinds.append(OutboxKind.DECISION_DM)
-        await self.store.enqueue(item.id, kinds)
+        await self.store.outbox.enqueue(item.id, kinds)
 
     def _partial_original(self, item: HeldItem) -> discord.PartialMessage | None:
         channel = self.client.get_channel(item.target_channel_id)

@@ -172,16 +172,16 @@ class MirrorExecutor:
     async def _book(self, item: Bookkeeping) -> None:
         guild_id = self._guild.id
         if isinstance(item, Adopt):
-            await self._store.put_mirror_record(guild_id, MirrorRecord(item.forum_id, item.channel_id, item.kind))
+            await self._store.mirror.put_record(guild_id, MirrorRecord(item.forum_id, item.channel_id, item.kind))
             self._channel_of[item.forum_id] = item.channel_id
             log.info(
                 "guild=%s mirror adopted channel %s for forum category %s", guild_id, item.channel_id, item.forum_id
             )
         elif isinstance(item, AdoptArchive):
-            await self._store.set_mirror_archive_category(guild_id, item.channel_id)
+            await self._store.mirror.set_archive_category(guild_id, item.channel_id)
             self._archive_id = item.channel_id
         elif isinstance(item, Retire):
-            await self._store.put_mirror_record(
+            await self._store.mirror.put_record(
                 guild_id, MirrorRecord(item.forum_id, item.channel_id, item.kind, archived=True)
             )
 
@@ -221,7 +221,7 @@ class MirrorExecutor:
         category = await self._guild.create_category(action.name, position=action.position, reason=REASON)
         self._made[category.id] = category
         self._archive_id = category.id
-        await self._store.set_mirror_archive_category(self._guild.id, category.id)
+        await self._store.mirror.set_archive_category(self._guild.id, category.id)
         return f"made category {category.id}"
 
     async def _create(self, action: Create) -> str:
@@ -241,7 +241,7 @@ class MirrorExecutor:
                 )
         self._made[channel.id] = channel
         self._channel_of[action.forum_id] = channel.id
-        await self._store.put_mirror_record(self._guild.id, MirrorRecord(action.forum_id, channel.id, action.kind))
+        await self._store.mirror.put_record(self._guild.id, MirrorRecord(action.forum_id, channel.id, action.kind))
         log.info(
             "guild=%s mirror created %s %s for forum category %s",
             self._guild.id,
@@ -261,11 +261,11 @@ class MirrorExecutor:
         if action.move:
             changes["category"] = self._category(action.parent_forum_id)
         if action.restore:
-            undo = await self._store.mirror_archive_undo(self._guild.id, action.forum_id)
+            undo = await self._store.mirror.archive_undo(self._guild.id, action.forum_id)
             changes["overwrites"] = writable(channel.overwrites, self._guild.default_role, undo)
         await _edit(channel, changes)
         if action.restore:
-            await self._store.put_mirror_record(
+            await self._store.mirror.put_record(
                 self._guild.id, MirrorRecord(action.forum_id, action.channel_id, action.kind)
             )
         self._channel_of[action.forum_id] = action.channel_id
@@ -288,7 +288,7 @@ class MirrorExecutor:
                 raise _Skipped("the archive category does not exist; it could not be made")
             changes["category"] = archive
         await _edit(channel, changes)
-        await self._store.put_mirror_record(
+        await self._store.mirror.put_record(
             self._guild.id,
             MirrorRecord(action.forum_id, action.channel_id, action.kind, archived=True),
             archive_undo=undo,

@@ -1,10 +1,26 @@
-"""The mirror's plain records: forum categories, the stored mapping and sync state, channel snapshots."""
+"""The mirror's plain records: forum categories and channel snapshots.
+
+The stored ones (the mapping, the sync state, the channel kinds) live in ``bot.models`` with the store's
+records; they are re-exported here so the mirror reads them from one place.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 from enum import StrEnum
+
+from bot.models import ChannelKind, MirrorRecord, MirrorState
+
+__all__ = [
+    "ChannelKind",
+    "DisplayAs",
+    "ExistingChannel",
+    "ForumCategory",
+    "ForumTree",
+    "GuildView",
+    "MirrorRecord",
+    "MirrorState",
+]
 
 
 class DisplayAs(StrEnum):
@@ -14,15 +30,6 @@ class DisplayAs(StrEnum):
     CATEGORIES = "categories"  # a list of child categories
     DISCUSSIONS = "discussions"  # a list of discussions
     FLAT = "flat"  # child categories' discussions in one list
-
-
-class ChannelKind(StrEnum):
-    """What a Discord channel is, as far as the mirror cares."""
-
-    CATEGORY = "category"
-    TEXT = "text"
-    FORUM = "forum"
-    OTHER = "other"  # voice, stage, news…: never adopted or changed
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,28 +53,6 @@ class ForumTree:
     categories: tuple[ForumCategory, ...]
     source: str
     left_out: tuple[str, ...] = ()  # categories the source had but the mirror must not make public, and why
-
-
-@dataclass(frozen=True, slots=True)
-class MirrorRecord:
-    """The stored link between a forum category and the Discord channel that stands for it."""
-
-    forum_id: int
-    channel_id: int
-    kind: ChannelKind
-    archived: bool = False
-
-
-@dataclass(frozen=True, slots=True)
-class MirrorState:
-    """A guild's mirror bookkeeping: the archive category and what the last apply did."""
-
-    guild_id: int
-    archive_category_id: int | None = None
-    last_sync_at: datetime | None = None
-    last_source: str | None = None
-    last_summary: str | None = None
-    last_tree: tuple[ForumCategory, ...] | None = None
 
 
 @dataclass(frozen=True, slots=True)

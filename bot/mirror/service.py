@@ -13,7 +13,7 @@ from bot.community import Community
 from bot.mirror.executor import MirrorExecutor, snapshot
 from bot.mirror.model import ChannelKind, ForumTree
 from bot.mirror.plan import ApplyReport, MirrorOptions, Plan, desired_tree, plan_mirror
-from bot.mirror.source import ForumSourceError, load_forum_file
+from bot.mirror.source import ForumSourceError, load_forum_file, tree_from_json, tree_to_json
 from bot.mirror.vanilla import VanillaClient
 from bot.mirror.words import status_text, summary_line
 from bot.settings import MirrorSettings
@@ -58,8 +58,8 @@ class MirrorService:
     async def plan(self, guild: discord.Guild, tree: ForumTree) -> Plan:
         """What applying this tree to the guild would do now."""
         settings = await self.community.settings(guild.id)
-        state = await self.store.mirror_state(guild.id)
-        records = await self.store.mirror_records(guild.id)
+        state = await self.store.mirror.state(guild.id)
+        records = await self.store.mirror.records(guild.id)
         view = snapshot(
             guild,
             moderator_channel_id=settings.moderator_channel_id,
@@ -85,30 +85,33 @@ class MirrorService:
             tree = await self.read_tree()
         async with self._lock(guild.id):
             plan = await self.plan(guild, tree)
-            records = await self.store.mirror_records(guild.id)
-            state = await self.store.mirror_state(guild.id)
+            records = await self.store.mirror.records(guild.id)
+            state = await self.store.mirror.state(guild.id)
             executor = MirrorExecutor(
                 self.client, guild, self.store, records, archive_category_id=state.archive_category_id
             )
             report = await executor.apply(plan)
             summary = summary_line(plan, report.done, len(report.failed))
-            await self.store.record_mirror_sync(guild.id, source=tree.source, summary=summary, tree=tree.categories)
+            await self.store.mirror.record_sync(
+                guild.id, source=tree.source, summary=summary, tree_json=tree_to_json(tree.categories)
+            )
         log.info("guild=%s mirror applied from %s: %s", guild.id, tree.source, summary)
         return Applied(tree, plan, report)
 
     async def status(self, guild: discord.Guild) -> str:
         """The mapping, the last sync and the drift since (planned against the last sync's tree)."""
-        records = await self.store.mirror_records(guild.id)
-        state = await self.store.mirror_state(guild.id)
+        records = await self.store.mirror.records(guild.id)
+        state = await self.store.mirror.state(guild.id)
         drift = None
-        if state.last_tree is not None:
-            drift = await self.plan(guild, ForumTree(state.last_tree, state.last_source or "the last sync"))
+        last_tree = tree_from_json(state.last_tree_json) if state.last_tree_json else None
+        if last_tree is not None:
+            drift = await self.plan(guild, ForumTree(last_tree, state.last_source or "the last sync"))
         present = {channel.id: channel.name for channel in guild.channels}
-        return status_text(records, state, present, drift, datetime.now(UTC))
+        return status_text(records, state, present, drift, datetime.now(UTC), last_tree=last_tree or ())
 
     async def sync_all(self) -> int:
         """Re-apply the source to every guild mirrored before; returns how many guilds were synced."""
-        guild_ids = await self.store.mirrored_guilds()
+        guild_ids = await self.store.mirror.guilds()
         if not guild_ids:
             return 0
         try:

@@ -6,7 +6,7 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 
-from bot.mirror.model import ChannelKind, MirrorRecord, MirrorState
+from bot.mirror.model import ChannelKind, ForumCategory, MirrorRecord, MirrorState
 from bot.mirror.plan import (
     Action,
     Adopt,
@@ -141,6 +141,8 @@ def status_text(
     present: Mapping[int, str],
     drift: Plan | None,
     now: datetime,
+    *,
+    last_tree: Sequence[ForumCategory] = (),
 ) -> str:
     """The last sync, the drift since, then the mapping: each forum category and its channel."""
     if not records and state.last_sync_at is None:
@@ -163,7 +165,7 @@ def status_text(
         names = category_names(drift.desired)
         lines.append(f"Drift: {drift.changes} change(s) since the last sync; `/mirror apply` would:")
         lines.extend(f"• {describe(action, names)}" for action in drift.actions)
-    forum_names = {category.id: category.name for category in state.last_tree or ()}
+    forum_names = {category.id: category.name for category in last_tree}
     lines.append("Mapping (forum category → channel):")
     for record in records:
         name = forum_names.get(record.forum_id, "gone from the forum")

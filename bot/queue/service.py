@@ -44,7 +44,7 @@ class QueueService:
 
     async def page(self, guild_id: int, page: int) -> tuple[discord.Embed, discord.ui.View]:
         """One page of the pending list and its Previous/Next buttons."""
-        entries = await self.bot.store.queue_entries(guild_id)
+        entries = await self.bot.store.queue.entries(guild_id)
         page = words.clamp_page(page, len(entries))
         description, footer = words.page_text(entries, page)
         embed = discord.Embed(title=words.list_title(len(entries)), description=description, colour=EMBED_COLOUR)
@@ -59,7 +59,7 @@ class QueueService:
     async def stats(self, guild_id: int, days: int) -> tuple[discord.Embed, discord.File | None]:
         """The statistics of the items held in the last `days` days, with a bar chart by reason."""
         since = self.now() - timedelta(days=days)
-        facts = await self.bot.store.decision_facts(guild_id, since)
+        facts = await self.bot.store.queue.decision_facts(guild_id, since)
         stats = queue_stats(facts, reason_order=words.REASON_ORDER)
         text = words.stats_text(stats, days)
         embed = discord.Embed(title="Review queue statistics", colour=EMBED_COLOUR)
@@ -74,24 +74,24 @@ class QueueService:
 
     async def reminder_period(self, guild_id: int) -> int:
         """The guild's reminder period in seconds (0: off)."""
-        return await self.bot.store.reminder_after(guild_id)
+        return await self.bot.store.guilds.reminder_after(guild_id)
 
     async def set_reminder_period(self, guild_id: int, seconds: int, *, actor_id: int) -> None:
         """Set the reminder period, and note who did it in the audit log."""
-        await self.bot.store.set_reminder_after(guild_id, seconds)
-        await self.bot.store.audit(guild_id, "queue_reminders", actor_id=actor_id, detail=f"{seconds}s")
+        await self.bot.store.guilds.set_reminder_after(guild_id, seconds)
+        await self.bot.store.decisions.audit(guild_id, "queue_reminders", actor_id=actor_id, detail=f"{seconds}s")
 
     async def remind_round(self) -> float:
         """Post the reminders due now; return how many seconds the task may sleep before the next round."""
         await self.remind_all()
-        candidates = await self.bot.store.reminder_candidates()
+        candidates = await self.bot.store.queue.reminder_candidates()
         return seconds_until_next_round(candidates, self.now(), shortest=SHORTEST_SLEEP_S, longest=LONGEST_SLEEP_S)
 
     async def remind_all(self) -> int:
         """Post one reminder per guild listing every item due one; return how many reminders were posted."""
         now = self.now()
         posted = 0
-        candidates = await self.bot.store.reminder_candidates()
+        candidates = await self.bot.store.queue.reminder_candidates()
         for guild_id, group in groupby(candidates, key=lambda pair: pair[0].guild_id):
             pairs = list(group)
             period = pairs[0][1]
@@ -111,7 +111,7 @@ class QueueService:
         if guild is None:
             # Not (or no longer) in that guild: nobody to remind. Counted as reminded, so the task
             # does not come back for these items every few minutes.
-            await self.bot.store.mark_reminded([entry.id for entry in due], now)
+            await self.bot.store.queue.mark_reminded([entry.id for entry in due], now)
             return False
         settings = await self.bot.community.settings(guild_id)
         channel = guild.get_channel(settings.moderator_channel_id) if settings.moderator_channel_id else None
@@ -123,7 +123,7 @@ class QueueService:
                 len(due),
                 settings.moderator_channel_id,
             )
-            await self.bot.store.mark_reminded([entry.id for entry in due], now)
+            await self.bot.store.queue.mark_reminded([entry.id for entry in due], now)
             return False
         role_id = settings.moderator_role_id
         mentions = (
@@ -143,7 +143,7 @@ class QueueService:
                 exc.code,
             )
             return False
-        await self.bot.store.mark_reminded([entry.id for entry in due], now)
+        await self.bot.store.queue.mark_reminded([entry.id for entry in due], now)
         log.info("guild=%s: reminded the moderators of %d items", guild_id, len(due))
         return True
 

@@ -75,16 +75,16 @@ class WelcomeService:
 
     async def settings(self, guild_id: int) -> WelcomeSettings:
         """The guild's welcome settings."""
-        return await self.bot.store.welcome_settings(guild_id)
+        return await self.bot.store.guilds.welcome(guild_id)
 
     async def update(self, settings: WelcomeSettings, *, actor_id: int) -> WelcomeSettings:
         """Store new settings, and note who changed them in the audit log."""
-        await self.bot.store.set_welcome(settings)
+        await self.bot.store.guilds.set_welcome(settings)
         detail = (
             f"enabled={settings.enabled} channel={settings.channel_id or 'dm'}"
             f" text={'custom' if settings.text is not None else 'shipped'}"
         )
-        await self.bot.store.audit(settings.guild_id, "welcome_set", actor_id=actor_id, detail=detail)
+        await self.bot.store.decisions.audit(settings.guild_id, "welcome_set", actor_id=actor_id, detail=detail)
         return settings
 
     async def text_for(self, member: discord.Member, settings: WelcomeSettings, *, in_channel: bool) -> str:

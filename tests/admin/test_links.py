@@ -42,8 +42,8 @@ async def test_a_member_is_refused_every_links_command(
         options = {"member": server.alice}
     assert await links(server, "alice", command, **options) == NOT_MODERATOR
     assert [type(error) for error in server.env.errors] == [NotModerator]
-    assert await server.store.allowed_domains(server.guild.id) == frozenset()
-    assert await server.store.preapprovals(server.guild.id, server.alice.id) == []
+    assert await server.store.guilds.allowed_domains(server.guild.id) == frozenset()
+    assert await server.store.members.preapprovals(server.guild.id, server.alice.id) == []
 
 
 async def test_members_are_not_shown_the_group(server: Server) -> None:
@@ -70,7 +70,7 @@ async def test_allow_then_a_members_link_passes_and_disallow_holds_it_again(serv
     assert await links(server, actor_name, "disallow", domain="backblog.net") == (
         "backblog.net was not on the allowed list: nothing changed."
     )
-    actions = [row["action"] for row in await server.store.audit_entries(server.guild.id)]
+    actions = [row["action"] for row in await server.store.decisions.audit_entries(server.guild.id)]
     assert actions.count("allow_domain") == 1
     assert actions.count("disallow_domain") == 1
 
@@ -103,7 +103,7 @@ async def test_allow_and_disallow_refuse_what_is_not_a_registrable_domain(
     for command in ("allow", "disallow"):
         reply = await links(server, "mod", command, domain=domain)
         assert reply.startswith(f"Not a domain I can use: {reason}")
-    assert await server.store.allowed_domains(server.guild.id) == frozenset()
+    assert await server.store.guilds.allowed_domains(server.guild.id) == frozenset()
 
 
 @pytest.mark.parametrize(("domain", "reason"), SPECIAL_DOMAINS)
@@ -111,7 +111,7 @@ async def test_allow_refuses_medical_shortener_discord_and_internal_domains(
     server: Server, domain: str, reason: str
 ) -> None:
     assert (await links(server, "mod", "allow", domain=domain)).startswith(reason)
-    assert await server.store.allowed_domains(server.guild.id) == frozenset()
+    assert await server.store.guilds.allowed_domains(server.guild.id) == frozenset()
 
 
 # --- /links list and check -------------------------------------------------------------------------
@@ -164,7 +164,7 @@ async def test_a_preapproval_with_one_use_lets_exactly_one_link_through(server: 
     assert not await server.posted(server.alice, "and another site: example.org")  # other domains: not covered
     assert await server.posted(server.alice, LINK)
     assert not await server.posted(server.alice, LINK)  # spent
-    [grant] = await server.store.preapprovals(server.guild.id, server.alice.id, spent=True)
+    [grant] = await server.store.members.preapprovals(server.guild.id, server.alice.id, spent=True)
     assert grant.uses_left == 0
     assert (await server.community.member(server.guild.id, server.alice.id)).preapprovals == ()
 
@@ -177,7 +177,7 @@ async def test_a_standing_any_domain_preapproval_never_covers_medical_sites(serv
     assert await server.posted(server.alice, "also example.org")
     assert not await server.posted(server.alice, "www.webmd.com/back-pain")
     assert not await server.posted(server.alice, "bit.ly/xyz")  # a shortener hides where it goes
-    [grant] = await server.store.preapprovals(server.guild.id, server.alice.id)
+    [grant] = await server.store.members.preapprovals(server.guild.id, server.alice.id)
     assert grant.uses_left is None
 
 
@@ -186,32 +186,34 @@ async def test_a_standing_grant_is_used_before_a_counted_one(server: Server) -> 
     await links(server, "mod", "preapprove", member=server.alice, domain="backblog.net")
     assert await server.posted(server.alice, LINK)
     assert await server.posted(server.alice, "also example.org")
-    counted, standing = await server.store.preapprovals(server.guild.id, server.alice.id)
+    counted, standing = await server.store.members.preapprovals(server.guild.id, server.alice.id)
     assert (counted.uses_left, standing.uses_left) == (1, None)
 
 
 async def test_a_preapproval_does_not_skip_the_new_member_review(server: Server) -> None:
     await links(server, "mod", "preapprove", member=server.newbie, domain="backblog.net", uses=1)
     assert not await server.posted(server.newbie, LINK)
-    [grant] = await server.store.preapprovals(server.guild.id, server.newbie.id)
+    [grant] = await server.store.members.preapprovals(server.guild.id, server.newbie.id)
     assert grant.uses_left == 1  # a held message spends nothing
 
 
 async def test_a_use_spent_by_another_message_first_means_this_one_is_held(server: Server) -> None:
     await links(server, "mod", "preapprove", member=server.alice, domain="backblog.net", uses=1)
     await server.community.member(server.guild.id, server.alice.id)  # cached with one use left
-    [grant] = await server.store.preapprovals(server.guild.id, server.alice.id)
+    [grant] = await server.store.members.preapprovals(server.guild.id, server.alice.id)
     # Another message spends the last use behind the cache's back.
-    assert await server.store.spend_preapprovals([grant.id])
+    assert await server.store.members.spend_preapprovals([grant.id])
     assert not await server.posted(server.alice, LINK)
     assert (await server.community.member(server.guild.id, server.alice.id)).preapprovals == ()
 
 
 async def test_two_messages_racing_for_the_last_use_spend_it_once(server: Server) -> None:
-    grant = await server.store.add_preapproval(server.guild.id, server.alice.id, domain=None, uses=1, granted_by=None)
-    results = await asyncio.gather(*(server.store.spend_preapprovals([grant.id]) for _ in range(5)))
+    grant = await server.store.members.add_preapproval(
+        server.guild.id, server.alice.id, domain=None, uses=1, granted_by=None
+    )
+    results = await asyncio.gather(*(server.store.members.spend_preapprovals([grant.id]) for _ in range(5)))
     assert sorted(results) == [False, False, False, False, True]
-    [spent] = await server.store.preapprovals(server.guild.id, server.alice.id, spent=True)
+    [spent] = await server.store.members.preapprovals(server.guild.id, server.alice.id, spent=True)
     assert spent.uses_left == 0
 
 
@@ -239,13 +241,13 @@ async def test_two_messages_racing_for_the_last_use_spend_it_once(server: Server
 )
 async def test_preapprove_refuses_bad_arguments(server: Server, options: dict[str, object], reply: str) -> None:
     assert (await links(server, "mod", "preapprove", member=server.alice, **options)).startswith(reply)
-    assert await server.store.preapprovals(server.guild.id, server.alice.id, spent=True) == []
+    assert await server.store.members.preapprovals(server.guild.id, server.alice.id, spent=True) == []
 
 
 async def test_preapprove_refuses_moderators(server: Server) -> None:
     reply = await links(server, "admin", "preapprove", member=server.mod)
     assert reply == f"<@{server.mod.id}> is a moderator: moderators' links are never screened."
-    assert await server.store.preapprovals(server.guild.id, server.mod.id, spent=True) == []
+    assert await server.store.members.preapprovals(server.guild.id, server.mod.id, spent=True) == []
 
 
 async def test_an_edit_adding_a_preapproved_link_spends_a_use(server: Server) -> None:
@@ -254,7 +256,7 @@ async def test_an_edit_adding_a_preapproved_link_spends_a_use(server: Server) ->
     await server.alice.edit(message, "Has anyone got exercises for the neck? I found backblog.net/neck")
     assert message.id in server.message_ids()
     assert server.cards() == []
-    [grant] = await server.store.preapprovals(server.guild.id, server.alice.id, spent=True)
+    [grant] = await server.store.members.preapprovals(server.guild.id, server.alice.id, spent=True)
     assert grant.uses_left == 0
     assert not await server.posted(server.alice, LINK)
 
@@ -276,7 +278,7 @@ async def test_revoke_ends_one_domain_or_every_preapproval(server: Server) -> No
     assert await links(server, "mod", "revoke", member=server.alice) == (
         f"<@{server.alice.id}> had no active pre-approval: nothing changed."
     )
-    spent = await server.store.preapprovals(server.guild.id, server.alice.id, spent=True)
+    spent = await server.store.members.preapprovals(server.guild.id, server.alice.id, spent=True)
     assert [grant.uses_left for grant in spent] == [0, 0]  # kept for the record
 
 
@@ -299,5 +301,5 @@ async def test_two_messages_screened_at_once_on_the_last_use_let_exactly_one_thr
     assert sorted(verdict.action.value for verdict in verdicts if verdict is not None) == ["allow", "hold"]
     assert len(server.message_ids()) == 1
     assert len(server.cards()) == 1
-    [grant] = await server.store.preapprovals(server.guild.id, server.alice.id, spent=True)
+    [grant] = await server.store.members.preapprovals(server.guild.id, server.alice.id, spent=True)
     assert grant.uses_left == 0

@@ -23,7 +23,7 @@ async def test_a_member_is_refused_every_member_command(server: Server, command:
     await open_command_to(server, f"member {command}", server.alice)
     assert await member(server, "alice", command, server.newbie) == NOT_MODERATOR
     assert [type(error) for error in server.env.errors] == [NotModerator]
-    assert not (await server.store.member(server.guild.id, server.newbie.id)).trusted
+    assert not (await server.store.members.get(server.guild.id, server.newbie.id)).trusted
 
 
 async def test_members_are_not_shown_the_group(server: Server) -> None:
@@ -76,7 +76,7 @@ async def test_trust_skips_the_new_member_review_and_untrust_restores_it(server:
     assert await member(server, actor_name, "untrust", server.newbie) == (
         f"<@{server.newbie.id}> is not trusted: nothing changed."
     )
-    actions = [row["action"] for row in await server.store.audit_entries(server.guild.id)]
+    actions = [row["action"] for row in await server.store.decisions.audit_entries(server.guild.id)]
     assert actions.count("trust") == 1
     assert actions.count("untrust") == 1
 
@@ -96,7 +96,9 @@ async def test_a_bot_is_refused_as_the_member(server: Server, command: str, opti
     result = await server.mod.slash(server.general, command, member=other_bot, **options)
     assert result.ephemeral
     assert result.response.content == f"<@{other_bot.id}> is a bot: bots' messages are never screened."
-    assert await server.store.members(server.guild.id) == [await server.store.member(server.guild.id, server.alice.id)]
+    assert await server.store.members.all(server.guild.id) == [
+        await server.store.members.get(server.guild.id, server.alice.id)
+    ]
 
 
 async def test_info_about_someone_who_left_shows_their_record(server: Server) -> None:
@@ -127,7 +129,7 @@ async def test_a_command_about_someone_who_left_says_so(
     result = await server.mod.slash(server.general, command, member=gone, **options)
     assert result.ephemeral
     assert result.response.content == f"<@{gone.id}> is not a member of this server (any more): nothing changed."
-    assert (await server.store.member(server.guild.id, gone.id)).preapprovals == ()
+    assert (await server.store.members.get(server.guild.id, gone.id)).preapprovals == ()
     assert [type(error) for error in server.env.errors] == [app_commands.TransformerError]
 
 
@@ -141,5 +143,5 @@ async def test_trust_on_a_moderator_says_they_are_never_screened_and_changes_not
     target = getattr(server, target_name)
     reply = await member(server, "admin", command, target)
     assert reply == f"<@{target.id}> is a moderator: moderators' posts are never screened, so trust changes nothing."
-    assert not (await server.store.member(server.guild.id, target.id)).trusted
-    assert [row["action"] for row in await server.store.audit_entries(server.guild.id)] == []
+    assert not (await server.store.members.get(server.guild.id, target.id)).trusted
+    assert [row["action"] for row in await server.store.decisions.audit_entries(server.guild.id)] == []

@@ -119,7 +119,7 @@ async def test_set_link_and_email_actions_change_screening(server: Server) -> No
     ]
     assert await server.posted(server.alice, "My physio's blog: backblog.net/exercises")
     assert not await server.posted(server.alice, "write to me at alice@example.org")
-    item = await server.store.item(len(server.cards()))
+    item = await server.store.items.get(len(server.cards()))
     assert item is not None
     assert item.state is ItemState.BLOCKED
 
@@ -191,7 +191,7 @@ async def test_set_refuses_bad_arguments_and_changes_nothing(
     result = await server.admin.slash(server.general, "policy-admin set", **options)
     assert result.ephemeral
     assert result.response.content == reply
-    assert await server.store.policy_overrides(server.guild.id) == {}
+    assert await server.store.guilds.policy_overrides(server.guild.id) == {}
     assert (await server.community.settings(server.guild.id)).unscreened_channel_ids == frozenset()
 
 
@@ -217,7 +217,7 @@ async def test_set_raid_members_makes_a_smaller_wave_a_raid(server: Server, raid
     await server.bot.gate.outbox.idle()
     await server.env.settle()
     assert server.message_ids() == []  # held either way
-    assert len(await server.store.open_items(server.guild.id)) == 3
+    assert len(await server.store.items.open(server.guild.id)) == 3
     if raid_members is None:
         assert raid_cards(server) == []  # the shipped setting: a raid is more than 5
     else:
@@ -234,7 +234,7 @@ async def test_set_raid_window_and_bulk_deletes(server: Server) -> None:
         "• raid.window_seconds: 60 → 300",
         "• raid.bulk_delete: on → off",
     ]
-    assert await server.store.policy_overrides(server.guild.id) == {
+    assert await server.store.guilds.policy_overrides(server.guild.id) == {
         "raid": {"window_seconds": 300, "bulk_delete": False}
     }
     show = await server.mod.slash(server.general, "policy show")
@@ -280,9 +280,9 @@ async def test_test_posts_and_stores_nothing(server: Server) -> None:
     assert all("/interactions/" in r.path or "/webhooks/" in r.path for r in calls)  # only the reply itself
     assert server.message_ids() == []
     assert server.cards() == []
-    assert await server.store.open_items(server.guild.id) == []
-    assert [m.user_id for m in await server.store.members(server.guild.id)] == [server.alice.id]
-    assert await server.store.audit_entries(server.guild.id) == []
+    assert await server.store.items.open(server.guild.id) == []
+    assert [m.user_id for m in await server.store.members.all(server.guild.id)] == [server.alice.id]
+    assert await server.store.decisions.audit_entries(server.guild.id) == []
 
 
 async def test_test_refuses_blank_text(server: Server) -> None:
@@ -316,7 +316,7 @@ async def test_export_import_round_trips_exactly(server: Server) -> None:
     assert "raid.window_seconds: 30 → 60" in reply
     assert (await server.community.policy(server.guild.id)).new_member_posts == 1
     assert (await server.community.raid(server.guild.id)).new_members == 5
-    assert await server.store.allowed_domains(server.guild.id) == frozenset()
+    assert await server.store.guilds.allowed_domains(server.guild.id) == frozenset()
     reply = await import_file(server, exported)
     assert reply.startswith("Imported. Changes:")
     assert "raid.new_members: 5 → 2" in reply
@@ -403,7 +403,7 @@ window_seconds = 3
         ]
     )
     assert await export(server) == before
-    assert await server.store.allowed_domains(server.guild.id) == frozenset()
+    assert await server.store.guilds.allowed_domains(server.guild.id) == frozenset()
 
 
 @pytest.mark.parametrize(
@@ -423,7 +423,7 @@ window_seconds = 3
 )
 async def test_import_refuses_unreadable_files(server: Server, data: bytes, reply: str) -> None:
     assert (await import_file(server, data)).startswith(reply)
-    assert await server.store.policy_overrides(server.guild.id) == {}
+    assert await server.store.guilds.policy_overrides(server.guild.id) == {}
 
 
 async def test_import_refuses_a_file_too_big(server: Server) -> None:
@@ -445,7 +445,7 @@ async def test_test_spends_no_preapproval(server: Server) -> None:
     await server.mod.slash(server.general, "links preapprove", member=server.alice, domain="backblog.net", uses=1)
     result = await server.mod.slash(server.general, "policy test", text="see backblog.net/x", member=server.alice)
     assert "would be **allowed" in result.response.content
-    [grant] = await server.store.preapprovals(server.guild.id, server.alice.id)
+    [grant] = await server.store.members.preapprovals(server.guild.id, server.alice.id)
     assert grant.uses_left == 1
     assert await server.posted(server.alice, "see backblog.net/x")  # the use is still there for a real post
 
@@ -479,7 +479,7 @@ async def test_set_of_zero_posts_with_the_hold_on_is_refused_saying_how_to_turn_
     result = await server.admin.slash(server.general, "policy-admin set", **options)
     assert (result.ephemeral, result.response.content) == (True, HOLDS_NOTHING_SET)
     assert (await server.community.policy(server.guild.id)).new_member_posts == 1
-    assert [row["action"] for row in await server.store.audit_entries(server.guild.id)] == []
+    assert [row["action"] for row in await server.store.decisions.audit_entries(server.guild.id)] == []
 
 
 async def test_hold_back_on_over_zero_posts_is_refused_too(server: Server) -> None:

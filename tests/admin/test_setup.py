@@ -35,7 +35,7 @@ async def test_a_managed_role_is_refused_as_the_moderator_role_and_nothing_chang
     settings = await server.community.settings(server.guild.id)
     assert settings.moderator_role_id == server.moderators.id
     assert dict(server.bot.get_channel(server.modqueue.id).overwrites) == overwrites_before  # type: ignore[union-attr]
-    assert [row["action"] for row in await server.store.audit_entries(server.guild.id)] == []
+    assert [row["action"] for row in await server.store.decisions.audit_entries(server.guild.id)] == []
 
 
 async def test_everyone_is_refused_as_the_moderator_role(server: Server) -> None:

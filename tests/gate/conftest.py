@@ -38,7 +38,7 @@ async def world(simcord_env: Any, simcord_bot: ForumBridge) -> World:
     env = simcord_env
     guild = env.create_guild("Spine & Arthritis Community")
     # The welcome DM on join has its own tests (tests/welcome); here DMs are the gate's alone.
-    await simcord_bot.store.set_welcome(WelcomeSettings(guild.id, enabled=False))
+    await simcord_bot.store.guilds.set_welcome(WelcomeSettings(guild.id, enabled=False))
     moderators = guild.create_role("Moderators")
     mod = guild.add_member(env.create_user("maria_mod", global_name="Maria (mod)"), roles=[moderators])
     mod2 = guild.add_member(env.create_user("sam_mod", global_name="Sam (mod)"), roles=[moderators])

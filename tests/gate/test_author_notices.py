@@ -13,6 +13,7 @@ from bot.community import Community
 from bot.gate.words import COMMON_REJECT_REASONS, FULL_TEXT_FILENAME
 from bot.models import Decision
 from bot.store import Store
+from bot.store.notices import NoticeRepo
 from tests.gate.conftest import World, cards, dms
 
 # As in issue 11: more words than a DM quotes (it quotes at most 1,500 characters), within a member's 2,000.
@@ -47,7 +48,7 @@ async def reject(world: World, item_id: int, reason: str = "Please shorten this.
 async def test_a_rejected_long_message_comes_back_whole_as_a_file(world: World) -> None:
     assert 1500 < len(LONG_STORY) <= 2000
     await world.newbie.send(world.general, LONG_STORY)
-    [item] = await world.bot.store.open_items(world.guild.id)
+    [item] = await world.bot.store.items.open(world.guild.id)
     await reject(world, item.id)
     [told] = [m for m in dms(world.newbie) if m.content.startswith("A moderator decided not to publish")]
     assert len(told.content) <= 2000
@@ -59,7 +60,7 @@ async def test_a_rejected_long_message_comes_back_whole_as_a_file(world: World) 
 
 async def test_a_short_rejected_message_is_quoted_whole_without_a_file(world: World) -> None:
     await world.newbie.send(world.general, "my short story, see cheap-pills.net")
-    [item] = await world.bot.store.open_items(world.guild.id)
+    [item] = await world.bot.store.items.open(world.guild.id)
     await reject(world, item.id)
     [told] = [m for m in dms(world.newbie) if m.content.startswith("A moderator decided not to publish")]
     assert "> my short story, see cheap-pills.net" in told.content
@@ -71,7 +72,7 @@ async def test_one_dm_for_several_long_rejections_carries_every_text_whole(world
     world.bot.gate.outbox.pause()
     await world.newbie.send(world.general, "first " + LONG_STORY[:900])
     await world.newbie.send(world.general, "second " + LONG_STORY[:900])
-    first, second = await world.bot.store.open_items(world.guild.id)
+    first, second = await world.bot.store.items.open(world.guild.id)
     world.bot.gate.outbox.resume()
     await world.bot.gate.outbox.idle()
     world.bot.gate.outbox.pause()  # both decisions are told in one DM
@@ -150,7 +151,7 @@ async def test_a_notice_is_deleted_after_a_restart_too(world: World, store: Stor
         assert [m.id for m in posts(world)] == [notice.id]
         await world.env.advance_time(16)
         assert posts(world) == []
-        assert await again.notices() == []
+        assert await again.notices.all() == []
     finally:
         await world.env.restart_bot(world.bot)
         await again.close()
@@ -160,15 +161,15 @@ async def test_a_notice_due_while_the_bot_was_down_is_deleted_at_start_up(world:
     close_dms(world, world.newbie)
     await world.newbie.send(world.general, "first post")
     [notice] = posts(world)
-    [row] = await store.notices()
+    [row] = await store.notices.all()
     assert row.message_id == notice.id
     # Down for a minute: the notice was due long ago when the bot comes back.
-    await store._db.execute("UPDATE notices SET delete_at = '2000-01-01T00:00:00+00:00'")
+    await store.db.connection.execute("UPDATE notices SET delete_at = '2000-01-01T00:00:00+00:00'")
     again = await Store.open(store.path)
     try:
         await world.env.restart_bot(ForumBridge(community=Community(again, world.bot.community.bundle)))
         assert posts(world) == []
-        assert await again.notices() == []
+        assert await again.notices.all() == []
     finally:
         await world.env.restart_bot(world.bot)
         await again.close()
@@ -194,7 +195,7 @@ async def test_a_dm_limit_is_not_closed_dms_the_hold_dm_goes_later(world: World)
     [held] = dms(world.newbie)
     assert "waiting for a moderator" in held.content
     assert posts(world) == []
-    assert await world.bot.store.notices() == []
+    assert await world.bot.store.notices.all() == []
 
 
 async def test_a_dm_limit_holds_back_every_dm_until_the_wait_is_over(world: World) -> None:
@@ -216,25 +217,25 @@ async def test_a_dm_limit_holds_back_every_dm_until_the_wait_is_over(world: Worl
 async def test_a_notice_whose_send_a_crash_left_unrecorded_is_found_and_deleted(
     world: World, store: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    async def crash(self: Store, notice_id: int, message_id: int) -> None:
+    async def crash(self: NoticeRepo, notice_id: int, message_id: int) -> None:
         raise RuntimeError("simulated crash after posting the notice")
 
-    monkeypatch.setattr(Store, "set_notice_message", crash)
+    monkeypatch.setattr(NoticeRepo, "set_message", crash)
     close_dms(world, world.newbie)
     await world.newbie.send(world.general, "first post")
     [notice] = posts(world)  # it reached Discord, unrecorded
-    [row] = await store.notices()
+    [row] = await store.notices.all()
     assert row.message_id is None
     monkeypatch.undo()
     # The process died there: the failure handler never ran, the hold DM's row stays as _send_dm recorded it.
-    await store._db.execute("UPDATE outbox SET state = 'done' WHERE kind = 'hold_dm'")
+    await store.db.connection.execute("UPDATE outbox SET state = 'done' WHERE kind = 'hold_dm'")
     again = await Store.open(store.path)
     try:
         await world.env.restart_bot(ForumBridge(community=Community(again, world.bot.community.bundle)))
         assert [m.id for m in posts(world)] == [notice.id]  # found again, and timed
         await world.env.advance_time(16)
         assert posts(world) == []
-        assert await again.notices() == []
+        assert await again.notices.all() == []
     finally:
         await world.env.restart_bot(world.bot)
         await again.close()

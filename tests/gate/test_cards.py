@@ -82,7 +82,7 @@ async def test_a_grouped_cards_item_opened_alone_is_complete(world: World) -> No
     await world.bot.gate.outbox.idle()
     await world.env.settle()
     [group] = group_cards(world)
-    [first, *_] = await world.bot.store.card_group_items(int((group.embeds[0].footer.text or "").split()[1][1:]))
+    [first, *_] = await world.bot.store.items.of_card_group(int((group.embeds[0].footer.text or "").split()[1][1:]))
     shown = await world.mod.select(group, [str(first.id)])
     assert shown.ephemeral
     assert shown.response is not None
@@ -109,7 +109,7 @@ async def test_a_file_over_the_upload_limit_is_listed_not_kept_and_the_card_stil
     warning = field(card, "⚠️ Will not be reposted")
     assert "mri.dcm" in warning
     assert "not kept: too large (11.0 MiB)" in warning
-    stored = await world.bot.store.attachments(item_id_of(card))
+    stored = await world.bot.store.items.attachments(item_id_of(card))
     assert [(a.filename, a.kept, a.byte_size, len(a.data)) for a in stored] == [
         ("notes.txt", True, len(small), len(small)),
         ("mri.dcm", False, 11 * MIB, 0),  # its name and size, not its bytes
@@ -128,7 +128,7 @@ async def test_files_that_together_outweigh_one_request_are_kept_up_to_the_bound
     assert_discord_takes(card)
     assert [a.filename for a in card.attachments] == ["scan0.png", "scan1.png"]
     assert "scan2.png — not kept: too large (9.0 MiB)" in field(card, "⚠️ Will not be reposted")
-    stored = await world.bot.store.attachments(item_id_of(card))
+    stored = await world.bot.store.items.attachments(item_id_of(card))
     assert sum(len(a.data) for a in stored) <= FILES_BUDGET
     await world.mod.click(card, label="Approve")
     [repost] = reposts(world)
@@ -173,8 +173,8 @@ async def test_a_file_kept_before_the_server_lost_boosts_is_named_before_approve
     world.bot.gate.outbox.pause()
     guild.premium_tier = 2  # as a GUILD_UPDATE leaves it: 50 MiB a file
     await world.newbie.send(world.general, "my scan", attachments=[("scan.png", bytes(12 * MIB))])
-    [item] = await world.bot.store.open_items(world.guild.id)
-    assert [len(a.data) for a in await world.bot.store.attachments(item.id)] == [12 * MIB]  # kept: it fit then
+    [item] = await world.bot.store.items.open(world.guild.id)
+    assert [len(a.data) for a in await world.bot.store.items.attachments(item.id)] == [12 * MIB]  # kept: it fit then
     guild.premium_tier = 0  # the boosts ran out before the card went
     world.bot.gate.outbox.resume()
     await world.bot.gate.outbox.idle()
@@ -232,7 +232,7 @@ async def test_an_item_opened_alone_whose_files_discord_refuses_still_shows(worl
     await world.bot.gate.outbox.idle()
     await world.env.settle()
     [group] = group_cards(world)
-    [first, *_] = await world.bot.store.card_group_items(int((group.embeds[0].footer.text or "").split()[1][1:]))
+    [first, *_] = await world.bot.store.items.of_card_group(int((group.embeds[0].footer.text or "").split()[1][1:]))
     world.env.inject_error("PATCH", "/webhooks/*/messages/@original", status=413, code=40005, message="too large")
     shown = await world.mod.select(group, [str(first.id)])
     assert shown.response is not None

@@ -61,7 +61,7 @@ async def test_a_held_edit_of_a_forum_posts_first_message_leaves_the_thread_and_
     # starter message is deleted: discord-api-docs, Topics/Threads, "Public & Private Threads").
     assert thread.id in world.env.backend.channels
     assert [m.id for m in posts(world, thread)] == [reply.id]
-    item = await world.bot.store.item(item_id_of(card))
+    item = await world.bot.store.items.get(item_id_of(card))
     assert item is not None
     assert (item.is_forum_post, item.thread_id, item.channel_id) == (False, thread.id, world.forum.id)
     # Approved, it goes back into the same post (not a new post with the same title). SimCord files every
@@ -85,7 +85,7 @@ async def test_starting_a_thread_from_a_message_after_a_restart_is_not_an_edit(w
         await start_thread_from(world, message, "Neck exercises")
         assert cards(world) == []  # nobody edited anything: nothing is held
         assert message.id in [m.id for m in posts(world)]
-        [grant] = await bot.store.preapprovals(guild, world.newbie.id, spent=True)
+        [grant] = await bot.store.members.preapprovals(guild, world.newbie.id, spent=True)
         assert grant.uses_left == 0
 
 
@@ -107,9 +107,9 @@ async def test_what_an_allowed_message_carried_is_written_behind_and_survives_a_
     await world.bot.community.add_preapproval(guild, world.alice.id, domain="backblog.net", uses=None, granted_by=None)
     message = await world.alice.send(world.general, "Stretches I like: backblog.net/stretches")
     assert cards(world) == []
-    assert await world.bot.store.allowed_flaggables(message.id) is None  # not written on the hot path
+    assert await world.bot.store.screening.allowed_flaggables(message.id) is None  # not written on the hot path
     await world.env.advance_time(FLUSH_DELAY_S)  # the write-behind's batch goes
-    assert await world.bot.store.allowed_flaggables(message.id) == {"external:backblog.net"}
+    assert await world.bot.store.screening.allowed_flaggables(message.id) == {"external:backblog.net"}
     async with restarted(world) as bot:
         # The moderators withdraw the standing pre-approval; Alice then fixes a typo in her old message.
         await bot.community.revoke_preapprovals(guild, world.alice.id, domain=None, revoked_by=world.mod.id)
@@ -139,7 +139,7 @@ async def test_a_held_message_edited_again_is_approved_as_the_author_last_wrote_
     # The author edits the link out again: the held copy follows, and the card shows it.
     await world.alice.edit(message, "Has anyone tried a TENS machine? (never mind, found one)")
     await world.bot.gate.outbox.idle()
-    item = await world.bot.store.item(item_id_of(card))
+    item = await world.bot.store.items.get(item_id_of(card))
     assert item is not None
     assert (item.content, item.edited) == ("Has anyone tried a TENS machine? (never mind, found one)", True)
     [card] = cards(world)
@@ -160,7 +160,7 @@ async def test_what_was_posted_while_the_bot_was_away_is_screened_at_start_up(wo
     fine = backend.create_message(world.general.id, world.bob.id, "Anyone around today?", broadcast=False)
     start = len(world.env.http_requests)
     async with restarted(world) as bot:
-        held = {item.message_id for item in await bot.store.open_items(world.guild.id)}
+        held = {item.message_id for item in await bot.store.items.open(world.guild.id)}
         assert held == {link.id, first.id}
         assert {m.id for m in posts(world)} == {seen.id, fine.id}
         assert len(cards(world)) == 2
@@ -185,9 +185,9 @@ async def test_an_attachment_removed_from_a_held_message_is_not_published(world:
     world.env.backend.edit_message(locked.id, message.id, {"attachments": kept})  # she removes the second file
     await world.env.settle()
     await world.bot.gate.outbox.idle()
-    item = await world.bot.store.item(item_id_of(card))
+    item = await world.bot.store.items.get(item_id_of(card))
     assert item is not None
-    assert [a.filename for a in await world.bot.store.attachments(item.id)] == ["xray.png"]
+    assert [a.filename for a in await world.bot.store.items.attachments(item.id)] == ["xray.png"]
     await world.mod.click(cards(world)[0], label="Approve")
     [repost] = [m for m in posts(world, locked) if m.webhook_id is not None]
     assert [a.filename for a in repost.attachments] == ["xray.png"]
@@ -202,7 +202,7 @@ async def test_a_held_message_still_up_follows_its_edits_after_a_restart(world: 
     async with restarted(world) as bot:
         await world.alice.edit(message, "Does anyone know a good brace? (link removed)")
         await bot.gate.outbox.idle()
-        item = await bot.store.item(item_id_of(card))
+        item = await bot.store.items.get(item_id_of(card))
         assert item is not None
         assert item.content == "Does anyone know a good brace? (link removed)"
         assert "link removed" in (cards(world)[0].embeds[0].description or "")
@@ -218,6 +218,6 @@ async def test_a_message_delivered_twice_is_judged_once(world: World) -> None:
     stored = backend.messages[world.general.id][message.id]
     backend.emit("MESSAGE_CREATE", dict(serializers.message_payload(backend, stored)))
     await world.env.settle()
-    [grant] = await world.bot.store.preapprovals(guild, world.newbie.id)
+    [grant] = await world.bot.store.members.preapprovals(guild, world.newbie.id)
     assert grant.uses_left == 1  # one message, one use
     assert cards(world) == []

@@ -37,7 +37,7 @@ async def test_after_a_session_that_could_not_be_resumed_what_was_posted_meanwhi
     read = await local.wait_for_request("GET", rf"/channels/{place.general}/messages$", start=start)
     assert read.query.get("after") == seen["id"]  # from the last message it saw, not the whole channel
     await local.wait_for_request("DELETE", rf"/channels/{place.general}/messages/{missed['id']}$", start=start)
-    item = await bot.store.item_by_message(int(missed["id"]))
+    item = await bot.store.items.by_message(int(missed["id"]))
     assert item is not None
     assert item.content == "Is anyone there? backblog.net"
     assert local.messages_in(place.general) == []

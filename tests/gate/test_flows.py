@@ -37,7 +37,7 @@ async def test_first_post_is_held_then_approved_under_the_authors_name(world: Wo
     assert "First post from a new member" in (embed.fields[2].value or "")
     assert "Any tips?" in (embed.description or "")
     assert embed.author.name == "Nora New"
-    item = await world.bot.store.item(item_id_of(card))
+    item = await world.bot.store.items.get(item_id_of(card))
     assert item is not None
     assert (item.state, item.message_id, item.original_removed) == (ItemState.PENDING, original.id, True)
     [held_dm] = dms(world.newbie)
@@ -52,7 +52,7 @@ async def test_first_post_is_held_then_approved_under_the_authors_name(world: Wo
     assert repost.author.name == "Nora New"
     [execute] = [r for r in world.env.http_requests if r.method == "POST" and "/webhooks/" in r.path]
     assert "a1b2c3" in execute.json["avatar_url"]
-    decided = await world.bot.store.item(item.id)
+    decided = await world.bot.store.items.get(item.id)
     assert decided is not None
     assert (decided.state, decided.decided_by, decided.repost_message_id) == (
         ItemState.APPROVED,
@@ -70,7 +70,7 @@ async def test_first_post_is_held_then_approved_under_the_authors_name(world: Wo
     second = await world.newbie.send(world.general, "Thanks everyone!")
     assert second.id in [m.id for m in posts(world)]
     assert len(cards(world)) == 1
-    audit = await world.bot.store.audit_entries(world.guild.id)
+    audit = await world.bot.store.decisions.audit_entries(world.guild.id)
     assert [(row["action"], row["actor_id"]) for row in audit] == [("approve", world.mod.id)]
 
 
@@ -89,7 +89,7 @@ async def test_approve_and_allow_domain_lets_the_next_link_through(world: World)
     await world.alice.send(world.general, "Good stretches at backblog.net/stretches")
     [card] = cards(world)
     await world.mod.click(card, label="Approve & allow domain")
-    assert await world.bot.store.allowed_domains(world.guild.id) == {"backblog.net"}
+    assert await world.bot.store.guilds.allowed_domains(world.guild.id) == {"backblog.net"}
     later = await world.bob.send(world.general, "Another one: https://www.backblog.net/posture")
     assert later.id in [m.id for m in posts(world)]
     assert len(cards(world)) == 1
@@ -115,7 +115,7 @@ async def test_medical_site_is_blocked_and_can_be_restored(world: World) -> None
     await world.mod.click(card, label="Restore anyway")
     [repost] = reposts(world)
     assert "webmd.com" in repost.content
-    item = await world.bot.store.item(item_id_of(card))
+    item = await world.bot.store.items.get(item_id_of(card))
     assert item is not None
     assert item.state is ItemState.RESTORED
 
@@ -128,7 +128,7 @@ async def test_email_address_is_held_and_rejected_with_a_chosen_reason(world: Wo
     assert picker.ephemeral
     assert picker.response is not None
     await world.mod.select(picker.response, ["2"])
-    item = await world.bot.store.item(item_id_of(card))
+    item = await world.bot.store.items.get(item_id_of(card))
     assert item is not None
     assert (item.state, item.decision_reason) == (ItemState.REJECTED, COMMON_REJECT_REASONS[2])
     rejected_dm = dms(world.alice)[-1]
@@ -145,7 +145,7 @@ async def test_reject_in_the_moderators_own_words(world: World) -> None:
     form = await world.mod.click(picker.response, label="Write a reason…")
     assert form.modal is not None
     await world.mod.submit_modal(form, {"reason": "We don't allow selling here, sorry."})
-    item = await world.bot.store.item(item_id_of(cards(world)[0]))
+    item = await world.bot.store.items.get(item_id_of(cards(world)[0]))
     assert item is not None
     assert item.decision_reason == "We don't allow selling here, sorry."
     assert "We don't allow selling here, sorry." in dms(world.newbie)[-1].content
@@ -180,7 +180,7 @@ async def test_a_new_members_forum_post_is_held_whole(world: World) -> None:
     [card] = cards(world)
     assert card.embeds[0].title == "Held: a new forum post"
     assert "Newly diagnosed with RA" in (card.embeds[0].description or "")
-    item = await world.bot.store.item(item_id_of(card))
+    item = await world.bot.store.items.get(item_id_of(card))
     assert item is not None
     assert (item.is_forum_post, item.thread_name, item.channel_id) == (True, "Newly diagnosed with RA", world.forum.id)
     assert thread.id not in world.env.backend.channels  # the thread went with its starter
@@ -199,7 +199,7 @@ async def test_a_non_moderator_cannot_click(world: World) -> None:
     assert refused.ephemeral
     assert refused.response is not None
     assert "Only moderators" in refused.response.content
-    item = await world.bot.store.item(item_id_of(card))
+    item = await world.bot.store.items.get(item_id_of(card))
     assert item is not None
     assert item.state is ItemState.PENDING
     assert reposts(world) == []
@@ -210,11 +210,11 @@ async def test_a_non_moderators_reaction_is_removed_and_a_moderators_decides(wor
     [card] = cards(world)
     await world.helper.react(card, "✅")
     assert not [r for r in cards(world)[0].reactions if r.count]
-    item = await world.bot.store.item(item_id_of(card))
+    item = await world.bot.store.items.get(item_id_of(card))
     assert item is not None
     assert item.state is ItemState.PENDING
     await world.mod.react(card, "✅")
-    item = await world.bot.store.item(item_id_of(card))
+    item = await world.bot.store.items.get(item_id_of(card))
     assert item is not None
     assert item.state is ItemState.APPROVED
     assert len(reposts(world)) == 1
@@ -223,7 +223,7 @@ async def test_a_non_moderators_reaction_is_removed_and_a_moderators_decides(wor
 async def test_a_moderators_cross_reaction_rejects_with_a_generic_reason(world: World) -> None:
     await world.newbie.send(world.general, "first!")
     await world.mod.react(cards(world)[0], "❌")
-    item = await world.bot.store.item(item_id_of(cards(world)[0]))
+    item = await world.bot.store.items.get(item_id_of(cards(world)[0]))
     assert item is not None
     assert (item.state, item.decision_reason) == (ItemState.REJECTED, GENERIC_REJECT_REASON)
 
@@ -246,7 +246,9 @@ async def test_the_loser_of_a_race_is_told_who_decided_first(world: World) -> No
     await world.newbie.send(world.general, "hello")
     [card] = cards(world)
     # Sam's decision lands in the store while Maria's screen still shows the buttons.
-    await world.bot.store.decide(item_id_of(card), Decision.REJECT, moderator_id=world.mod2.id, moderator_name="Sam")
+    await world.bot.store.decisions.decide(
+        item_id_of(card), Decision.REJECT, moderator_id=world.mod2.id, moderator_name="Sam"
+    )
     result = await world.mod.click(card, label="Approve")
     [told] = result.followups
     assert "already decided: Rejected by Sam" in told.content
@@ -263,7 +265,7 @@ async def test_cards_keep_working_after_a_restart(world: World, store: Store) ->
         await world.mod.click(card, label="Approve")
         [repost] = reposts(world)
         assert repost.content == "Posted before the restart"
-        item = await again.item(item_id_of(card))
+        item = await again.items.get(item_id_of(card))
         assert item is not None
         assert item.state is ItemState.APPROVED
     finally:
@@ -289,7 +291,7 @@ async def test_a_crash_between_storing_and_removing_is_finished_at_start_up(
         await world.env.restart_bot(ForumBridge(community=Community(again, world.bot.community.bundle)))
         assert posts(world) == []  # removed at start-up
         [card] = cards(world)  # exactly one card
-        item = await again.item(item_id_of(card))
+        item = await again.items.get(item_id_of(card))
         assert item is not None
         assert (item.message_id, item.original_removed) == (original.id, True)
         await world.env.restart_bot(ForumBridge(community=Community(again, world.bot.community.bundle)))
@@ -319,9 +321,9 @@ async def test_attachments_are_kept_byte_for_byte(world: World) -> None:
     [card] = cards(world)
     assert [a.filename for a in card.attachments] == ["xray.png", "notes.txt"]
     assert await card.attachments[0].read() == image
-    item = await world.bot.store.item(item_id_of(card))
+    item = await world.bot.store.items.get(item_id_of(card))
     assert item is not None
-    assert [a.data for a in await world.bot.store.attachments(item.id)] == [image, b"L4/5"]
+    assert [a.data for a in await world.bot.store.items.attachments(item.id)] == [image, b"L4/5"]
     await world.mod.click(card, label="Approve")
     [repost] = reposts(world)
     assert [a.filename for a in repost.attachments] == ["xray.png", "notes.txt"]
@@ -379,11 +381,11 @@ async def test_missing_manage_webhooks_leaves_the_item_approved_and_unpublished(
     await world.newbie.send(locked, "hello there")
     result = await world.mod.click(cards(world)[0], label="Approve")
     assert any("could not publish" in f.content for f in result.followups)
-    item = await world.bot.store.item(item_id_of(cards(world)[0]))
+    item = await world.bot.store.items.get(item_id_of(cards(world)[0]))
     assert item is not None
     assert (item.state, item.repost_message_id, item.author_notified) == (ItemState.APPROVED, None, False)
     assert any(f.name == "⚠️ Not published yet" for f in cards(world)[0].embeds[0].fields)
-    assert [row["action"] for row in await world.bot.store.audit_entries(world.guild.id)] == [
+    assert [row["action"] for row in await world.bot.store.decisions.audit_entries(world.guild.id)] == [
         "publish_failed",
         "approve",
     ]
@@ -412,7 +414,7 @@ async def test_a_server_without_a_moderator_channel_still_screens_and_holds(worl
     await env.settle()
     await world.bot.gate.outbox.idle()
     assert message.id not in {m.id for m in general.history()}
-    [item] = await world.bot.store.open_items(guild.id)
+    [item] = await world.bot.store.items.open(guild.id)
     assert item.message_id == message.id
     # The admin runs /setup: the card that waited for a moderator channel goes out.
     admins = guild.create_role("Admins", permissions=discord.Permissions(manage_guild=True))
@@ -424,7 +426,7 @@ async def test_a_server_without_a_moderator_channel_still_screens_and_holds(worl
     await world.bot.gate.outbox.idle()
     await env.settle()
     settings = await world.bot.community.settings(guild.id)
-    stored = await world.bot.store.item(item.id)
+    stored = await world.bot.store.items.get(item.id)
     assert stored is not None
     assert stored.card_message_id is not None
     assert stored.card_channel_id == settings.moderator_channel_id
@@ -437,7 +439,7 @@ async def test_cards_that_failed_on_a_deleted_moderator_channel_go_to_the_new_on
     message = await world.newbie.send(world.general, "Hello, my first post here")
     await env.settle()
     await world.bot.gate.outbox.idle()
-    [item] = await world.bot.store.open_items(world.guild.id)
+    [item] = await world.bot.store.items.open(world.guild.id)
     assert item.message_id == message.id
     assert item.card_message_id is None  # nowhere to post it: the card gave up
     admins = world.guild.create_role("Admins", permissions=discord.Permissions(manage_guild=True))
@@ -450,7 +452,7 @@ async def test_cards_that_failed_on_a_deleted_moderator_channel_go_to_the_new_on
     await env.settle()
     settings = await world.bot.community.settings(world.guild.id)
     assert settings.moderator_channel_id not in (None, world.modqueue.id)
-    stored = await world.bot.store.item(item.id)
+    stored = await world.bot.store.items.get(item.id)
     assert stored is not None
     assert stored.card_channel_id == settings.moderator_channel_id
     assert stored.card_message_id is not None

@@ -13,7 +13,7 @@ async def test_opening_one_item_of_a_grouped_card_answers_before_reading_the_sto
     await _backlog(world, await spammer(world), 4)
     await drain(world)
     [group] = group_cards(world)
-    items = await world.bot.store.card_group_items(group_id_of(group))
+    items = await world.bot.store.items.of_card_group(group_id_of(group))
     shown = await answered_before_the_database(
         world.env, world.bot.store, lambda: world.mod.select(group, [str(items[1].id)]), ephemeral=True
     )

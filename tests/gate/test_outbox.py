@@ -13,6 +13,7 @@ from bot.community import Community
 from bot.gate.cards import GROUP_MARKER, RAID_MARKER
 from bot.models import Decision, ItemState, OutboxKind, OutboxState
 from bot.store import Store
+from bot.store.outbox import OutboxRepo
 from tests.gate.conftest import World, cards, dms
 
 
@@ -54,27 +55,27 @@ async def spammer(world: World, name: str = "pills4u") -> Any:
 
 async def test_rows_are_unique_per_item_and_kind(world: World) -> None:
     await world.newbie.send(world.general, "hello there")
-    [item] = await world.bot.store.open_items(world.guild.id)
-    await world.bot.store.enqueue(item.id, (OutboxKind.CARD, OutboxKind.HOLD_DM, OutboxKind.CARD))
-    rows = await world.bot.store.outbox_rows(tuple(OutboxState), item_id=item.id)
+    [item] = await world.bot.store.items.open(world.guild.id)
+    await world.bot.store.outbox.enqueue(item.id, (OutboxKind.CARD, OutboxKind.HOLD_DM, OutboxKind.CARD))
+    rows = await world.bot.store.outbox.rows(tuple(OutboxState), item_id=item.id)
     assert sorted(row.kind for row in rows) == [OutboxKind.CARD, OutboxKind.HOLD_DM]
     assert {row.state for row in rows} == {OutboxState.DONE}
     [card_row] = [row for row in rows if row.kind is OutboxKind.CARD]
     assert card_row.nonce is not None  # it went out with a nonce Discord can refuse a repeat by
     [card] = cards(world)
-    assert (await world.bot.store.item(item.id)).card_message_id == card.id  # type: ignore[union-attr]
+    assert (await world.bot.store.items.get(item.id)).card_message_id == card.id  # type: ignore[union-attr]
 
 
 async def test_a_decision_queues_its_effects_in_the_same_transaction(world: World, store: Store) -> None:
     await world.newbie.send(world.general, "hello there")
-    [item] = await store.open_items(world.guild.id)
-    await store.decide(item.id, Decision.APPROVE, moderator_id=world.mod.id, moderator_name="Maria")
-    queued = await store.outbox_rows((OutboxState.QUEUED,), item_id=item.id)
+    [item] = await store.items.open(world.guild.id)
+    await store.decisions.decide(item.id, Decision.APPROVE, moderator_id=world.mod.id, moderator_name="Maria")
+    queued = await store.outbox.rows((OutboxState.QUEUED,), item_id=item.id)
     assert sorted(row.kind for row in queued) == [OutboxKind.CARD_UPDATE, OutboxKind.DECISION_DM, OutboxKind.REPOST]
     # A second decision loses, and queues nothing more.
-    lost = await store.decide(item.id, Decision.REJECT, moderator_id=world.mod2.id, moderator_name="Sam")
+    lost = await store.decisions.decide(item.id, Decision.REJECT, moderator_id=world.mod2.id, moderator_name="Sam")
     assert not lost.won
-    assert len(await store.outbox_rows((OutboxState.QUEUED,), item_id=item.id)) == 3
+    assert len(await store.outbox.rows((OutboxState.QUEUED,), item_id=item.id)) == 3
 
 
 async def test_a_crash_before_the_card_and_dm_loses_neither(world: World, store: Store, paused: None) -> None:
@@ -88,7 +89,7 @@ async def test_a_crash_before_the_card_and_dm_loses_neither(world: World, store:
         [card] = cards(world)
         [held] = dms(world.newbie)
         assert "waiting for a moderator" in held.content
-        item = await again.item_by_message(original.id)
+        item = await again.items.by_message(original.id)
         assert item is not None
         assert item.card_message_id == card.id
         await world.env.restart_bot(ForumBridge(community=Community(again, world.bot.community.bundle)))
@@ -102,30 +103,30 @@ async def test_a_crash_before_the_card_and_dm_loses_neither(world: World, store:
 async def test_a_crash_between_sending_and_recording_adopts_the_card(
     world: World, store: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    real_mark_done = Store.mark_done
+    real_mark_done = OutboxRepo.mark_done
 
-    async def crash_on_card(self: Store, row_ids: Any, channel_id: Any, message_id: Any) -> None:
-        rows = await self.outbox_rows((OutboxState.SENDING,))
+    async def crash_on_card(self: OutboxRepo, row_ids: Any, channel_id: Any, message_id: Any) -> None:
+        rows = await self.rows((OutboxState.SENDING,))
         if any(row.kind is OutboxKind.CARD and row.id in row_ids for row in rows):
             raise RuntimeError("simulated crash after sending the card")
         await real_mark_done(self, row_ids, channel_id, message_id)
 
-    monkeypatch.setattr(Store, "mark_done", crash_on_card)
+    monkeypatch.setattr(OutboxRepo, "mark_done", crash_on_card)
     await world.newbie.send(world.general, "A card that went out unrecorded")
     [card] = cards(world)  # it reached Discord...
-    [row] = [r for r in await store.outbox_rows((OutboxState.FAILED,)) if r.kind is OutboxKind.CARD]
+    [row] = [r for r in await store.outbox.rows((OutboxState.FAILED,)) if r.kind is OutboxKind.CARD]
     monkeypatch.undo()
     # ...the process died with the row still 'sending' (the failure handler never ran).
-    await store._db.execute("UPDATE outbox SET state = 'sending' WHERE id = ?", (row.id,))
+    await store.db.connection.execute("UPDATE outbox SET state = 'sending' WHERE id = ?", (row.id,))
 
     again = await Store.open(store.path)
     try:
         await world.env.restart_bot(ForumBridge(community=Community(again, world.bot.community.bundle)))
         assert [c.id for c in cards(world)] == [card.id]  # adopted, not posted again
-        item = await again.item(row.item_id)
+        item = await again.items.get(row.item_id)
         assert item is not None
         assert item.card_message_id == card.id
-        assert {r.state for r in await again.outbox_rows(tuple(OutboxState), item_id=item.id)} == {OutboxState.DONE}
+        assert {r.state for r in await again.outbox.rows(tuple(OutboxState), item_id=item.id)} == {OutboxState.DONE}
         result = await world.mod.click(card, label="Approve")  # and the adopted card works
         assert result.acknowledged
         assert len(reposts(world)) == 1
@@ -177,7 +178,7 @@ async def test_a_backlog_groups_one_authors_items_on_one_card(world: World, paus
     buttons = [c for row in group.components for c in getattr(row, "children", ())]
     labels = [c.label for c in buttons if isinstance(c, discord.Button)]
     assert labels == ["Approve all", "Reject all", "Reject all & time out"]
-    items = await world.bot.store.card_group_items(group_id_of(group))
+    items = await world.bot.store.items.of_card_group(group_id_of(group))
     assert len(items) == 6
     assert {item.card_message_id for item in items} == {group.id}
     # One DM for the six held messages, not six.
@@ -195,7 +196,7 @@ async def test_a_backlog_of_different_members_one_message_each_shares_one_card(w
     await drain(world)
     # The four one-message members share a card; what is left (two) is few enough for a card each.
     [wave_card] = group_cards(world)
-    wave = await world.bot.store.card_group_items(group_id_of(wave_card))
+    wave = await world.bot.store.items.of_card_group(group_id_of(wave_card))
     assert {item.author_id for item in wave} == {member.id for member in members}
     singles = cards(world)
     assert len(singles) == 2
@@ -220,7 +221,7 @@ async def test_approve_all_publishes_each_once_and_sends_one_dm(world: World, pa
     assert group.components == []  # every item decided: no more buttons
     assert "0 open · 5 decided" in (group.embeds[0].fields[-1].value or "")
     # A second click finds nothing left to decide.
-    items = await world.bot.store.card_group_items(group_id_of(group))
+    items = await world.bot.store.items.of_card_group(group_id_of(group))
     assert {item.state for item in items} == {ItemState.APPROVED}
 
 
@@ -264,7 +265,7 @@ async def test_approve_all_and_reject_all_at_once_decide_each_item_once(world: W
     assert len([m for m in dms(spam) if "waiting" not in m.content]) == (1 if approved else 0) + (
         1 if len(approved) < 5 else 0
     )
-    audit = await world.bot.store.audit_entries(world.guild.id)
+    audit = await world.bot.store.decisions.audit_entries(world.guild.id)
     assert len(audit) == 5
 
 
@@ -273,14 +274,14 @@ async def test_items_of_a_grouped_card_can_be_opened_one_by_one(world: World, pa
     await _backlog(world, spam, 4)
     await drain(world)
     [group] = group_cards(world)
-    items = await world.bot.store.card_group_items(group_id_of(group))
+    items = await world.bot.store.items.of_card_group(group_id_of(group))
     shown = await world.mod.select(group, [str(items[2].id)])
     assert shown.ephemeral
     assert shown.response is not None
     assert shown.response.embeds[0].footer.text == f"Item #{items[2].id}"
     await world.mod.click(shown.response, label="Approve")
     await drain(world)
-    decided = await world.bot.store.item(items[2].id)
+    decided = await world.bot.store.items.get(items[2].id)
     assert decided is not None
     assert decided.state is ItemState.APPROVED
     assert len(reposts(world)) == 1
@@ -298,11 +299,11 @@ async def test_a_non_moderator_cannot_decide_a_grouped_card(world: World, paused
     assert refused.ephemeral
     assert refused.response is not None
     assert "Only moderators" in refused.response.content
-    refused = await world.helper.select(group, [str((await world.bot.store.open_items(world.guild.id))[0].id)])
+    refused = await world.helper.select(group, [str((await world.bot.store.items.open(world.guild.id))[0].id)])
     assert refused.response is not None
     assert "Only moderators" in refused.response.content
-    assert {i.state for i in await world.bot.store.open_items(world.guild.id)} == {ItemState.PENDING}
-    assert len(await world.bot.store.open_items(world.guild.id)) == 4
+    assert {i.state for i in await world.bot.store.items.open(world.guild.id)} == {ItemState.PENDING}
+    assert len(await world.bot.store.items.open(world.guild.id)) == 4
 
 
 async def test_a_moderators_reaction_on_a_grouped_card_decides_it_all(world: World, paused: None) -> None:
@@ -312,7 +313,7 @@ async def test_a_moderators_reaction_on_a_grouped_card_decides_it_all(world: Wor
     [group] = group_cards(world)
     await world.mod.react(group, "❌")
     await drain(world)
-    assert await world.bot.store.open_items(world.guild.id) == []
+    assert await world.bot.store.items.open(world.guild.id) == []
     assert len([m for m in dms(spam) if m.content.startswith("A moderator decided")]) == 1
 
 
@@ -329,7 +330,7 @@ async def test_raid_mode_posts_one_raid_card_and_groups_the_wave(world: World, p
     assert "new members posted held links" in (raid_cards[0].embeds[0].description or "")
     assert "cheap-pills" in (raid_cards[0].embeds[0].description or "")
     [wave] = group_cards(world)  # one card for the whole wave
-    assert len(await world.bot.store.card_group_items(group_id_of(wave))) == 14
+    assert len(await world.bot.store.items.of_card_group(group_id_of(wave))) == 14
     assert (wave.embeds[0].title or "").endswith("(a wave)")
     assert cards(world) == []
     # Each raider hears once, of both their messages.
@@ -339,7 +340,7 @@ async def test_raid_mode_posts_one_raid_card_and_groups_the_wave(world: World, p
     result = await world.mod.click(wave, label="Reject all & time out")
     await drain(world)
     assert "Timed out 7 members" in result.followups[0].content
-    assert await world.bot.store.open_items(world.guild.id) == []
+    assert await world.bot.store.items.open(world.guild.id) == []
 
 
 async def test_holds_and_decisions_from_before_the_outbox_are_finished_at_start_up(
@@ -347,10 +348,10 @@ async def test_holds_and_decisions_from_before_the_outbox_are_finished_at_start_
 ) -> None:
     await world.newbie.send(world.general, "held before the upgrade")
     await world.alice.send(world.general, "approved before the upgrade: backblog.net/x")
-    held, approved = await store.open_items(world.guild.id)
-    await store.decide(approved.id, Decision.APPROVE, moderator_id=world.mod.id, moderator_name="Maria")
+    held, approved = await store.items.open(world.guild.id)
+    await store.decisions.decide(approved.id, Decision.APPROVE, moderator_id=world.mod.id, moderator_name="Maria")
     # A database from before migration 0004 has no outbox rows at all.
-    await store._db.execute("DELETE FROM outbox")
+    await store.db.connection.execute("DELETE FROM outbox")
     again = await Store.open(store.path)
     try:
         await world.env.restart_bot(ForumBridge(community=Community(again, world.bot.community.bundle)))
@@ -359,7 +360,7 @@ async def test_holds_and_decisions_from_before_the_outbox_are_finished_at_start_
         [repost] = reposts(world)
         assert repost.content == "approved before the upgrade: backblog.net/x"
         assert [m.content.startswith("Good news") for m in dms(world.alice)] == [True]
-        assert set(await again.outbox_counts()) == {"done"}
+        assert set(await again.outbox.counts()) == {"done"}
     finally:
         await world.env.restart_bot(world.bot)
         await again.close()
@@ -379,5 +380,5 @@ async def test_a_failed_repost_holds_back_only_its_own_dm(world: World) -> None:
     assert picker.response is not None
     await world.mod.select(picker.response, ["0"])
     assert dms(world.newbie)[-1].content.startswith("A moderator decided not to publish your message.")
-    [waiting] = await world.bot.store.outbox_rows()
+    [waiting] = await world.bot.store.outbox.rows()
     assert waiting.kind is OutboxKind.DECISION_DM  # the approval's DM waits for its repost (at the next start)

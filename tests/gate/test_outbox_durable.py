@@ -16,6 +16,7 @@ from bot.models import NewHeldItem, OutboxKind, OutboxState, RaidSighting
 from bot.policy import RaidSettings
 from bot.rules import Action, Reason
 from bot.store import Store
+from bot.store.outbox import OutboxRepo
 from tests.gate.conftest import World, cards
 
 
@@ -77,9 +78,9 @@ def _held(message_id: int) -> NewHeldItem:
 
 
 async def test_sightings_are_kept_within_the_window_and_a_watch_is_restored_from_them(store: Store) -> None:
-    item, _ = await store.add_held_item(_held(1001))
+    item, _ = await store.items.add(_held(1001))
     for at, author in ((100.0, 1), (150.0, 2), (200.0, 3)):
-        await store.record_raid_sighting(
+        await store.raid.record_sighting(
             1,
             RaidSighting(at, author, ("cheap-pills.net",)),
             active=author == 3,
@@ -87,10 +88,10 @@ async def test_sightings_are_kept_within_the_window_and_a_watch_is_restored_from
             forget_before=at - 60,
             raid_card_item=item.id if author == 3 else None,
         )
-    [state] = await store.raid_states()
+    [state] = await store.raid.states()
     assert (state.guild_id, state.active, state.raid_size) == (1, True, 3)
     assert [s.author_id for s in state.sightings] == [2, 3]  # the first fell out of the 60 s window
-    [row] = await store.outbox_rows(item_id=item.id)
+    [row] = await store.outbox.rows(item_id=item.id)
     assert row.kind is OutboxKind.RAID_CARD  # queued with the sighting that started the raid
 
     now = [210.0]
@@ -118,24 +119,24 @@ async def test_simcord_refuses_what_discord_documents_it_refuses(world: World, d
 async def test_a_card_whose_recording_failed_with_a_bug_is_adopted_at_the_next_start(
     world: World, store: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    real_mark_done = Store.mark_done
+    real_mark_done = OutboxRepo.mark_done
 
-    async def broken_record(self: Store, row_ids: Any, channel_id: Any, message_id: Any) -> None:
-        rows = await self.outbox_rows((OutboxState.SENDING,))
+    async def broken_record(self: OutboxRepo, row_ids: Any, channel_id: Any, message_id: Any) -> None:
+        rows = await self.rows((OutboxState.SENDING,))
         if any(row.kind is OutboxKind.CARD and row.id in row_ids for row in rows):
             raise RuntimeError("a bug after the card was sent")
         await real_mark_done(self, row_ids, channel_id, message_id)
 
-    monkeypatch.setattr(Store, "mark_done", broken_record)
+    monkeypatch.setattr(OutboxRepo, "mark_done", broken_record)
     await world.newbie.send(world.general, "A card that went out, then the bot tripped")
     [card] = cards(world)  # it reached Discord; the worker marked the row failed
-    [row] = [r for r in await store.outbox_rows((OutboxState.FAILED,)) if r.kind is OutboxKind.CARD]
+    [row] = [r for r in await store.outbox.rows((OutboxState.FAILED,)) if r.kind is OutboxKind.CARD]
     monkeypatch.undo()
     again = await Store.open(store.path)
     try:
         await world.env.restart_bot(ForumBridge(community=Community(again, world.bot.community.bundle)))
         assert [c.id for c in cards(world)] == [card.id]  # adopted, not posted again
-        item = await again.item(row.item_id)
+        item = await again.items.get(row.item_id)
         assert item is not None
         assert item.card_message_id == card.id
     finally:

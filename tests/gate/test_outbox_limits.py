@@ -17,6 +17,7 @@ from bot.gate.outbox import IDLE_POLL_S, Lane, OutboxWorker
 from bot.gate.raid import BulkDeleter
 from bot.models import Decision, OutboxKind, OutboxRow, OutboxState
 from bot.store import Store
+from bot.store.outbox import OutboxRepo
 from tests.gate.conftest import World, cards, dms, item_id_of
 from tests.gate.test_outbox_parts import FakeChannel, fresh_ids, held
 
@@ -36,7 +37,7 @@ async def test_a_wall_of_lines_still_gets_its_card_and_the_authors_dm(world: Wor
 
 async def test_a_long_reason_on_a_long_message_still_reaches_the_author(world: World) -> None:
     await world.newbie.send(world.general, "my story " * 220)  # about 2000 characters
-    [item] = await world.bot.store.open_items(world.guild.id)
+    [item] = await world.bot.store.items.open(world.guild.id)
     moderator = world.mod.member
     assert isinstance(moderator, discord.Member)
     outcome = await world.bot.gate.decide(item.id, Decision.REJECT, moderator, reason="Please shorten this. " * 23)
@@ -102,10 +103,10 @@ async def test_recovery_leaves_alone_a_grouped_card_the_live_worker_is_sending(
     monkeypatch.setattr(discord.abc.Messageable, "send", slow_send)
     world.bot.gate.outbox.resume()
     for _ in range(50):
-        if await world.bot.store.outbox_rows((OutboxState.SENDING,)):
+        if await world.bot.store.outbox.rows((OutboxState.SENDING,)):
             break
         await asyncio.sleep(0)
-    assert await world.bot.store.outbox_rows((OutboxState.SENDING,))  # the grouped card is on its way
+    assert await world.bot.store.outbox.rows((OutboxState.SENDING,))  # the grouped card is on its way
     await world.bot.gate.courier.recover()
     let_go.set()
     await world.bot.gate.outbox.idle()
@@ -140,8 +141,8 @@ class _SlowCourier:
 
 
 async def test_a_stopping_worker_starts_no_new_sends(store: Store) -> None:
-    item, _ = await store.add_held_item(held(100))
-    await store.release(item.id)
+    item, _ = await store.items.add(held(100))
+    await store.outbox.release(item.id)
     courier = _SlowCourier()
     worker = OutboxWorker(lambda: store, courier)
     worker.kick()
@@ -149,8 +150,8 @@ async def test_a_stopping_worker_starts_no_new_sends(store: Store) -> None:
     stopping = asyncio.create_task(worker.stop(timeout=5.0))
     await asyncio.sleep(0)
     # A row queued while the worker lets its last send finish (the worker looks again every IDLE_POLL_S).
-    late, _ = await store.add_held_item(held(101))
-    await store.release(late.id)
+    late, _ = await store.items.add(held(101))
+    await store.outbox.release(late.id)
     with contextlib.suppress(TimeoutError):
         await asyncio.wait_for(courier.second.wait(), 4 * IDLE_POLL_S)
     courier.let_go.set()
@@ -183,16 +184,16 @@ async def test_a_removal_cut_off_by_the_network_still_lets_the_card_go(
     monkeypatch.undo()
     [card] = cards(world)  # the card goes now; the removal is tried again at start-up
     assert item_id_of(card)
-    [item] = await world.bot.store.open_items(world.guild.id)
+    [item] = await world.bot.store.items.open(world.guild.id)
     assert not item.original_removed
-    assert [item.id for item in await world.bot.store.unfinished_items()] == [item.id]
+    assert [item.id for item in await world.bot.store.items.unfinished()] == [item.id]
 
 
 async def test_one_dm_for_two_rejections_gives_each_its_own_reason(world: World) -> None:
     world.bot.gate.outbox.pause()
     await world.newbie.send(world.general, "first: see cheap-pills.net")
     await world.newbie.send(world.general, "second: ask my doctor friend")
-    first, second = await world.bot.store.open_items(world.guild.id)
+    first, second = await world.bot.store.items.open(world.guild.id)
     moderator = world.mod.member
     assert isinstance(moderator, discord.Member)
     world.bot.gate.outbox.resume()
@@ -210,10 +211,10 @@ async def test_one_dm_for_two_rejections_gives_each_its_own_reason(world: World)
 async def test_no_waiting_dm_for_a_message_decided_before_it_went(world: World) -> None:
     world.bot.gate.outbox.pause()  # a backlog: the hold DM has not gone yet
     await world.newbie.send(world.general, "hello, see cheap-pills.net")
-    [item] = await world.bot.store.open_items(world.guild.id)
+    [item] = await world.bot.store.items.open(world.guild.id)
     moderator = world.mod.member
     assert isinstance(moderator, discord.Member)
-    await world.bot.store.decide(item.id, Decision.REJECT, moderator_id=moderator.id, moderator_name="Maria")
+    await world.bot.store.decisions.decide(item.id, Decision.REJECT, moderator_id=moderator.id, moderator_name="Maria")
     world.bot.gate.outbox.resume()
     await world.bot.gate.outbox.idle()
     said = [m.content for m in dms(world.newbie)]
@@ -250,7 +251,7 @@ async def test_a_grouped_card_that_failed_once_gives_each_item_its_own_card_late
     await world.bot.gate.outbox.idle()
     await world.env.settle()
     assert failed  # the grouped card failed once; its three items went again, alone now
-    items = await world.bot.store.open_items(world.guild.id)
+    items = await world.bot.store.items.open(world.guild.id)
     on_cards = {item.card_message_id for item in items}
     assert None not in on_cards
     assert len(on_cards) == len({m.id for m in world.modqueue.history()})  # each card is some item's
@@ -269,21 +270,21 @@ async def test_a_decision_waiting_for_its_rows_reads_only_its_own(
     # A decision polls its rows at every send: during a backlog of thousands of rows, reading them all each
     # time (about 100 ms for 6000) keeps the event loop busy for nothing.
     await world.newbie.send(world.general, "hello, see cheap-pills.net")
-    [item] = await world.bot.store.open_items(world.guild.id)
+    [item] = await world.bot.store.items.open(world.guild.id)
     world.bot.gate.outbox.pause()
     for n in range(10):  # a backlog of other members' rows
         other = world.guild.add_member(world.env.create_user(f"member{n}", global_name=f"Member {n}"))
         await other.send(world.general, f"hi {n}")
     polled: list[set[int]] = []
-    real_rows = Store.outbox_rows
+    real_rows = OutboxRepo.rows
 
-    async def watching(self: Store, states: Any = (OutboxState.QUEUED,), **kwargs: Any) -> list[OutboxRow]:
+    async def watching(self: OutboxRepo, states: Any = (OutboxState.QUEUED,), **kwargs: Any) -> list[OutboxRow]:
         rows = await real_rows(self, states, **kwargs)
         if OutboxState.WAITING in tuple(states):  # the decision's wait (the worker reads queued rows only)
             polled.append({row.item_id for row in rows})
         return rows
 
-    monkeypatch.setattr(Store, "outbox_rows", watching)
+    monkeypatch.setattr(OutboxRepo, "rows", watching)
     world.bot.gate.outbox.resume()
     moderator = world.mod.member
     assert isinstance(moderator, discord.Member)

@@ -40,62 +40,64 @@ def held(message_id: int, author_id: int = 7) -> NewHeldItem:
 
 async def rows_of(store: Store, item_id: int) -> dict[OutboxKind, OutboxState]:
     """An item's outbox rows, kind to state."""
-    return {row.kind: row.state for row in await store.outbox_rows(tuple(OutboxState), item_id=item_id)}
+    return {row.kind: row.state for row in await store.outbox.rows(tuple(OutboxState), item_id=item_id)}
 
 
 # --- the store ------------------------------------------------------------------------------
 
 
 async def test_a_hold_stores_its_card_and_dm_rows_waiting_until_released(store: Store) -> None:
-    item, _ = await store.add_held_item(held(100))
+    item, _ = await store.items.add(held(100))
     assert await rows_of(store, item.id) == {
         OutboxKind.CARD: OutboxState.WAITING,
         OutboxKind.HOLD_DM: OutboxState.WAITING,
     }
-    assert await store.outbox_rows() == []  # nothing may go before the original is dealt with
-    await store.release(item.id)
-    assert [row.kind for row in await store.outbox_rows()] == [OutboxKind.CARD, OutboxKind.HOLD_DM]
-    _, created = await store.add_held_item(held(100))
+    assert await store.outbox.rows() == []  # nothing may go before the original is dealt with
+    await store.outbox.release(item.id)
+    assert [row.kind for row in await store.outbox.rows()] == [OutboxKind.CARD, OutboxKind.HOLD_DM]
+    _, created = await store.items.add(held(100))
     assert not created
-    assert len(await store.outbox_rows(tuple(OutboxState))) == 2  # a repeated delivery adds no rows
+    assert len(await store.outbox.rows(tuple(OutboxState))) == 2  # a repeated delivery adds no rows
 
 
 async def test_a_send_is_marked_then_recorded_with_its_message(store: Store) -> None:
-    item, _ = await store.add_held_item(held(100))
-    await store.release(item.id)
-    [card, _dm] = await store.outbox_rows()
-    await store.mark_sending([card.id], "fbc1")
-    [sending] = await store.outbox_rows((OutboxState.SENDING,))
+    item, _ = await store.items.add(held(100))
+    await store.outbox.release(item.id)
+    [card, _dm] = await store.outbox.rows()
+    await store.outbox.mark_sending([card.id], "fbc1")
+    [sending] = await store.outbox.rows((OutboxState.SENDING,))
     assert (sending.id, sending.nonce, sending.attempts) == (card.id, "fbc1", 1)
-    await store.mark_done([card.id], 555, 9001)
-    fresh = await store.item(item.id)
+    await store.outbox.mark_done([card.id], 555, 9001)
+    fresh = await store.items.get(item.id)
     assert fresh is not None
     assert (fresh.card_channel_id, fresh.card_message_id) == (555, 9001)
-    assert await store.item_by_card(9001) == fresh
+    assert await store.items.by_card(9001) == fresh
 
 
 async def test_failures_retry_later_or_wait_for_the_next_start(store: Store) -> None:
-    item, _ = await store.add_held_item(held(100))
-    await store.release(item.id)
-    [card, dm] = await store.outbox_rows()
+    item, _ = await store.items.add(held(100))
+    await store.outbox.release(item.id)
+    [card, dm] = await store.outbox.rows()
     later = datetime(2099, 1, 1, tzinfo=UTC)
-    await store.mark_failed([card.id], "503 busy", retry_at=later)
-    await store.mark_failed([dm.id], "403 closed")
-    [queued] = await store.outbox_rows()
+    await store.outbox.mark_failed([card.id], "503 busy", retry_at=later)
+    await store.outbox.mark_failed([dm.id], "403 closed")
+    [queued] = await store.outbox.rows()
     assert (queued.id, queued.not_before) == (card.id, later)
     assert await rows_of(store, item.id) == {
         OutboxKind.CARD: OutboxState.QUEUED,
         OutboxKind.HOLD_DM: OutboxState.FAILED,
     }
-    assert await store.requeue_failed() == 1
+    assert await store.outbox.requeue_failed() == 1
     assert (await rows_of(store, item.id))[OutboxKind.HOLD_DM] is OutboxState.QUEUED
 
 
 async def test_decide_many_decides_each_once_and_queues_what_follows(store: Store) -> None:
-    first, _ = await store.add_held_item(held(100))
-    second, _ = await store.add_held_item(held(101))
-    await store.decide(second.id, Decision.REJECT, moderator_id=5, moderator_name="Sam")
-    outcomes = await store.decide_many([first.id, second.id], Decision.APPROVE, moderator_id=4, moderator_name="Maria")
+    first, _ = await store.items.add(held(100))
+    second, _ = await store.items.add(held(101))
+    await store.decisions.decide(second.id, Decision.REJECT, moderator_id=5, moderator_name="Sam")
+    outcomes = await store.decisions.decide_many(
+        [first.id, second.id], Decision.APPROVE, moderator_id=4, moderator_name="Maria"
+    )
     assert [(o.item.id, o.won, o.item.state) for o in outcomes] == [
         (first.id, True, ItemState.APPROVED),
         (second.id, False, ItemState.REJECTED),
@@ -113,40 +115,40 @@ async def test_decide_many_decides_each_once_and_queues_what_follows(store: Stor
         OutboxKind.CARD_UPDATE,
         OutboxKind.DECISION_DM,
     }
-    assert (await store.member(1, 7)).approved_posts == 1
+    assert (await store.members.get(1, 7)).approved_posts == 1
 
 
 async def test_a_done_decision_dm_marks_the_author_notified_and_a_repost_records_where(store: Store) -> None:
-    item, _ = await store.add_held_item(held(100))
-    await store.decide(item.id, Decision.APPROVE, moderator_id=4, moderator_name="Maria")
-    rows = {row.kind: row for row in await store.outbox_rows(tuple(OutboxState), item_id=item.id)}
-    await store.mark_done([rows[OutboxKind.REPOST].id], 10, 777)
-    await store.mark_done([rows[OutboxKind.DECISION_DM].id], 99, 888)
-    fresh = await store.item(item.id)
+    item, _ = await store.items.add(held(100))
+    await store.decisions.decide(item.id, Decision.APPROVE, moderator_id=4, moderator_name="Maria")
+    rows = {row.kind: row for row in await store.outbox.rows(tuple(OutboxState), item_id=item.id)}
+    await store.outbox.mark_done([rows[OutboxKind.REPOST].id], 10, 777)
+    await store.outbox.mark_done([rows[OutboxKind.DECISION_DM].id], 99, 888)
+    fresh = await store.items.get(item.id)
     assert fresh is not None
     assert (fresh.repost_channel_id, fresh.repost_message_id, fresh.author_notified) == (10, 777, True)
-    assert await store.unfinished_items() == []  # published and told: nothing left for start-up
+    assert await store.items.unfinished() == []  # published and told: nothing left for start-up
     # A card update that already went can be queued again (the card must show a later change).
-    await store.mark_done([rows[OutboxKind.CARD_UPDATE].id], None, None)
-    await store.rearm(item.id, OutboxKind.CARD_UPDATE)
+    await store.outbox.mark_done([rows[OutboxKind.CARD_UPDATE].id], None, None)
+    await store.outbox.rearm(item.id, OutboxKind.CARD_UPDATE)
     assert (await rows_of(store, item.id))[OutboxKind.CARD_UPDATE] is OutboxState.QUEUED
 
 
 async def test_a_grouped_card_knows_its_items(store: Store) -> None:
-    items = [(await store.add_held_item(held(100 + n)))[0] for n in range(3)]
+    items = [(await store.items.add(held(100 + n)))[0] for n in range(3)]
     for item in items:
-        await store.release(item.id)
-    cards = [row for row in await store.outbox_rows() if row.kind is OutboxKind.CARD]
-    group = await store.create_card_group(1, 7, 555, "fbg1")
-    await store.mark_sending([row.id for row in cards], group.nonce, group_id=group.id)
-    await store.set_card_group_message(group.id, 4242)
-    await store.mark_done([row.id for row in cards], 555, 4242)
-    assert [i.id for i in await store.card_group_items(group.id)] == [i.id for i in items]
-    found = await store.card_group_by_message(4242)
+        await store.outbox.release(item.id)
+    cards = [row for row in await store.outbox.rows() if row.kind is OutboxKind.CARD]
+    group = await store.outbox.create_card_group(1, 7, 555, "fbg1")
+    await store.outbox.mark_sending([row.id for row in cards], group.nonce, group_id=group.id)
+    await store.outbox.set_card_group_message(group.id, 4242)
+    await store.outbox.mark_done([row.id for row in cards], 555, 4242)
+    assert [i.id for i in await store.items.of_card_group(group.id)] == [i.id for i in items]
+    found = await store.outbox.card_group_by_message(4242)
     assert found is not None
     assert found.id == group.id
-    assert await store.card_group_of(items[1].id) == group.id
-    assert await store.outbox_counts() == {"done": 3, "queued": 3}
+    assert await store.outbox.card_group_of(items[1].id) == group.id
+    assert await store.outbox.counts() == {"done": 3, "queued": 3}
 
 
 async def test_the_migration_chain_ends_with_the_outbox(store: Store) -> None:

@@ -41,7 +41,7 @@ async def test_a_reaction_that_loses_to_a_click_is_told_who_decided_first(world:
     approved = await world.mod2.click(card, label="Approve")  # Sam's click lands first
     assert approved.acknowledged
     await world.mod.react(cards(world)[0], "❌")  # Maria's reaction, a moment later
-    item = await world.bot.store.item(item_id_of(card))
+    item = await world.bot.store.items.get(item_id_of(card))
     assert item is not None
     assert (item.state, item.decided_by) == (ItemState.APPROVED, world.mod2.id)
     [notice] = notices(world)
@@ -77,7 +77,7 @@ async def test_a_reaction_on_a_grouped_card_decided_first_is_told_too(world: Wor
     await drain(world)
     await world.mod.react(group_cards(world)[0], "✅")
     await drain(world)
-    assert {i.state for i in await world.bot.store.card_group_items(group_id_of(group))} == {ItemState.REJECTED}
+    assert {i.state for i in await world.bot.store.items.of_card_group(group_id_of(group))} == {ItemState.REJECTED}
     [notice] = notices(world)
     assert notice.content.startswith(world.mod.mention)
     assert f"Grouped card #{group_id_of(group)} was already decided: Rejected by Sam (mod)" in notice.content
@@ -98,7 +98,7 @@ async def test_a_forwarded_medical_link_is_blocked(world: World) -> None:
     assert forward.content == ""  # the text is in the snapshot, as on Discord
     assert [m.id for m in world.general.history()] == [source.id]  # the forward is removed
     [card] = cards(world)
-    item = await world.bot.store.item(item_id_of(card))
+    item = await world.bot.store.items.get(item_id_of(card))
     assert item is not None
     assert item.state is ItemState.BLOCKED
     assert [link.domain for link in item.links] == ["mayoclinic.org"]
@@ -110,7 +110,7 @@ async def test_a_forwarded_invite_is_held(world: World) -> None:
     source = await world.mod.send(world.general, "our other server: discord.gg/abcdef")
     await world.alice.forward(source, world.general)
     [card] = cards(world)
-    item = await world.bot.store.item(item_id_of(card))
+    item = await world.bot.store.items.get(item_id_of(card))
     assert item is not None
     assert (item.state, item.reasons) == (ItemState.PENDING, (Reason.INVITE,))
 
@@ -119,7 +119,7 @@ async def test_an_approved_forward_is_reposted_with_its_text_marked_as_forwarded
     source = await world.mod.send(world.general, "write to jane.doe@gmail.com\nshe runs the group")
     await world.alice.forward(source, world.general)
     [card] = cards(world)
-    item = await world.bot.store.item(item_id_of(card))
+    item = await world.bot.store.items.get(item_id_of(card))
     assert item is not None
     assert item.reasons == (Reason.EMAIL,)
     await world.mod.click(card, label="Approve")
@@ -159,7 +159,7 @@ async def test_a_webhook_named_like_the_bot_is_screened_and_its_card_names_the_w
     posted = await hook.send("Official: https://www.mayoclinic.org/back-pain and write to jane.doe@gmail.com")
     assert posted.id not in [m.id for m in world.general.history()]  # removed
     [card] = cards(world)
-    item = await world.bot.store.item(item_id_of(card))
+    item = await world.bot.store.items.get(item_id_of(card))
     assert item is not None
     assert (item.state, item.reasons) == (ItemState.BLOCKED, (Reason.MEDICAL_SITE, Reason.EMAIL))
     assert (item.author_id, item.webhook_id, item.webhook_name) == (hook.id, hook.id, "Forum Bridge")
@@ -169,7 +169,7 @@ async def test_a_webhook_named_like_the_bot_is_screened_and_its_card_names_the_w
     assert "Approved posts" not in author  # a webhook holds no member record
     assert "Member since" not in author
     assert_never_dmed(world, hook.id)
-    assert (await world.bot.store.member(world.guild.id, hook.id)).held_posts == 0
+    assert (await world.bot.store.members.get(world.guild.id, hook.id)).held_posts == 0
 
 
 async def test_a_webhook_posing_as_a_member_is_held_and_its_approval_tells_no_one(world: World) -> None:
@@ -181,12 +181,12 @@ async def test_a_webhook_posing_as_a_member_is_held_and_its_approval_tells_no_on
     view = [c.label for row in card.components for c in getattr(row, "children", [])]
     assert "Approve & trust member" not in view  # there is no member to trust
     await world.mod.click(card, label="Approve")
-    item = await world.bot.store.item(item_id_of(card))
+    item = await world.bot.store.items.get(item_id_of(card))
     assert item is not None
     assert item.state is ItemState.APPROVED
     assert item.repost_message_id is not None
     assert_never_dmed(world, hook.id)
-    assert await world.bot.store.unfinished_items() == []  # nothing left to tell: a restart does not retry a DM
+    assert await world.bot.store.items.unfinished() == []  # nothing left to tell: a restart does not retry a DM
 
 
 async def test_a_clean_webhook_message_is_left_alone(world: World) -> None:
@@ -229,7 +229,7 @@ async def test_a_webhooks_edit_that_adds_a_medical_link_is_screened(world: World
     await world.env.settle()
     assert posted.id not in [m.id for m in world.general.history()]
     [card] = cards(world)
-    item = await world.bot.store.item(item_id_of(card))
+    item = await world.bot.store.items.get(item_id_of(card))
     assert item is not None
     assert (item.state, item.edited, item.webhook_id) == (ItemState.BLOCKED, True, hook.id)
 
@@ -240,10 +240,10 @@ async def test_a_forwards_attachments_are_kept_and_reposted(world: World) -> Non
     )
     await world.alice.forward(source, world.general)
     [card] = cards(world)
-    item = await world.bot.store.item(item_id_of(card))
+    item = await world.bot.store.items.get(item_id_of(card))
     assert item is not None
     assert item.attachment_names == ("sheet.txt",)
-    assert [a.data for a in await world.bot.store.attachments(item.id)] == [b"walk 10 min\n"]
+    assert [a.data for a in await world.bot.store.items.attachments(item.id)] == [b"walk 10 min\n"]
     await world.mod.click(card, label="Approve")
     [repost] = reposts(world)
     assert [a.filename for a in repost.attachments] == ["sheet.txt"]

@@ -74,10 +74,10 @@ async def _approve_and_die(world: World, store: Store, text: str) -> int:
     [card] = cards(world)
     await world.mod.click(card, label="Approve")
     await world.env.settle()
-    [row] = [r for r in await store.outbox_rows(tuple(OutboxState)) if r.kind is OutboxKind.REPOST]
+    [row] = [r for r in await store.outbox.rows(tuple(OutboxState)) if r.kind is OutboxKind.REPOST]
     # The process died with the row 'sending' (the failure handler never ran).
-    await store._db.execute("UPDATE outbox SET state = 'sending' WHERE id = ?", (row.id,))
-    await store._db.commit()
+    await store.db.connection.execute("UPDATE outbox SET state = 'sending' WHERE id = ?", (row.id,))
+    await store.db.connection.commit()
     return row.item_id
 
 
@@ -104,7 +104,7 @@ async def test_a_long_repost_interrupted_between_parts_is_finished_once(
         published = reposts(world)
         assert [m.content for m in published] == expected  # each part once, in order
         assert sum(len(m.content.split()) for m in published) == len(text.split())
-        item = await again.item(item_id)
+        item = await again.items.get(item_id)
         assert item is not None
         assert item.repost_message_id == published[0].id
         await world.env.restart_bot(ForumBridge(community=Community(again, world.bot.community.bundle)))
@@ -121,17 +121,17 @@ async def test_a_host_clock_ahead_of_discords_does_not_post_twice(
     item_id = await _approve_and_die(world, store, "A repost made just before the crash")
     [repost] = reposts(world)
     # The host's clock ran an hour ahead of Discord's when the decision was recorded.
-    item = await store.item(item_id)
+    item = await store.items.get(item_id)
     assert item is not None
     assert item.decided_at is not None
     ahead = (item.decided_at + timedelta(hours=1)).isoformat()
-    await store._db.execute("UPDATE held_items SET decided_at = ? WHERE id = ?", (ahead, item_id))
-    await store._db.commit()
+    await store.db.connection.execute("UPDATE held_items SET decided_at = ? WHERE id = ?", (ahead, item_id))
+    await store.db.connection.commit()
     crash_on_webhook_send["at"] = 0
     again = await _restart(world, store)
     try:
         assert [m.id for m in reposts(world)] == [repost.id]  # adopted, not posted again
-        fresh = await again.item(item_id)
+        fresh = await again.items.get(item_id)
         assert fresh is not None
         assert fresh.repost_message_id == repost.id
     finally:
@@ -218,7 +218,7 @@ async def test_a_message_in_a_voice_or_stage_channels_chat_is_published_there(wo
     await world.mod.click(card, label="Approve")
     [repost] = reposts(world, channel)
     assert repost.content == "Hi, is anyone else on the call awake at 3am with back pain?"
-    item = await world.bot.store.item(item_id_of(card))
+    item = await world.bot.store.items.get(item_id_of(card))
     assert item is not None
     assert item.repost_message_id == repost.id
 
@@ -276,7 +276,7 @@ async def test_a_part_discord_made_before_answering_with_an_error_is_not_sent_ag
     await world.env.settle()
     [repost] = reposts(world)
     assert calls == [repost.id]  # the retry found it instead of posting it again
-    item = await world.bot.store.item(item_id_of(cards(world)[0]))
+    item = await world.bot.store.items.get(item_id_of(cards(world)[0]))
     assert item is not None
     assert item.repost_message_id == repost.id
 
@@ -293,17 +293,17 @@ async def test_the_same_words_published_for_another_item_are_not_taken_for_this_
     await world.env.settle()
     [row] = [
         r
-        for r in await store.outbox_rows(tuple(OutboxState))
+        for r in await store.outbox.rows(tuple(OutboxState))
         if r.kind is OutboxKind.REPOST and r.state is not OutboxState.DONE
     ]
-    await store._db.execute("UPDATE outbox SET state = 'sending' WHERE id = ?", (row.id,))
-    await store._db.commit()
+    await store.db.connection.execute("UPDATE outbox SET state = 'sending' WHERE id = ?", (row.id,))
+    await store.db.connection.commit()
     crash_on_webhook_send["at"] = 0
     again = await _restart(world, store)
     try:
         first, second = reposts(world)
         assert (first.author.name, second.author.name) == ("Nora New", "Nina")  # Nina's published too, once
-        item = await again.item(row.item_id)
+        item = await again.items.get(row.item_id)
         assert item is not None
         assert item.repost_message_id == second.id
     finally:

@@ -126,7 +126,7 @@ async def test_a_held_message_travels_the_whole_way(place: Community_, bot: Foru
     await local.wait_for_request("PATCH", rf"/channels/{place.modqueue}/messages/{card.id}$", start=start)
     [repost] = local.messages_in(place.general)
     assert repost.content == "Hi all, first post here"
-    item = await bot.store.item_by_message(int(sent["id"]))
+    item = await bot.store.items.by_message(int(sent["id"]))
     assert item is not None
     assert item.repost_message_id == repost.id
 

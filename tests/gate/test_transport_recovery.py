@@ -68,31 +68,31 @@ async def _card_sent_then_a_long_outage(
     async with running(bot, local):
         bot.gate.outbox.pause()  # a backlog: the card goes after the moderators have talked a while
         sent = await local.member_says(place.guild, place.general, place.newbie, "Hi all, first post here")
-        assert await wait_for(lambda: store.item_by_message(int(sent["id"])), timeout=5)
+        assert await wait_for(lambda: store.items.by_message(int(sent["id"])), timeout=5)
         last = await _chatter(place, chatter, seen_by_the_bot=seen_by_the_bot)
         if seen_by_the_bot:
             channel = bot.get_channel(place.modqueue)
             assert await wait_for(lambda: getattr(channel, "last_message_id", None) == last, timeout=10)
 
         # The card reaches Discord, and the bot dies before recording it.
-        real_mark_done = store.mark_done
+        real_mark_done = store.outbox.mark_done
 
         async def crash_on_card(row_ids: Any, channel_id: Any, message_id: Any) -> None:
-            sending = await store.outbox_rows((OutboxState.SENDING,))
+            sending = await store.outbox.rows((OutboxState.SENDING,))
             if any(row.kind is OutboxKind.CARD and row.id in row_ids for row in sending):
                 raise RuntimeError("simulated crash after sending the card")
             await real_mark_done(row_ids, channel_id, message_id)
 
-        store.mark_done = crash_on_card  # type: ignore[method-assign]
+        store.outbox.mark_done = crash_on_card  # type: ignore[method-assign]
         bot.gate.outbox.resume()
-        item = await store.item_by_message(int(sent["id"]))
+        item = await store.items.by_message(int(sent["id"]))
         assert item is not None
         assert await wait_for(lambda: _cards_for(local, place.modqueue, item.id), timeout=10)
-        assert await wait_for(lambda: store.outbox_rows((OutboxState.FAILED,)), timeout=5)
-    del store.mark_done
-    [row] = [r for r in await store.outbox_rows((OutboxState.FAILED,)) if r.kind is OutboxKind.CARD]
+        assert await wait_for(lambda: store.outbox.rows((OutboxState.FAILED,)), timeout=5)
+    del store.outbox.mark_done
+    [row] = [r for r in await store.outbox.rows((OutboxState.FAILED,)) if r.kind is OutboxKind.CARD]
     # The process died with the row still 'sending' (its failure handler never ran).
-    await store._db.execute("UPDATE outbox SET state = 'sending', error = NULL WHERE id = ?", (row.id,))
+    await store.db.connection.execute("UPDATE outbox SET state = 'sending', error = NULL WHERE id = ?", (row.id,))
 
     local.advance_clock(30 * 60)  # half an hour down: Discord has long forgotten the nonce
     async with running(_bot(store, shipped), local):
@@ -108,7 +108,7 @@ async def test_a_card_sent_before_a_long_outage_is_adopted_not_sent_again(
     try:
         item_id = await _card_sent_then_a_long_outage(place, store, shipped, CHATTER, seen_by_the_bot=seen_by_the_bot)
         [card] = _cards_for(place.local, place.modqueue, item_id)  # adopted, not posted a second time
-        adopted = await store.item(item_id)
+        adopted = await store.items.get(item_id)
         assert adopted is not None
         assert adopted.card_message_id == card
     finally:

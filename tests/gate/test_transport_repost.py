@@ -122,7 +122,7 @@ async def test_a_forum_post_keeps_its_tags_where_the_forum_requires_one(place: C
 async def _settled(store: Store, item_id: int) -> None:
     """Wait (a bounded while) until the restarted bot has finished the item's repost."""
     for _ in range(500):
-        rows = await store.outbox_rows(tuple(OutboxState), item_id=item_id)
+        rows = await store.outbox.rows(tuple(OutboxState), item_id=item_id)
         if all(r.state is OutboxState.DONE for r in rows if r.kind is OutboxKind.REPOST):
             return
         await asyncio.sleep(0.01)
@@ -171,15 +171,15 @@ async def test_a_forum_repost_interrupted_by_a_crash_is_not_posted_again(
     # The bot died after Discord made the post, before it heard back: the row is still 'sending'.
     store = await Store.open(path)
     try:
-        [row] = [r for r in await store.outbox_rows(tuple(OutboxState)) if r.kind is OutboxKind.REPOST]
-        await store._db.execute("UPDATE outbox SET state = 'sending' WHERE id = ?", (row.id,))
-        await store._db.commit()
+        [row] = [r for r in await store.outbox.rows(tuple(OutboxState)) if r.kind is OutboxKind.REPOST]
+        await store.db.connection.execute("UPDATE outbox SET state = 'sending' WHERE id = ?", (row.id,))
+        await store.db.connection.commit()
     finally:
         await store.close()
     crash_after_webhook_send["on"] = False
     async with connected(place, path, shipped) as restarted:
         await _settled(restarted.store, row.item_id)
         assert [c.name for c in reposted()] == ["Newly diagnosed with RA"]  # adopted, not posted again
-        item = await restarted.store.item(row.item_id)
+        item = await restarted.store.items.get(row.item_id)
         assert item is not None
         assert item.repost_channel_id == reposted()[0].id

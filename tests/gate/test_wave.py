@@ -65,7 +65,7 @@ async def test_a_wave_is_removed_stored_carded_once_and_survives_a_crash(
             assert limits.global_429s == 0
 
             # The crash: from now on each send reaches Discord but the bot dies before recording it.
-            real_mark_done = store.mark_done
+            real_mark_done = store.outbox.mark_done
             unrecorded: list[Any] = []
 
             async def die_after_sending(*args: Any, **kwargs: Any) -> None:
@@ -74,7 +74,7 @@ async def test_a_wave_is_removed_stored_carded_once_and_survives_a_crash(
                     raise asyncio.CancelledError
                 await real_mark_done(*args, **kwargs)
 
-            store.mark_done = die_after_sending  # type: ignore[method-assign]
+            store.outbox.mark_done = die_after_sending  # type: ignore[method-assign]
             crashed.set()
             # A few sends reach Discord unrecorded (the raiders' second DMs are due within 10 s at most).
             assert await wait_for(lambda: len(unrecorded) >= 3, timeout=15)
@@ -85,13 +85,13 @@ async def test_a_wave_is_removed_stored_carded_once_and_survives_a_crash(
     local.advance_clock(10 * 60)
     again = await Store.open(path)
     try:
-        interrupted = await again.outbox_rows((OutboxState.SENDING,))
+        interrupted = await again.outbox.rows((OutboxState.SENDING,))
         assert interrupted  # the crash left sends unrecorded
         bot = await _bot(place, again, shipped)
         async with running(bot, local):
             assert await wait_for(lambda: outbox_settled(again), timeout=60)
         result = await audit(place, again, wave)
-        counts = await again.outbox_counts()
+        counts = await again.outbox.counts()
     finally:
         await again.close()
 

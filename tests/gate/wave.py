@@ -124,7 +124,7 @@ def removal_times(local: LocalDiscord, wave: list[SentMessage]) -> dict[int, flo
 
 async def outbox_settled(store: Store) -> bool:
     """True when no outbox row waits or is on its way."""
-    counts = await store.outbox_counts()
+    counts = await store.outbox.counts()
     return not any(counts.get(state) for state in UNSETTLED)
 
 
@@ -182,7 +182,7 @@ async def audit(place: WavePlace, store: Store, wave: list[SentMessage]) -> Wave
     result.removed = sum(1 for message in wave if message.id not in present)
     items = {}
     for message in wave:
-        item = await store.item_by_message(message.id)
+        item = await store.items.by_message(message.id)
         if item is not None:
             items[item.id] = item
     result.stored = len(items)
@@ -219,5 +219,5 @@ async def audit(place: WavePlace, store: Store, wave: list[SentMessage]) -> Wave
                 result.hold_dms += "waiting for a moderator" in stored.content
     result.duplicates_sent += sum(count - 1 for count in nonces.values() if count > 1)
     result.duplicates_sent += sum(count - 1 for count in dm_texts.values() if count > 1)
-    result.outbox = await store.outbox_counts()
+    result.outbox = await store.outbox.counts()
     return result

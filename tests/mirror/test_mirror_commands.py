@@ -55,10 +55,10 @@ async def test_setup_creates_the_private_moderator_channel_and_stores_the_settin
     assert not channel.permissions_for(place.member_of(place.newbie)).view_channel
     assert channel.permissions_for(place.member_of(place.mod)).view_channel
     assert channel.permissions_for(guild.me).view_channel
-    settings = await place.bot.store.guild_settings(place.guild.id)
+    settings = await place.bot.store.guilds.settings(place.guild.id)
     assert (settings.moderator_channel_id, settings.moderator_role_id) == (channel.id, place.moderators.id)
     assert (await place.bot.community.settings(place.guild.id)).moderator_channel_id == channel.id
-    [entry] = await place.bot.store.audit_entries(place.guild.id)
+    [entry] = await place.bot.store.decisions.audit_entries(place.guild.id)
     assert (entry["action"], entry["actor_id"]) == ("setup", place.admin.id)
 
 
@@ -112,7 +112,7 @@ async def test_setup_without_manage_channels_says_so_and_sets_no_channel(place: 
     text = result.response.content
     assert "Moderator channel: not set" in text
     assert "my Manage Channels permission" in text
-    settings = await place.bot.store.guild_settings(place.guild.id)
+    settings = await place.bot.store.guilds.settings(place.guild.id)
     assert (settings.moderator_channel_id, settings.moderator_role_id) == (None, place.moderators.id)
 
 
@@ -130,7 +130,7 @@ async def test_setup_says_how_to_show_the_moderator_commands_to_a_role_without_m
 async def test_everyone_cannot_be_the_moderator_role(place: Place) -> None:
     result = await place.admin.slash(place.general, "setup", role=place.guild.default_role)
     assert "@everyone cannot be the moderator role" in result.response.content
-    assert (await place.bot.store.guild_settings(place.guild.id)).moderator_role_id is None
+    assert (await place.bot.store.guilds.settings(place.guild.id)).moderator_role_id is None
 
 
 # --- refusals -------------------------------------------------------------------------------------
@@ -156,7 +156,7 @@ async def test_a_non_admin_let_in_by_a_server_override_is_still_refused(place: P
     [error] = place.env.errors
     assert isinstance(error, app_commands.MissingPermissions)
     assert place.channel_calls(start) == []
-    assert await place.bot.store.mirror_records(place.guild.id) == []
+    assert await place.bot.store.mirror.records(place.guild.id) == []
 
 
 # --- /mirror ---------------------------------------------------------------------------------------
@@ -173,7 +173,7 @@ async def test_preview_shows_the_plan_and_changes_nothing(place: Place) -> None:
     assert '5. create #back-surgery-and-neck-surgery in "Treatment"' in text
     assert "7. create #introductions at the top (no category)" in text
     assert place.channel_calls(start) == []
-    assert await place.bot.store.mirror_records(place.guild.id) == []
+    assert await place.bot.store.mirror.records(place.guild.id) == []
 
 
 async def test_apply_makes_one_call_per_change_and_a_second_apply_none(place: Place) -> None:
@@ -203,7 +203,7 @@ async def test_apply_makes_one_call_per_change_and_a_second_apply_none(place: Pl
     pain = place.channel("Back Pain and Neck Pain")
     assert isinstance(pain, discord.CategoryChannel)
     assert [c.name for c in pain.channels] == ["lower-back-pain", "neck-pain"]
-    records = await place.bot.store.mirror_records(place.guild.id)
+    records = await place.bot.store.mirror.records(place.guild.id)
     assert {r.forum_id: r.channel_id for r in records} == {
         forum_id: place.channel(name).id for forum_id, name in MIRRORED.items()
     }
@@ -255,7 +255,7 @@ async def test_a_category_gone_from_the_forum_is_archived_read_only(place: Place
     assert archived.permissions_for(member).read_messages
     assert not archived.permissions_for(member).send_messages
     assert not archived.permissions_for(member).create_public_threads
-    assert MirrorRecord(21, injections.id, ChannelKind.TEXT, archived=True) in await place.bot.store.mirror_records(
+    assert MirrorRecord(21, injections.id, ChannelKind.TEXT, archived=True) in await place.bot.store.mirror.records(
         place.guild.id
     )
     with pytest.raises(BackendError, match="Missing"):
@@ -434,7 +434,7 @@ async def test_a_parent_loop_in_the_file_is_an_error_and_archives_nothing(place:
     assert text.startswith("I could not read the forum's categories, so nothing was changed:")
     assert f"{place.forum.path}: categories 1, 10 are each other's parents" in text
     assert calls == []
-    assert not any(r.archived for r in await place.bot.store.mirror_records(place.guild.id))
+    assert not any(r.archived for r in await place.bot.store.mirror.records(place.guild.id))
 
 
 async def test_status_shows_the_mapping_the_last_sync_and_drift(place: Place) -> None:

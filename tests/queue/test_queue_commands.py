@@ -173,7 +173,7 @@ async def test_stats_count_reasons_domains_times_and_moderators_with_a_chart(ser
 async def test_stats_count_only_the_days_asked_for(server: Server) -> None:
     now = server.env.now()
     for days_ago, message_id in ((40, 1), (3, 2)):
-        await server.bot.store.add_held_item(
+        await server.bot.store.items.add(
             NewHeldItem(
                 guild_id=server.guild.id,
                 channel_id=server.general.id,
@@ -229,15 +229,15 @@ async def test_reminders_show_the_default_then_set_then_turn_off(server: Server)
     changed = await server.admin.slash(server.general, "queue-admin reminders", hours=4)
     assert changed.response is not None
     assert "waiting more than 4 hours" in changed.response.content
-    assert await server.bot.store.reminder_after(server.guild.id) == 4 * 3600
+    assert await server.bot.store.guilds.reminder_after(server.guild.id) == 4 * 3600
     off = await server.admin.slash(server.general, "queue-admin reminders", hours=0)
     assert off.response is not None
     assert off.response.content == "Queue reminders are now off."
-    assert await server.bot.store.reminder_after(server.guild.id) == 0
+    assert await server.bot.store.guilds.reminder_after(server.guild.id) == 0
     again = await server.admin.slash(server.general, "queue-admin reminders")
     assert again.response is not None
     assert again.response.content.startswith("Queue reminders are off.")
-    audit = await server.bot.store.audit_entries(server.guild.id)
+    audit = await server.bot.store.decisions.audit_entries(server.guild.id)
     assert [(e["action"], e["actor_id"], e["detail"]) for e in audit[:2]] == [
         ("queue_reminders", server.admin.id, "0s"),
         ("queue_reminders", server.admin.id, "14400s"),
@@ -250,7 +250,7 @@ async def test_reminders_refuse_hours_out_of_range(server: Server, hours: int) -
     assert result.ephemeral
     assert result.response is not None
     assert result.response.content == f"`hours` must be between 0 (off) and 720; you gave {hours}."
-    assert await server.bot.store.reminder_after(server.guild.id) == 12 * 3600
+    assert await server.bot.store.guilds.reminder_after(server.guild.id) == 12 * 3600
 
 
 async def test_reminders_are_for_admins_not_moderators(server: Server) -> None:
@@ -259,7 +259,7 @@ async def test_reminders_are_for_admins_not_moderators(server: Server) -> None:
     await open_command_to(server, "queue-admin", server.mod)
     result = await server.mod.slash(server.modqueue, "queue-admin reminders", hours=1)
     assert_refused(server, result, NotAdmin, NOT_AN_ADMIN)
-    assert await server.bot.store.reminder_after(server.guild.id) == 12 * 3600
+    assert await server.bot.store.guilds.reminder_after(server.guild.id) == 12 * 3600
 
 
 # --- Discord's 3-second deadline: the first response comes before the store is read -------------------------

@@ -99,9 +99,9 @@ async def test_a_failed_reminder_is_logged_and_tried_again(server: Server, caplo
 
 
 async def test_no_moderator_role_means_a_reminder_that_pings_no_one(server: Server) -> None:
-    await server.bot.store.set_moderation(server.guild.id, role_id=None)
+    await server.bot.store.guilds.set_moderation(server.guild.id, role_id=None)
     # Clear the stored role the way the data would look in a guild that never set one.
-    await server.bot.store._db.execute("UPDATE guild_settings SET moderator_role_id = NULL")
+    await server.bot.store.db.connection.execute("UPDATE guild_settings SET moderator_role_id = NULL")
     server.bot.community._settings.clear()
     await server.newbie.send(server.general, "first post")
     await server.env.advance_time(12 * HOUR + CHECK)

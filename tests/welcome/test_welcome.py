@@ -135,13 +135,13 @@ async def test_set_text_with_new_lines_and_placeholders_then_back_to_the_shipped
     assert welcome.content == (
         "Hello Nina, welcome to Spine & Arthritis Community!\nAsk @Moderators if you need help. {braces} stay."
     )
-    stored = await server.bot.store.welcome_settings(server.guild.id)
+    stored = await server.bot.store.guilds.welcome(server.guild.id)
     assert stored.text == "Hello {member}, welcome to {server}!\nAsk {moderators} if you need help. {braces} stay."
     back = await server.admin.slash(server.general, "welcome-admin set", default_text=True)
     assert back.response is not None
     assert "It uses the shipped text" in back.response.content
-    assert (await server.bot.store.welcome_settings(server.guild.id)).text is None
-    [audit, *_] = await server.bot.store.audit_entries(server.guild.id)
+    assert (await server.bot.store.guilds.welcome(server.guild.id)).text is None
+    [audit, *_] = await server.bot.store.decisions.audit_entries(server.guild.id)
     assert (audit["action"], audit["actor_id"]) == ("welcome_set", server.admin.id)
 
 
@@ -180,7 +180,7 @@ async def test_set_refuses_each_bad_argument(server: Server, options: dict[str, 
     assert result.ephemeral
     assert result.response is not None
     assert result.response.content.startswith(reply)
-    stored = await server.bot.store.welcome_settings(server.guild.id)
+    stored = await server.bot.store.guilds.welcome(server.guild.id)
     assert (stored.text, stored.channel_id, stored.enabled) == (None, None, True)  # nothing changed
 
 
@@ -190,7 +190,7 @@ async def test_set_is_for_admins_not_moderators(server: Server) -> None:
     await open_command_to(server, "welcome-admin", server.mod)
     result = await server.mod.slash(server.modqueue, "welcome-admin set", enabled=False)
     assert_refused(server, result, NotAdmin, "Only admins (Manage Server) can change Forum Bridge's configuration.")
-    assert (await server.bot.store.welcome_settings(server.guild.id)).enabled
+    assert (await server.bot.store.guilds.welcome(server.guild.id)).enabled
 
 
 # --- /welcome preview ----------------------------------------------------------------------------

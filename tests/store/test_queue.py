@@ -1,13 +1,10 @@
-"""The store's queue, reminder and welcome section, on a real SQLite file."""
+"""The queue in the store: pending entries, reminder candidates, decision facts."""
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import UTC, datetime, timedelta
 
-import pytest
-
-from bot.models import DEFAULT_REMINDER_AFTER_S, Decision, NewHeldItem, StoredLink, WelcomeSettings
+from bot.models import DEFAULT_REMINDER_AFTER_S, Decision, NewHeldItem, StoredLink
 from bot.rules import Action, LinkClass, Reason
 from bot.store import Store
 
@@ -16,29 +13,10 @@ T0 = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
 
 async def hold(store: Store, guild_id: int, message_id: int, at: datetime, *reasons: Reason) -> int:
     links = (StoredLink("https://example.org/a", "example.org", LinkClass.EXTERNAL),)
-    item, _ = await store.add_held_item(
+    item, _ = await store.items.add(
         NewHeldItem(guild_id, 10, message_id, 20, "Nora", None, "text", Action.HOLD, reasons, links, at)
     )
     return item.id
-
-
-async def test_welcome_settings_default_then_round_trip(store: Store) -> None:
-    assert await store.welcome_settings(1) == WelcomeSettings(1)
-    await store.set_welcome(WelcomeSettings(1, "Hi {member}", 55, False))
-    assert await store.welcome_settings(1) == WelcomeSettings(1, "Hi {member}", 55, False)
-    await store.set_moderation(1, channel_id=7)  # other settings of the guild leave the welcome alone
-    assert await store.welcome_settings(1) == WelcomeSettings(1, "Hi {member}", 55, False)
-    assert (await store.guild_settings(1)).moderator_channel_id == 7
-
-
-async def test_reminder_period_default_set_off_and_never_negative(store: Store) -> None:
-    assert await store.reminder_after(1) == DEFAULT_REMINDER_AFTER_S == 12 * 3600
-    await store.set_reminder_after(1, 3600)
-    assert await store.reminder_after(1) == 3600
-    await store.set_reminder_after(1, 0)
-    assert await store.reminder_after(1) == 0
-    with pytest.raises(sqlite3.IntegrityError):
-        await store.set_reminder_after(1, -1)
 
 
 async def test_queue_entries_are_pending_only_oldest_first(store: Store) -> None:
@@ -46,9 +24,9 @@ async def test_queue_entries_are_pending_only_oldest_first(store: Store) -> None
     early = await hold(store, 1, 102, T0, Reason.EMAIL)
     decided = await hold(store, 1, 103, T0 + timedelta(hours=1), Reason.NEW_MEMBER)
     await hold(store, 2, 104, T0, Reason.NEW_MEMBER)  # another guild
-    await store.decide(decided, Decision.APPROVE, moderator_id=5, moderator_name="Maria")
-    await store.set_card(early, 30, 3000)
-    entries = await store.queue_entries(1)
+    await store.decisions.decide(decided, Decision.APPROVE, moderator_id=5, moderator_name="Maria")
+    await store.items.set_card(early, 30, 3000)
+    entries = await store.queue.entries(1)
     assert [e.id for e in entries] == [early, late]
     assert entries[0].reasons == (Reason.EMAIL,)
     assert entries[0].card_url == "https://discord.com/channels/1/30/3000"
@@ -58,9 +36,9 @@ async def test_queue_entries_are_pending_only_oldest_first(store: Store) -> None
 async def test_reminder_candidates_carry_each_guilds_period_and_the_last_reminder(store: Store) -> None:
     first = await hold(store, 1, 101, T0, Reason.NEW_MEMBER)
     other = await hold(store, 2, 102, T0, Reason.NEW_MEMBER)
-    await store.set_reminder_after(2, 7200)
-    await store.mark_reminded([first], T0 + timedelta(hours=12))
-    candidates = await store.reminder_candidates()
+    await store.guilds.set_reminder_after(2, 7200)
+    await store.queue.mark_reminded([first], T0 + timedelta(hours=12))
+    candidates = await store.queue.reminder_candidates()
     assert [(entry.id, period) for entry, period in candidates] == [
         (first, DEFAULT_REMINDER_AFTER_S),  # guild 1 has no settings row: the default
         (other, 7200),
@@ -72,10 +50,12 @@ async def test_reminder_candidates_carry_each_guilds_period_and_the_last_reminde
 async def test_decision_facts_since_a_moment(store: Store) -> None:
     await hold(store, 1, 101, T0 - timedelta(days=40), Reason.NEW_MEMBER)
     recent = await hold(store, 1, 102, T0, Reason.NEW_MEMBER, Reason.EXTERNAL_LINK)
-    await store.decide(recent, Decision.REJECT, moderator_id=5, moderator_name="Maria", now=T0 + timedelta(hours=3))
-    [fact] = await store.decision_facts(1, T0 - timedelta(days=30))
+    await store.decisions.decide(
+        recent, Decision.REJECT, moderator_id=5, moderator_name="Maria", now=T0 + timedelta(hours=3)
+    )
+    [fact] = await store.queue.decision_facts(1, T0 - timedelta(days=30))
     assert fact.reasons == ("new_member", "external_link")
     assert fact.links == (("example.org", "external"),)
     assert (fact.state, fact.created_at, fact.decided_at) == ("rejected", T0, T0 + timedelta(hours=3))
     assert (fact.moderator_id, fact.moderator_name) == (5, "Maria")
-    assert len(await store.decision_facts(1, T0 - timedelta(days=60))) == 2
+    assert len(await store.queue.decision_facts(1, T0 - timedelta(days=60))) == 2
