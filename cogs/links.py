@@ -6,7 +6,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.admin.replies import answer, guild_of, person
+from cogs.replies import answer, guild_of, person
 from bot.admin.service import AdminService
 from bot.checks import MODERATOR, command_group, moderator_only
 from bot.client import ForumBridge

@@ -11,7 +11,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.admin.policy_file import MAX_IMPORT_BYTES
-from bot.admin.replies import answer, guild_of, person, reply
+from cogs.replies import answer, guild_of, person, reply
 from bot.admin.service import AdminService, PolicyChange
 from bot.checks import ADMIN, MODERATOR, admin_only, command_group, moderator_only
 from bot.client import ForumBridge

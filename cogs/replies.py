@@ -1,4 +1,4 @@
-"""The Discord side shared by the admin cogs: private replies, and who a member is."""
+"""The Discord side shared by the cogs: private replies, the interaction's guild, and who a member is."""
 
 from __future__ import annotations
 
