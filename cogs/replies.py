@@ -36,23 +36,51 @@ async def answer(interaction: discord.Interaction[ForumBridge], work: Awaitable[
 
 async def reply(
     interaction: discord.Interaction[ForumBridge],
-    text: str,
+    text: str | None = None,
     *,
     filename: str = "reply.txt",
     file: discord.File | None = None,
+    embed: discord.Embed | None = None,
+    view: discord.ui.View | None = None,
+    ephemeral: bool = True,
+    best_effort: bool = False,
 ) -> None:
-    """A private reply; text too long for one message comes whole as an attached file."""
-    shown, cut = fit(text)
+    """A reply (private by default) that never pings; text too long for one message comes whole as a file.
+
+    The interaction's first answer if it has none yet, a follow-up after a defer. With `best_effort`, a reply
+    Discord refuses is logged instead of raised (a long command can outlive its interaction's 15-minute token).
+    """
     attached = file
-    if cut:
-        attached = discord.File(io.BytesIO(text.encode("utf-8")), filename=filename)
-    kwargs: dict[str, Any] = {"ephemeral": True, "allowed_mentions": NO_MENTIONS}
+    shown: str | None = None
+    if text is not None:
+        shown, cut = fit(text)
+        if cut:
+            attached = discord.File(io.BytesIO(text.encode("utf-8")), filename=filename)
+    kwargs: dict[str, Any] = {"ephemeral": ephemeral, "allowed_mentions": NO_MENTIONS}
     if attached is not None:
         kwargs["file"] = attached
-    if interaction.response.is_done():
-        await interaction.followup.send(shown, **kwargs)
-    else:
-        await interaction.response.send_message(shown, **kwargs)
+    if embed is not None:
+        kwargs["embed"] = embed
+    if view is not None:
+        kwargs["view"] = view
+    if shown is not None:
+        kwargs["content"] = shown
+    try:
+        if interaction.response.is_done():
+            await interaction.followup.send(**kwargs)
+        else:
+            await interaction.response.send_message(**kwargs)
+    except discord.HTTPException as exc:
+        if not best_effort:
+            raise
+        log.warning(
+            "guild=%s: the reply to /%s could not be sent (%s, code %s); it said:\n%s",
+            interaction.guild_id,
+            interaction.command.qualified_name if interaction.command else "?",
+            exc.status,
+            exc.code,
+            text,
+        )
 
 
 async def person(interaction: discord.Interaction[ForumBridge], member: discord.Member | discord.User) -> Person:
@@ -68,7 +96,13 @@ async def person(interaction: discord.Interaction[ForumBridge], member: discord.
 
 
 def guild_of(interaction: discord.Interaction[ForumBridge]) -> discord.Guild:
-    """The interaction's guild (every admin group is guild-only)."""
+    """The interaction's guild (every command group is guild-only)."""
     guild = interaction.guild
     assert guild is not None  # guild_only, and the checks refuse DMs first
     return guild
+
+
+def guild_id_of(interaction: discord.Interaction[ForumBridge]) -> int:
+    """The interaction's guild id (every command group is guild-only), without needing the guild cached."""
+    assert interaction.guild_id is not None  # guild_only, and the checks refuse DMs first
+    return interaction.guild_id

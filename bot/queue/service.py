@@ -1,8 +1,8 @@
 """The review queue on Discord: list pages, statistics with a chart, and reminders to the moderator role.
 
-Stateless over the store and the community cache, so a button click or the reminder task can
-build one whenever it needs it. "Now" comes from `now` (Discord's clock by default), so tests
-drive reminders with SimCord's virtual clock.
+Built once per client (`bot.services.queue`) and shared by the cog, its paging buttons and the reminder
+task; it keeps no state of its own over the store and the community cache. "Now" comes from `now`
+(Discord's clock by default), so tests drive reminders with SimCord's virtual clock.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from itertools import groupby
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import discord
 
@@ -146,8 +146,3 @@ class QueueService:
         await self.bot.store.mark_reminded([entry.id for entry in due], now)
         log.info("guild=%s: reminded the moderators of %d items", guild_id, len(due))
         return True
-
-
-def service_of(interaction: discord.Interaction[Any]) -> QueueService:
-    """A queue service for the bot that received this interaction."""
-    return QueueService(interaction.client)
