@@ -121,8 +121,9 @@ class ForumBridge(commands.Bot):
         self.services = Services(
             gate=self.gate,
             admin=AdminService(community, self.engine),
-            queue=QueueService(self),
-            welcome=WelcomeService(self),
+            queue=QueueService(self, community),
+            # Welcome DMs go at a slow pace while the gate sees a raid in the guild.
+            welcome=WelcomeService(self, community, self.gate.raid.active),
             mirror=MirrorService(self, community, self.mirror_settings),
             setup=SetupService(community, self.gate.moderator_channel_ready),
         )
