@@ -13,8 +13,15 @@ links or email addresses) and measures, on that corpus:
   MESSAGE_CREATE payload of the same message, on a real ``ConnectionState`` whose cache
   holds the guild, the channel and the members (what ``Intents.all()`` and chunking give
   a running bot);
-* ``clean_ratio`` and ``link_ratio``: the engine's cost as a share of the parse cost. The
-  targets are clean ≤ 10% and link-bearing ≤ 50% (``targets_met``).
+* ``clean_ratio`` and ``link_ratio``: the engine's cost as a share of the parse cost;
+* ``mix_us`` and ``mix_ratio``: the cost of the realistic mix, 95% clean messages and 5% with
+  links (``0.95 × clean_us + 0.05 × link_us``, whatever ``--link-share`` the corpus has), and
+  its share of the parse cost.
+
+The targets judged (``targets_met`` names each with its verdict) are clean ≤ 0.10 × parse and
+the mix ≤ 0.18 × parse. The link-message target of the foundation issue (≤ 0.50 × parse) is
+retired (issue #12): ``link_floor_us`` showed that CPython's own passes over the text cost about
+that much, so ``link_us`` and ``link_ratio`` are printed as figures and not judged.
 
 Extras (on the same corpus): ``link_first_sight_us``, a link message's cost the first time it
 is seen (caches hold only the messages before it); ``link_ascii_us`` and ``link_non_ascii_us``;
@@ -71,7 +78,9 @@ if TYPE_CHECKING:
     from discord.types.user import User as UserPayload
 
 CLEAN_TARGET = 0.10
-LINK_TARGET = 0.50
+MIX_TARGET = 0.18
+# The realistic mix the MIX_TARGET is about: the forum's share of messages with a link or an email.
+MIX_LINK_SHARE = 0.05
 DISCORD_EPOCH_MS = 1_420_070_400_000
 BOT_USER_ID = 1148290000000000001
 MODERATOR_ROLE_ID = 1148290451276845200
@@ -426,6 +435,14 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     return args
 
 
+def targets_met(judged: dict[str, tuple[float, float]]) -> str:
+    """ "yes" or "no", then each target judged with its verdict; link_ratio is a figure, not a target."""
+    verdicts = [(name, value <= limit, limit) for name, (value, limit) in judged.items()]
+    met = "yes" if all(ok for _, ok, _ in verdicts) else "no"
+    listed = ", ".join(f"{name} <= {limit:.2f} {'yes' if ok else 'no'}" for name, ok, limit in verdicts)
+    return f"{met} ({listed}; link_ratio not judged)"
+
+
 def emit(name: str, value: object) -> None:
     if isinstance(value, float):
         value = f"{value:.3f}" if abs(value) < 10 else f"{value:.2f}"
@@ -585,6 +602,8 @@ async def run(args: argparse.Namespace) -> int:
 
     clean_us, link_us, parse_us = median_us(clean), median_us(linked), median_us(parse_ns)
     clean_ratio, link_ratio = clean_us / parse_us, link_us / parse_us
+    mix_us = (1 - MIX_LINK_SHARE) * clean_us + MIX_LINK_SHARE * link_us
+    mix_ratio = mix_us / parse_us
 
     misclassified = [(m, v) for m, v in zip(corpus, verdicts, strict=True) if bool(v.links or v.emails) != m.has_link]
 
@@ -599,7 +618,9 @@ async def run(args: argparse.Namespace) -> int:
     emit("parse_us", parse_us)
     emit("clean_ratio", clean_ratio)
     emit("link_ratio", link_ratio)
-    emit("targets_met", "yes" if clean_ratio <= CLEAN_TARGET and link_ratio <= LINK_TARGET else "no")
+    emit("mix_us", mix_us)
+    emit("mix_ratio", mix_ratio)
+    emit("targets_met", targets_met({"clean_ratio": (clean_ratio, CLEAN_TARGET), "mix_ratio": (mix_ratio, MIX_TARGET)}))
     emit("misclassified", len(misclassified))
     emit("clean_p90_us", p90_us(clean))
     emit("link_p90_us", p90_us(linked))

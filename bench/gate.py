@@ -5,7 +5,7 @@ Run from the repository root::
     python bench/gate.py [--clean N] [--holds N] [--rate R] [--lone N] [--lone-rate R] [--discord-limits]
 
 Everything runs in one process on one event loop, as ``make run`` builds the bot:
-``ForumBridge(community=Community(store, bundle))`` with a real SQLite store in a temporary
+``bot.app.build_bot(store, bundle)`` with a real SQLite store in a temporary
 folder and the shipped policy (``data/policy.toml``), connected over loopback to a
 ``tests.localdiscord.LocalDiscord`` (REST + zlib-stream gateway). Bot code is not changed;
 the bench only wraps the gate's ``screen`` on the bot's own Gate instance.
@@ -102,8 +102,8 @@ if str(ROOT) not in sys.path:
 import discord  # noqa: E402
 
 from bench.corpus import CHANNEL_ID, CorpusAuthor, author_pool, generate  # noqa: E402
+from bot.app import build_bot  # noqa: E402
 from bot.client import ForumBridge  # noqa: E402
-from bot.community import Community  # noqa: E402
 from bot.gate.outbox import LANE_LIMITS  # noqa: E402
 from bot.models import HeldItem, OutboxState  # noqa: E402
 from bot.pacer import GlobalPacer  # noqa: E402
@@ -651,13 +651,13 @@ async def bench(args: argparse.Namespace) -> dict[str, Any]:
         with tempfile.TemporaryDirectory(prefix="gate-bench-") as folder, pointed_at(local):
             store = await Store.open(Path(folder) / "bench.sqlite3")
             try:
-                community = Community(store, bundle)
+                # The bot's own pacer, as `make run` builds it, unless --pacer-rate overrides its budget.
+                pacer = GlobalPacer(rate=args.pacer_rate) if args.pacer_rate else None
+                bot = build_bot(store, bundle, pacer=pacer, guild_ready_timeout=0.01)
+                community = bot.community
                 await community.set_moderation(place.guild, channel_id=place.mod_channel, role_id=place.mod_role)
                 for user in place.established.values():
                     await community.update_member(place.guild, user, approved=ESTABLISHED_APPROVED)
-                # The bot's own pacer, as `make run` builds it, unless --pacer-rate overrides its budget.
-                pacer = GlobalPacer(rate=args.pacer_rate) if args.pacer_rate else None
-                bot = ForumBridge(community=community, pacer=pacer, guild_ready_timeout=0.01)
                 counter = ScreenCounter(bot.gate.screen)
                 # The cog calls self.bot.gate.screen: an instance attribute on this Gate is what it finds.
                 bot.gate.screen = counter  # type: ignore[method-assign]

@@ -37,8 +37,7 @@ if str(ROOT) not in sys.path:
 
 import simcord  # noqa: E402
 
-from bot.client import ForumBridge  # noqa: E402
-from bot.community import Community  # noqa: E402
+from bot.app import build_bot  # noqa: E402
 from bot.mirror.service import MirrorService  # noqa: E402
 from bot.policy import load_policy_file  # noqa: E402
 from bot.settings import MirrorSettings  # noqa: E402
@@ -114,15 +113,14 @@ async def run(total: int, per_heading: int) -> dict[str, Any]:
         categories = forum(total, per_heading)
         write_forum(forum_file, categories)
         store = await Store.open(Path(folder) / "bridge.db")
-        bot = ForumBridge(community=Community(store, load_policy_file()), mirror=MirrorSettings(file=forum_file))
+        bot = build_bot(store, load_policy_file(), mirror=MirrorSettings(file=forum_file))
         try:
             async with simcord.run(bot) as env:
                 guild_handle = env.create_guild("Spine & Arthritis Community")
                 await env.settle()
                 guild = bot.get_guild(guild_handle.id)
                 assert guild is not None
-                cog = bot.get_cog("Mirror")
-                service: MirrorService = cog.service  # type: ignore[union-attr]
+                service: MirrorService = bot.services.mirror
 
                 started = time.perf_counter()
                 _, plan = await service.preview(guild)

@@ -4,9 +4,9 @@ Run from the repository root::
 
     python bench/wave.py [--messages 200] [--seconds 10]
 
-The real bot, built as ``make run`` builds it (``ForumBridge(community=Community(store,
-bundle))``, the shipped policy, a real SQLite file in a temporary folder, the global REST
-pacer at 45/s), connected over loopback to ``tests.localdiscord.LocalDiscord`` with
+The real bot, built as ``make run`` builds it (``bot.app.build_bot(store, bundle)``), the shipped
+policy, a real SQLite file in a temporary folder, the global REST pacer at 45/s, connected over
+loopback to ``tests.localdiscord.LocalDiscord`` with
 Discord's rate limits: 50 requests a second per token, about 5 new messages per 5 s per
 channel, 5 deletes a second per channel, one bulk delete a second per channel, 5 webhook
 executions per 2 s, and 429 answers shaped like Discord's. The wave is the one
@@ -45,8 +45,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bot.client import ForumBridge  # noqa: E402
-from bot.community import Community  # noqa: E402
+from bot.app import build_bot  # noqa: E402
 from bot.policy import load_policy_file  # noqa: E402
 from bot.store import Store  # noqa: E402
 from tests.gate.wave import (  # noqa: E402
@@ -73,9 +72,8 @@ async def run(messages: int, seconds: float, drain_timeout: float) -> dict[str, 
         with pointed_at(local), tempfile.TemporaryDirectory() as folder:
             store = await Store.open(Path(folder) / "bridge.db")
             try:
-                community = Community(store, bundle)
-                await community.set_moderation(place.guild, channel_id=place.mod_channel, role_id=place.mod_role)
-                bot = ForumBridge(community=community, guild_ready_timeout=0.01)
+                bot = build_bot(store, bundle, guild_ready_timeout=0.01)
+                await bot.community.set_moderation(place.guild, channel_id=place.mod_channel, role_id=place.mod_role)
                 async with running(bot, local):
                     first_request = len(local.requests)
                     started, wave = await send_wave(place, messages=messages, seconds=seconds)

@@ -12,12 +12,18 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.admin.service import AdminService
 from bot.community import Community
 from bot.gate import Gate
+from bot.guild_setup import SetupService
+from bot.mirror.service import MirrorService
 from bot.pacer import GlobalPacer
+from bot.queue.service import QueueService
 from bot.rules import Engine, warm
+from bot.services import Services
 from bot.settings import MirrorSettings
 from bot.store import Store
+from bot.welcome.service import WelcomeService
 
 log = logging.getLogger(__name__)
 
@@ -111,6 +117,16 @@ class ForumBridge(commands.Bot):
         self.community = community
         self.engine = Engine(community.bundle.lists)
         self.gate = Gate(self, community, self.engine)
+        # Built once, here; the cogs, the buttons and the reminder task read them from `self.services`.
+        self.services = Services(
+            gate=self.gate,
+            admin=AdminService(community, self.engine),
+            queue=QueueService(self, community),
+            # Welcome DMs go at a slow pace while the gate sees a raid in the guild.
+            welcome=WelcomeService(self, community, self.gate.raid.active),
+            mirror=MirrorService(self, community, self.mirror_settings),
+            setup=SetupService(community, self.gate.moderator_channel_ready),
+        )
         self._extensions = tuple(extensions)
         self._reconciled = False
 

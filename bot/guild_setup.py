@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 import discord
@@ -209,3 +210,25 @@ def setup_text(result: SetupResult) -> str:
         lines.append("Nothing is missing: held messages will be shown there.")
     lines.append("These settings are stored in the database; /setup changes them.")
     return "\n".join(lines)
+
+
+class SetupService:
+    """What `/setup` does, built once: configure the guild, then tell the gate its moderator channel is ready."""
+
+    def __init__(self, community: Community, channel_ready: Callable[[int], Awaitable[None]]) -> None:
+        self.community = community
+        self._channel_ready = channel_ready
+
+    async def run(
+        self,
+        guild: discord.Guild,
+        *,
+        role: discord.Role | None,
+        channel: discord.TextChannel | None,
+        actor_id: int,
+    ) -> SetupResult:
+        """Run /setup in the guild; once a moderator channel is recorded, cards waiting for one go out."""
+        result = await run_setup(guild, self.community, role=role, channel=channel, actor_id=actor_id)
+        if result.channel is not None:
+            await self._channel_ready(guild.id)
+        return result

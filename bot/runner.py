@@ -9,11 +9,10 @@ import sys
 import aiohttp
 import discord
 
-from bot.client import ForumBridge
-from bot.community import Community
+from bot.app import open_bot, open_from_settings
 from bot.policy import PolicyBundle, PolicyError, load_policy_file
 from bot.settings import TOKEN_HELP, Settings, SettingsError
-from bot.store import Store, StoreError
+from bot.store import StoreError
 
 log = logging.getLogger("bot")
 EXIT_CONFIG = 2
@@ -51,19 +50,11 @@ def run_bot() -> int:
 
 async def _run(settings: Settings, bundle: PolicyBundle) -> int:
     try:
-        store = await Store.open(settings.database)
+        async with open_from_settings(settings, policy=bundle) as bot, bot:
+            await bot.start(settings.token)
     except StoreError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_CONFIG
-    community = Community(
-        store,
-        bundle,
-        default_moderator_channel_id=settings.moderator_channel_id,
-        default_moderator_role_id=settings.moderator_role_id,
-    )
-    try:
-        async with ForumBridge(community=community, mirror=settings.mirror) as bot:
-            await bot.start(settings.token)
     except discord.LoginFailure:
         print("error: Discord refused the token in DISCORD_TOKEN; reset it in the developer portal", file=sys.stderr)
         return EXIT_CONFIG
@@ -76,8 +67,6 @@ async def _run(settings: Settings, bundle: PolicyBundle) -> int:
     except (aiohttp.ClientError, OSError) as exc:
         print(f"error: cannot reach Discord ({exc}); check the network and try again", file=sys.stderr)
         return EXIT_UNREACHABLE
-    finally:
-        await store.close()
     return 0
 
 
@@ -87,23 +76,17 @@ async def sync_commands(guild_id: int | None) -> int:
     if status:
         return status
     try:
-        bundle = load_policy_file(settings.policy_file)
-        store = await Store.open(settings.database)
-    except (PolicyError, StoreError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return EXIT_CONFIG
-    community = Community(store, bundle)
-    try:
-        async with ForumBridge(community=community) as bot:
+        async with open_bot(settings.database, settings.policy_file) as bot, bot:
             await bot.login(settings.token)  # runs setup_hook: the cogs register their commands
             guild = discord.Object(guild_id) if guild_id else None
             if guild is not None:
                 bot.tree.copy_global_to(guild=guild)
             synced = await bot.tree.sync(guild=guild)
             print(f"synced {len(synced)} commands " + (f"to guild {guild_id}" if guild_id else "globally"))
+    except (PolicyError, StoreError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_CONFIG
     except discord.LoginFailure:
         print("error: Discord refused the token in DISCORD_TOKEN", file=sys.stderr)
         return EXIT_CONFIG
-    finally:
-        await store.close()
     return 0

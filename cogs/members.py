@@ -6,10 +6,9 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.admin.replies import answer, guild_of, person
-from bot.admin.service import AdminService
 from bot.checks import MODERATOR, command_group, moderator_only
 from bot.client import ForumBridge
+from cogs.replies import answer, guild_of, person
 
 
 class MemberCommands(commands.Cog):
@@ -19,7 +18,7 @@ class MemberCommands(commands.Cog):
 
     def __init__(self, bot: ForumBridge) -> None:
         self.bot = bot
-        self.service = AdminService(bot.community, bot.engine)
+        self.service = bot.services.admin
 
     @member.command(name="info", description="Approved posts, holds, decisions, trust and pre-approved links")
     @app_commands.describe(member="the member (or someone who has left)")

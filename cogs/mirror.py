@@ -11,38 +11,14 @@ from discord import app_commands
 from discord.ext import commands, tasks
 
 from bot.client import ForumBridge
-from bot.mirror.service import MirrorService
 from bot.mirror.source import ForumSourceError
 from bot.mirror.words import plan_text, report_text
 from bot.text import fit
+from cogs.replies import guild_of, reply
 
 log = logging.getLogger(__name__)
 
 ADMIN = discord.Permissions(manage_guild=True)
-
-
-def _in_guild(interaction: discord.Interaction[ForumBridge]) -> discord.Guild:
-    guild = interaction.guild
-    assert guild is not None  # the group is guild-only
-    return guild
-
-
-async def _reply(interaction: discord.Interaction[ForumBridge], text: str, *, filename: str) -> None:
-    """A private follow-up, best effort; text too long for one message comes whole as an attached file."""
-    shown, cut = fit(text)
-    file = discord.File(io.BytesIO(text.encode("utf-8")), filename=filename) if cut else discord.utils.MISSING
-    try:
-        await interaction.followup.send(shown, file=file, ephemeral=True)
-    except discord.HTTPException as exc:
-        # Interaction tokens last 15 minutes: a long apply outlives its own (401, code 50027), so the
-        # report that matters is the bot's own message in the channel; this one is a courtesy.
-        log.warning(
-            "guild=%s: the reply to /mirror could not be sent (%s, code %s); it said:\n%s",
-            interaction.guild_id,
-            exc.status,
-            exc.code,
-            text,
-        )
 
 
 async def _post_progress(interaction: discord.Interaction[ForumBridge], text: str) -> discord.Message | None:
@@ -94,7 +70,7 @@ class Mirror(commands.Cog):
 
     def __init__(self, bot: ForumBridge) -> None:
         self.bot = bot
-        self.service = MirrorService(bot, bot.community, bot.mirror_settings)
+        self.service = bot.services.mirror
         self._resync: tasks.Loop[Any] | None = None
 
     async def cog_load(self) -> None:
@@ -126,11 +102,16 @@ class Mirror(commands.Cog):
         """Read the forum and reply with the plan."""
         await interaction.response.defer(ephemeral=True, thinking=True)
         try:
-            tree, plan = await self.service.preview(_in_guild(interaction))
+            tree, plan = await self.service.preview(guild_of(interaction))
         except ForumSourceError as exc:
-            await _reply(interaction, f"I could not read the forum's categories: {exc}", filename="mirror-plan.txt")
+            await reply(
+                interaction,
+                f"I could not read the forum's categories: {exc}",
+                filename="mirror-plan.txt",
+                best_effort=True,
+            )
             return
-        await _reply(interaction, plan_text(plan, tree.source), filename="mirror-plan.txt")
+        await reply(interaction, plan_text(plan, tree.source), filename="mirror-plan.txt", best_effort=True)
 
     @mirror.command(name="apply", description="Create, rename, move and archive channels to match the forum")
     @app_commands.checks.has_permissions(manage_guild=True)
@@ -141,7 +122,7 @@ class Mirror(commands.Cog):
             interaction, f"⏳ Applying the forum's categories to this server (started by {interaction.user.mention})…"
         )
         try:
-            applied = await self.service.apply(_in_guild(interaction))
+            applied = await self.service.apply(guild_of(interaction))
         except ForumSourceError as exc:
             text = f"I could not read the forum's categories, so nothing was changed: {exc}"
         except Exception:
@@ -152,14 +133,19 @@ class Mirror(commands.Cog):
         else:
             text = report_text(applied.plan, applied.report)
         await _finish(progress, f"/mirror apply (by {interaction.user.mention}): {text}", filename="mirror-report.txt")
-        await _reply(interaction, text, filename="mirror-report.txt")
+        await reply(interaction, text, filename="mirror-report.txt", best_effort=True)
 
     @mirror.command(name="status", description="The mirrored channels, the last sync and any drift since")
     @app_commands.checks.has_permissions(manage_guild=True)
     async def status(self, interaction: discord.Interaction[ForumBridge]) -> None:
         """Reply with the mapping, the last sync and the drift."""
         await interaction.response.defer(ephemeral=True, thinking=True)
-        await _reply(interaction, await self.service.status(_in_guild(interaction)), filename="mirror-status.txt")
+        await reply(
+            interaction,
+            await self.service.status(guild_of(interaction)),
+            filename="mirror-status.txt",
+            best_effort=True,
+        )
 
 
 async def setup(bot: ForumBridge) -> None:

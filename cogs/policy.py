@@ -11,11 +11,11 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.admin.policy_file import MAX_IMPORT_BYTES
-from bot.admin.replies import answer, guild_of, person, reply
-from bot.admin.service import AdminService, PolicyChange
+from bot.admin.service import PolicyChange
 from bot.checks import ADMIN, MODERATOR, admin_only, command_group, moderator_only
 from bot.client import ForumBridge
 from bot.rules import Action, LinkClass
+from cogs.replies import answer, guild_of, person, reply
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +34,7 @@ class PolicyCommands(commands.Cog):
 
     def __init__(self, bot: ForumBridge) -> None:
         self.bot = bot
-        self.service = AdminService(bot.community, bot.engine)
+        self.service = bot.services.admin
 
     @policy.command(name="show", description="The policy this server runs under")
     @moderator_only()

@@ -14,7 +14,8 @@ from bot.checks import ADMIN, MODERATOR, admin_only, command_group, moderator_on
 from bot.client import ForumBridge
 from bot.queue import words
 from bot.queue.buttons import DYNAMIC_ITEMS
-from bot.queue.service import SHORTEST_SLEEP_S, QueueService
+from bot.queue.service import SHORTEST_SLEEP_S
+from cogs.replies import guild_id_of, reply
 
 log = logging.getLogger(__name__)
 
@@ -22,11 +23,6 @@ log = logging.getLogger(__name__)
 REMINDER_TICK_MINUTES = 5
 MAX_STATS_DAYS = 365
 MAX_REMINDER_HOURS = 720
-
-
-def _guild_id(interaction: discord.Interaction[ForumBridge]) -> int:
-    assert interaction.guild_id is not None  # every subcommand is guild-only and checked
-    return interaction.guild_id
 
 
 class Queue(commands.Cog):
@@ -38,7 +34,7 @@ class Queue(commands.Cog):
 
     def __init__(self, bot: ForumBridge) -> None:
         self.bot = bot
-        self.service = QueueService(bot)
+        self.service = bot.services.queue
         # When the reminder task next needs the database; None: at the next tick.
         self._next_round: datetime | None = None
         self._reminders: tasks.Loop[Any] = tasks.loop(minutes=REMINDER_TICK_MINUTES)(self._tick)
@@ -70,7 +66,7 @@ class Queue(commands.Cog):
 
     async def _private_unless_moderator_channel(self, interaction: discord.Interaction[ForumBridge]) -> bool:
         # In the moderator channel the team sees the reply together; anywhere else only the asker does.
-        return not await self.service.is_moderator_channel(_guild_id(interaction), interaction.channel_id)
+        return not await self.service.is_moderator_channel(guild_id_of(interaction), interaction.channel_id)
 
     @queue.command(name="list", description="Pending held messages, oldest first, with links to their cards")
     @moderator_only()
@@ -79,8 +75,8 @@ class Queue(commands.Cog):
         ephemeral = await self._private_unless_moderator_channel(interaction)
         # Answer Discord within its 3 seconds before reading the store, however busy it is.
         await interaction.response.defer(ephemeral=ephemeral, thinking=True)
-        embed, view = await self.service.page(_guild_id(interaction), 0)
-        await interaction.followup.send(embed=embed, view=view, ephemeral=ephemeral)
+        embed, view = await self.service.page(guild_id_of(interaction), 0)
+        await reply(interaction, embed=embed, view=view, ephemeral=ephemeral)
 
     @queue.command(name="stats", description="Held by reason, approval rates, time to decision, busiest moderators")
     @app_commands.describe(days=f"how many days back to count (1 to {MAX_STATS_DAYS}; default 30)")
@@ -88,26 +84,22 @@ class Queue(commands.Cog):
     async def stats_command(self, interaction: discord.Interaction[ForumBridge], days: int = 30) -> None:
         """Reply with the statistics and a chart."""
         if not 1 <= days <= MAX_STATS_DAYS:
-            await interaction.response.send_message(
-                f"`days` must be between 1 and {MAX_STATS_DAYS}; you gave {days}.", ephemeral=True
-            )
+            await reply(interaction, f"`days` must be between 1 and {MAX_STATS_DAYS}; you gave {days}.")
             return
         ephemeral = await self._private_unless_moderator_channel(interaction)
         # A month of decisions takes a while to read and chart: answer Discord's 3-second deadline first.
         await interaction.response.defer(ephemeral=ephemeral, thinking=True)
-        embed, file = await self.service.stats(_guild_id(interaction), days)
-        await interaction.followup.send(embed=embed, file=file or discord.utils.MISSING, ephemeral=ephemeral)
+        embed, file = await self.service.stats(guild_id_of(interaction), days)
+        await reply(interaction, embed=embed, file=file, ephemeral=ephemeral)
 
     @queue_admin.command(name="reminders", description="Remind the moderator role of messages waiting longer than this")
     @app_commands.describe(hours=f"hours a message may wait before a reminder (1 to {MAX_REMINDER_HOURS}; 0 = off)")
     @admin_only()
     async def reminders_command(self, interaction: discord.Interaction[ForumBridge], hours: int | None = None) -> None:
         """Set the reminder period, or show it when no hours are given."""
-        guild_id = _guild_id(interaction)
+        guild_id = guild_id_of(interaction)
         if hours is not None and not 0 <= hours <= MAX_REMINDER_HOURS:
-            await interaction.response.send_message(
-                f"`hours` must be between 0 (off) and {MAX_REMINDER_HOURS}; you gave {hours}.", ephemeral=True
-            )
+            await reply(interaction, f"`hours` must be between 0 (off) and {MAX_REMINDER_HOURS}; you gave {hours}.")
             return
         # Answer Discord within its 3 seconds before reading or writing the store.
         await interaction.response.defer(ephemeral=True, thinking=True)
@@ -118,7 +110,7 @@ class Queue(commands.Cog):
                 if current == 0
                 else f"The moderator role is reminded of held messages waiting more than {words.hours_text(current)}."
             )
-            await interaction.followup.send(text, ephemeral=True)
+            await reply(interaction, text)
             return
         await self.service.set_reminder_period(guild_id, hours * 3600, actor_id=interaction.user.id)
         # The next round was worked out from the old period.
@@ -131,7 +123,7 @@ class Queue(commands.Cog):
                 f" more than {words.hours_text(hours * 3600)}, and again every {words.hours_text(hours * 3600)}"
                 " while they wait."
             )
-        await interaction.followup.send(text, ephemeral=True)
+        await reply(interaction, text)
 
 
 async def setup(bot: ForumBridge) -> None:

@@ -7,7 +7,8 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.client import ForumBridge
-from bot.guild_setup import role_problem, run_setup, setup_text
+from bot.guild_setup import role_problem, setup_text
+from cogs.replies import guild_of, reply
 
 
 class Setup(commands.Cog):
@@ -15,6 +16,7 @@ class Setup(commands.Cog):
 
     def __init__(self, bot: ForumBridge) -> None:
         self.bot = bot
+        self.service = bot.services.setup
 
     @app_commands.command(name="setup", description="Create or adopt the private moderator channel and set the role")
     @app_commands.describe(
@@ -31,19 +33,14 @@ class Setup(commands.Cog):
         channel: discord.TextChannel | None = None,
     ) -> None:
         """Set up moderation in this server and say what is still missing."""
-        guild = interaction.guild
-        assert guild is not None  # guild_only
+        guild = guild_of(interaction)
         await interaction.response.defer(ephemeral=True, thinking=True)
         problem = role_problem(role) if role is not None else None
         if problem is not None:
-            await interaction.followup.send(problem, ephemeral=True, allowed_mentions=discord.AllowedMentions.none())
+            await reply(interaction, problem)
             return
-        result = await run_setup(guild, self.bot.community, role=role, channel=channel, actor_id=interaction.user.id)
-        if result.channel is not None:
-            await self.bot.gate.moderator_channel_ready(guild.id)
-        await interaction.followup.send(
-            setup_text(result), ephemeral=True, allowed_mentions=discord.AllowedMentions.none()
-        )
+        result = await self.service.run(guild, role=role, channel=channel, actor_id=interaction.user.id)
+        await reply(interaction, setup_text(result))
 
 
 async def setup(bot: ForumBridge) -> None:

@@ -11,8 +11,9 @@ from discord.ext import commands
 from bot.checks import ADMIN, MODERATOR, admin_only, command_group, moderator_only
 from bot.client import ForumBridge
 from bot.models import WelcomeSettings
-from bot.welcome.service import WelcomeService, with_changes
+from bot.welcome.service import with_changes
 from bot.welcome.words import text_from_option, text_problem
+from cogs.replies import guild_of, reply
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +39,7 @@ class Welcome(commands.Cog):
 
     def __init__(self, bot: ForumBridge) -> None:
         self.bot = bot
-        self.service = WelcomeService(bot)
+        self.service = bot.services.welcome
 
     @commands.Cog.listener()
     async def on_member_join(self, member: discord.Member) -> None:
@@ -64,8 +65,7 @@ class Welcome(commands.Cog):
         default_text: bool | None = None,
     ) -> None:
         """Validate every argument, then store the new settings."""
-        guild = interaction.guild
-        assert guild is not None  # guild-only and checked
+        guild = guild_of(interaction)
         problem = None
         cleaned = text_from_option(text) if text is not None else None
         if text is None and channel is None and dm is None and enabled is None and not default_text:
@@ -83,7 +83,7 @@ class Welcome(commands.Cog):
             if not (permissions.view_channel and permissions.send_messages):
                 problem = f"I cannot post in {channel.mention}: I need View Channel and Send Messages there."
         if problem is not None:
-            await interaction.response.send_message(problem, ephemeral=True)
+            await reply(interaction, problem)
             return
         # Answer Discord within its 3 seconds before reading and writing the store.
         await interaction.response.defer(ephemeral=True, thinking=True)
@@ -97,9 +97,8 @@ class Welcome(commands.Cog):
             enabled=enabled,
         )
         await self.service.update(changed, actor_id=interaction.user.id)
-        await interaction.followup.send(
-            f"Saved. {_where(changed)} It uses {_which_text(changed)}. See it with `/welcome preview`.",
-            ephemeral=True,
+        await reply(
+            interaction, f"Saved. {_where(changed)} It uses {_which_text(changed)}. See it with `/welcome preview`."
         )
 
     @welcome.command(name="preview", description="Show the welcome as a new member would read it (only to you)")
@@ -112,11 +111,8 @@ class Welcome(commands.Cog):
         settings = await self.service.settings(member.guild.id)
         text = await self.service.text_for(member, settings, in_channel=settings.channel_id is not None)
         embed = discord.Embed(description=text, colour=discord.Colour.blurple())
-        await interaction.followup.send(
-            f"{_where(settings)} It uses {_which_text(settings)}; as you would read it:",
-            embed=embed,
-            ephemeral=True,
-            allowed_mentions=discord.AllowedMentions.none(),
+        await reply(
+            interaction, f"{_where(settings)} It uses {_which_text(settings)}; as you would read it:", embed=embed
         )
 
 

@@ -70,7 +70,6 @@ def discord_rules(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
 def simcord_bot(store: Store, shipped: PolicyBundle, discord_rules: list[str]) -> ForumBridge:
     """The real bot, built as `make run` builds it, over the test's store (SimCord runs it)."""
     # Imported here: the pure-engine tests must be able to run without discord.py loaded.
-    from bot.client import ForumBridge
-    from bot.community import Community
+    from bot.app import build_bot
 
-    return ForumBridge(community=Community(store, shipped))
+    return build_bot(store, shipped)

@@ -13,8 +13,7 @@ from typing import Any, TextIO
 
 import simcord
 
-from bot.client import ForumBridge
-from bot.community import Community
+from bot.app import open_bot
 from bot.demo.interactive import serve
 from bot.demo.scene import Scene
 from bot.demo.transcript import BOT_NAME, Transcript
@@ -22,7 +21,6 @@ from bot.demo.world import DemoSetupError, DemoWorld, build_world, watch
 from bot.models import ItemState
 from bot.policy import DATA_DIR, load_policy_file
 from bot.settings import DEFAULT_FORUM_FILE, MirrorSettings
-from bot.store import Store
 
 EXIT_USAGE = 2
 _MAX_GROUPS = 10
@@ -40,13 +38,14 @@ async def play(
     """Play the scene (then serve the moderator channel if interactive); return the exit status."""
     bundle = load_policy_file()
     with tempfile.TemporaryDirectory(prefix="forum-bridge-demo-") as folder:
-        store = await Store.open(Path(folder) / "demo.db")
-        transcript = Transcript(out, store)
         try:
             # The same factory, cogs and policy as `make run`; only Discord is simulated, and the
             # mirror reads the forum file (never the forum's API: the demo stays off the network).
-            bot = ForumBridge(community=Community(store, bundle), mirror=MirrorSettings(file=forum_file))
-            async with simcord.run(bot, check_errors=False) as env:
+            async with (
+                open_bot(Path(folder) / "demo.db", bundle, mirror=MirrorSettings(file=forum_file)) as bot,
+                simcord.run(bot, check_errors=False) as env,
+            ):
+                transcript = Transcript(out, bot.store)
                 welcome(transcript)
                 world = await build_world(env, bot, transcript, source=shown_path(forum_file))
                 introduce(world, transcript)
@@ -67,8 +66,6 @@ async def play(
             # An unreadable forum file, most likely: the bot's own words say what is wrong with it.
             print(f"error: the demo cannot play: {exc}", file=sys.stderr)
             return 1
-        finally:
-            await store.close()
     for error in errors:
         print(f"error: the bot failed during the demo: {error!r}", file=sys.stderr)
     return 1 if errors else 0

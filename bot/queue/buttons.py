@@ -50,13 +50,11 @@ class QueuePageButton(
 
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
         """Replace the list with the requested page."""
-        # Imported here: the service builds these buttons, so it imports this module first.
-        from bot.queue.service import service_of
-
         assert interaction.guild_id is not None  # checked above
         # Acknowledge within Discord's 3 seconds before reading the store; then replace the list.
         await interaction.response.defer()
-        embed, view = await service_of(interaction).page(interaction.guild_id, self.page)
+        # The client's one queue service (bot.services), not one built per click.
+        embed, view = await interaction.client.services.queue.page(interaction.guild_id, self.page)
         await interaction.edit_original_response(embed=embed, view=view)
 
 

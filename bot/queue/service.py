@@ -1,8 +1,8 @@
 """The review queue on Discord: list pages, statistics with a chart, and reminders to the moderator role.
 
-Stateless over the store and the community cache, so a button click or the reminder task can
-build one whenever it needs it. "Now" comes from `now` (Discord's clock by default), so tests
-drive reminders with SimCord's virtual clock.
+Built once per client (`bot.services.queue`) and shared by the cog, its paging buttons and the reminder
+task; it keeps no state of its own over the store and the community cache. "Now" comes from `now`
+(Discord's clock by default), so tests drive reminders with SimCord's virtual clock.
 """
 
 from __future__ import annotations
@@ -12,18 +12,15 @@ import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from itertools import groupby
-from typing import TYPE_CHECKING, Any
 
 import discord
 
+from bot.community import Community
 from bot.models import QueueEntry
 from bot.queue import chart, words
 from bot.queue.buttons import page_view
 from bot.queue.due import due_for_reminder, seconds_until_next_round
 from bot.queue.stats import queue_stats
-
-if TYPE_CHECKING:
-    from bot.client import ForumBridge
 
 log = logging.getLogger(__name__)
 
@@ -38,13 +35,16 @@ EMBED_COLOUR = discord.Colour.gold()
 class QueueService:
     """What `/queue`, its paging buttons and the reminder task do."""
 
-    def __init__(self, bot: ForumBridge, *, now: Callable[[], datetime] = discord.utils.utcnow) -> None:
-        self.bot = bot
+    def __init__(
+        self, client: discord.Client, community: Community, *, now: Callable[[], datetime] = discord.utils.utcnow
+    ) -> None:
+        self.client = client
+        self.community = community
         self.now = now
 
     async def page(self, guild_id: int, page: int) -> tuple[discord.Embed, discord.ui.View]:
         """One page of the pending list and its Previous/Next buttons."""
-        entries = await self.bot.store.queue.entries(guild_id)
+        entries = await self.community.store.queue.entries(guild_id)
         page = words.clamp_page(page, len(entries))
         description, footer = words.page_text(entries, page)
         embed = discord.Embed(title=words.list_title(len(entries)), description=description, colour=EMBED_COLOUR)
@@ -53,13 +53,13 @@ class QueueService:
 
     async def is_moderator_channel(self, guild_id: int, channel_id: int | None) -> bool:
         """True in the guild's moderator channel, where the team may see a reply together."""
-        settings = await self.bot.community.settings(guild_id)
+        settings = await self.community.settings(guild_id)
         return channel_id is not None and channel_id == settings.moderator_channel_id
 
     async def stats(self, guild_id: int, days: int) -> tuple[discord.Embed, discord.File | None]:
         """The statistics of the items held in the last `days` days, with a bar chart by reason."""
         since = self.now() - timedelta(days=days)
-        facts = await self.bot.store.queue.decision_facts(guild_id, since)
+        facts = await self.community.store.queue.decision_facts(guild_id, since)
         stats = queue_stats(facts, reason_order=words.REASON_ORDER)
         text = words.stats_text(stats, days)
         embed = discord.Embed(title="Review queue statistics", colour=EMBED_COLOUR)
@@ -74,24 +74,24 @@ class QueueService:
 
     async def reminder_period(self, guild_id: int) -> int:
         """The guild's reminder period in seconds (0: off)."""
-        return await self.bot.store.guilds.reminder_after(guild_id)
+        return await self.community.store.guilds.reminder_after(guild_id)
 
     async def set_reminder_period(self, guild_id: int, seconds: int, *, actor_id: int) -> None:
         """Set the reminder period, and note who did it in the audit log."""
-        await self.bot.store.guilds.set_reminder_after(guild_id, seconds)
-        await self.bot.store.decisions.audit(guild_id, "queue_reminders", actor_id=actor_id, detail=f"{seconds}s")
+        await self.community.store.guilds.set_reminder_after(guild_id, seconds)
+        await self.community.store.decisions.audit(guild_id, "queue_reminders", actor_id=actor_id, detail=f"{seconds}s")
 
     async def remind_round(self) -> float:
         """Post the reminders due now; return how many seconds the task may sleep before the next round."""
         await self.remind_all()
-        candidates = await self.bot.store.queue.reminder_candidates()
+        candidates = await self.community.store.queue.reminder_candidates()
         return seconds_until_next_round(candidates, self.now(), shortest=SHORTEST_SLEEP_S, longest=LONGEST_SLEEP_S)
 
     async def remind_all(self) -> int:
         """Post one reminder per guild listing every item due one; return how many reminders were posted."""
         now = self.now()
         posted = 0
-        candidates = await self.bot.store.queue.reminder_candidates()
+        candidates = await self.community.store.queue.reminder_candidates()
         for guild_id, group in groupby(candidates, key=lambda pair: pair[0].guild_id):
             pairs = list(group)
             period = pairs[0][1]
@@ -107,13 +107,13 @@ class QueueService:
         return posted
 
     async def _remind(self, guild_id: int, due: list[QueueEntry], period: int, now: datetime) -> bool:
-        guild = self.bot.get_guild(guild_id)
+        guild = self.client.get_guild(guild_id)
         if guild is None:
             # Not (or no longer) in that guild: nobody to remind. Counted as reminded, so the task
             # does not come back for these items every few minutes.
-            await self.bot.store.queue.mark_reminded([entry.id for entry in due], now)
+            await self.community.store.queue.mark_reminded([entry.id for entry in due], now)
             return False
-        settings = await self.bot.community.settings(guild_id)
+        settings = await self.community.settings(guild_id)
         channel = guild.get_channel(settings.moderator_channel_id) if settings.moderator_channel_id else None
         if not isinstance(channel, discord.TextChannel):
             # Said once per period, not every round: only an admin's /setup can fix it.
@@ -123,7 +123,7 @@ class QueueService:
                 len(due),
                 settings.moderator_channel_id,
             )
-            await self.bot.store.queue.mark_reminded([entry.id for entry in due], now)
+            await self.community.store.queue.mark_reminded([entry.id for entry in due], now)
             return False
         role_id = settings.moderator_role_id
         mentions = (
@@ -143,11 +143,6 @@ class QueueService:
                 exc.code,
             )
             return False
-        await self.bot.store.queue.mark_reminded([entry.id for entry in due], now)
+        await self.community.store.queue.mark_reminded([entry.id for entry in due], now)
         log.info("guild=%s: reminded the moderators of %d items", guild_id, len(due))
         return True
-
-
-def service_of(interaction: discord.Interaction[Any]) -> QueueService:
-    """A queue service for the bot that received this interaction."""
-    return QueueService(interaction.client)

@@ -6,18 +6,16 @@ import asyncio
 import logging
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import replace
 from functools import cache
-from typing import TYPE_CHECKING
 
 import discord
 
+from bot.community import Community
 from bot.models import WelcomeSettings
 from bot.policy import DATA_DIR
 from bot.welcome.words import moderators_name, render
-
-if TYPE_CHECKING:
-    from bot.client import ForumBridge
 
 log = logging.getLogger(__name__)
 
@@ -49,14 +47,19 @@ class WelcomeService:
 
     def __init__(
         self,
-        bot: ForumBridge,
+        client: discord.Client,
+        community: Community,
+        raid_active: Callable[[int], bool],
         *,
         spacing_s: float = WELCOME_SPACING_S,
         raid_spacing_s: float = RAID_SPACING_S,
         limit_wait_s: float = LIMIT_WAIT_S,
         careful_s: float = CAREFUL_S,
     ) -> None:
-        self.bot = bot
+        self.client = client
+        self.community = community
+        # Whether the gate sees a raid in a guild now (welcome DMs then go at the slow pace).
+        self._raid_active = raid_active
         self.spacing_s = spacing_s
         self.raid_spacing_s = raid_spacing_s
         self.limit_wait_s = limit_wait_s
@@ -75,21 +78,21 @@ class WelcomeService:
 
     async def settings(self, guild_id: int) -> WelcomeSettings:
         """The guild's welcome settings."""
-        return await self.bot.store.guilds.welcome(guild_id)
+        return await self.community.store.guilds.welcome(guild_id)
 
     async def update(self, settings: WelcomeSettings, *, actor_id: int) -> WelcomeSettings:
         """Store new settings, and note who changed them in the audit log."""
-        await self.bot.store.guilds.set_welcome(settings)
+        await self.community.store.guilds.set_welcome(settings)
         detail = (
             f"enabled={settings.enabled} channel={settings.channel_id or 'dm'}"
             f" text={'custom' if settings.text is not None else 'shipped'}"
         )
-        await self.bot.store.decisions.audit(settings.guild_id, "welcome_set", actor_id=actor_id, detail=detail)
+        await self.community.store.decisions.audit(settings.guild_id, "welcome_set", actor_id=actor_id, detail=detail)
         return settings
 
     async def text_for(self, member: discord.Member, settings: WelcomeSettings, *, in_channel: bool) -> str:
         """The welcome as this member would read it, in a channel or by DM."""
-        guild_settings = await self.bot.community.settings(member.guild.id)
+        guild_settings = await self.community.settings(member.guild.id)
         role = member.guild.get_role(guild_settings.moderator_role_id) if guild_settings.moderator_role_id else None
         return render(
             settings.text if settings.text is not None else shipped_text(),
@@ -178,7 +181,7 @@ class WelcomeService:
         now = time.monotonic()
         if now < self._paused_until:
             return self._paused_until - now
-        if self.bot.gate.raid.active(guild_id):
+        if self._raid_active(guild_id):
             spacing = self.raid_spacing_s
         elif now < self._careful_until:
             spacing = self.spacing_s
@@ -212,7 +215,7 @@ class WelcomeService:
                 continue
             self._waiting.popleft()
             try:
-                guild = self.bot.get_guild(guild_id)
+                guild = self.client.get_guild(guild_id)
                 member = guild.get_member(member_id) if guild else None
                 if member is None:
                     continue  # they left before their turn

@@ -8,8 +8,7 @@ from typing import Any
 import discord
 import pytest
 
-from bot.client import ForumBridge
-from bot.community import Community
+from bot.app import build_bot
 from bot.gate.words import COMMON_REJECT_REASONS, FULL_TEXT_FILENAME
 from bot.models import Decision
 from bot.store import Store
@@ -147,7 +146,7 @@ async def test_a_notice_is_deleted_after_a_restart_too(world: World, store: Stor
     again = await Store.open(store.path)
     try:
         # The process stops before the notice's 15 s are up: its in-memory timer dies with it.
-        await world.env.restart_bot(ForumBridge(community=Community(again, world.bot.community.bundle)))
+        await world.env.restart_bot(build_bot(again, world.bot.community.bundle))
         assert [m.id for m in posts(world)] == [notice.id]
         await world.env.advance_time(16)
         assert posts(world) == []
@@ -167,7 +166,7 @@ async def test_a_notice_due_while_the_bot_was_down_is_deleted_at_start_up(world:
     await store.db.connection.execute("UPDATE notices SET delete_at = '2000-01-01T00:00:00+00:00'")
     again = await Store.open(store.path)
     try:
-        await world.env.restart_bot(ForumBridge(community=Community(again, world.bot.community.bundle)))
+        await world.env.restart_bot(build_bot(again, world.bot.community.bundle))
         assert posts(world) == []
         assert await again.notices.all() == []
     finally:
@@ -231,7 +230,7 @@ async def test_a_notice_whose_send_a_crash_left_unrecorded_is_found_and_deleted(
     await store.db.connection.execute("UPDATE outbox SET state = 'done' WHERE kind = 'hold_dm'")
     again = await Store.open(store.path)
     try:
-        await world.env.restart_bot(ForumBridge(community=Community(again, world.bot.community.bundle)))
+        await world.env.restart_bot(build_bot(again, world.bot.community.bundle))
         assert [m.id for m in posts(world)] == [notice.id]  # found again, and timed
         await world.env.advance_time(16)
         assert posts(world) == []

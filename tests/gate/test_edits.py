@@ -9,8 +9,8 @@ from typing import Any
 import discord
 from simcord.backend import serializers
 
+from bot.app import build_bot
 from bot.client import ForumBridge
-from bot.community import Community
 from bot.gate.memory import FLUSH_DELAY_S
 from bot.store import Store
 from tests.gate.conftest import World, cards, forum_post, item_id_of
@@ -25,7 +25,7 @@ def posts(world: World, channel: Any | None = None) -> list[discord.Message]:
 async def restarted(world: World) -> AsyncIterator[ForumBridge]:
     """The bot started afresh over the same database (nothing of the old process in memory), like after a crash."""
     again = await Store.open(world.bot.store.path)
-    fresh = ForumBridge(community=Community(again, world.bot.community.bundle))
+    fresh = build_bot(again, world.bot.community.bundle)
     try:
         await world.env.restart_bot(fresh)
         yield fresh

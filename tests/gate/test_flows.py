@@ -9,8 +9,7 @@ from typing import Any
 import discord
 import pytest
 
-from bot.client import ForumBridge
-from bot.community import Community
+from bot.app import build_bot
 from bot.gate.service import Gate
 from bot.gate.words import COMMON_REJECT_REASONS, GENERIC_REJECT_REASON
 from bot.models import Decision, ItemState
@@ -260,7 +259,7 @@ async def test_cards_keep_working_after_a_restart(world: World, store: Store) ->
     [card] = cards(world)
     again = await Store.open(store.path)
     try:
-        fresh = ForumBridge(community=Community(again, world.bot.community.bundle))
+        fresh = build_bot(again, world.bot.community.bundle)
         await world.env.restart_bot(fresh)
         await world.mod.click(card, label="Approve")
         [repost] = reposts(world)
@@ -288,13 +287,13 @@ async def test_a_crash_between_storing_and_removing_is_finished_at_start_up(
 
     again = await Store.open(store.path)
     try:
-        await world.env.restart_bot(ForumBridge(community=Community(again, world.bot.community.bundle)))
+        await world.env.restart_bot(build_bot(again, world.bot.community.bundle))
         assert posts(world) == []  # removed at start-up
         [card] = cards(world)  # exactly one card
         item = await again.items.get(item_id_of(card))
         assert item is not None
         assert (item.message_id, item.original_removed) == (original.id, True)
-        await world.env.restart_bot(ForumBridge(community=Community(again, world.bot.community.bundle)))
+        await world.env.restart_bot(build_bot(again, world.bot.community.bundle))
         assert len(cards(world)) == 1  # a second start posts nothing again
     finally:
         await world.env.restart_bot(world.bot)

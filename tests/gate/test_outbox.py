@@ -8,8 +8,7 @@ from typing import Any
 import discord
 import pytest
 
-from bot.client import ForumBridge
-from bot.community import Community
+from bot.app import build_bot
 from bot.gate.cards import GROUP_MARKER, RAID_MARKER
 from bot.models import Decision, ItemState, OutboxKind, OutboxState
 from bot.store import Store
@@ -85,14 +84,14 @@ async def test_a_crash_before_the_card_and_dm_loses_neither(world: World, store:
     assert dms(world.newbie) == []
     again = await Store.open(store.path)
     try:
-        await world.env.restart_bot(ForumBridge(community=Community(again, world.bot.community.bundle)))
+        await world.env.restart_bot(build_bot(again, world.bot.community.bundle))
         [card] = cards(world)
         [held] = dms(world.newbie)
         assert "waiting for a moderator" in held.content
         item = await again.items.by_message(original.id)
         assert item is not None
         assert item.card_message_id == card.id
-        await world.env.restart_bot(ForumBridge(community=Community(again, world.bot.community.bundle)))
+        await world.env.restart_bot(build_bot(again, world.bot.community.bundle))
         assert len(cards(world)) == 1  # nothing is sent twice
         assert len(dms(world.newbie)) == 1
     finally:
@@ -121,7 +120,7 @@ async def test_a_crash_between_sending_and_recording_adopts_the_card(
 
     again = await Store.open(store.path)
     try:
-        await world.env.restart_bot(ForumBridge(community=Community(again, world.bot.community.bundle)))
+        await world.env.restart_bot(build_bot(again, world.bot.community.bundle))
         assert [c.id for c in cards(world)] == [card.id]  # adopted, not posted again
         item = await again.items.get(row.item_id)
         assert item is not None
@@ -145,12 +144,12 @@ async def test_an_approval_interrupted_before_the_repost_is_finished_once(
     assert reposts(world) == []
     again = await Store.open(store.path)
     try:
-        await world.env.restart_bot(ForumBridge(community=Community(again, world.bot.community.bundle)))
+        await world.env.restart_bot(build_bot(again, world.bot.community.bundle))
         [repost] = reposts(world)
         assert repost.content == "Approve me"
         assert len([m for m in dms(world.newbie) if m.content.startswith("Good news")]) == 1
         assert "Approved by" in (cards(world)[0].embeds[0].fields[-1].value or "")
-        await world.env.restart_bot(ForumBridge(community=Community(again, world.bot.community.bundle)))
+        await world.env.restart_bot(build_bot(again, world.bot.community.bundle))
         assert len(reposts(world)) == 1
         assert len([m for m in dms(world.newbie) if m.content.startswith("Good news")]) == 1
     finally:
@@ -354,7 +353,7 @@ async def test_holds_and_decisions_from_before_the_outbox_are_finished_at_start_
     await store.db.connection.execute("DELETE FROM outbox")
     again = await Store.open(store.path)
     try:
-        await world.env.restart_bot(ForumBridge(community=Community(again, world.bot.community.bundle)))
+        await world.env.restart_bot(build_bot(again, world.bot.community.bundle))
         [card] = cards(world)
         assert card.embeds[0].footer.text == f"Item #{held.id}"
         [repost] = reposts(world)

@@ -8,8 +8,7 @@ from typing import Any
 import discord
 import pytest
 
-from bot.client import ForumBridge
-from bot.community import Community
+from bot.app import build_bot
 from bot.gate.cards import RAID_MARKER
 from bot.gate.raid import RaidWatch
 from bot.models import NewHeldItem, OutboxKind, OutboxState, RaidSighting
@@ -42,7 +41,7 @@ async def test_a_restart_mid_raid_carries_on_with_the_same_raid(world: World, st
     settings = await world.bot.community.raid(guild)
     again = await Store.open(store.path)
     try:
-        restarted = ForumBridge(community=Community(again, world.bot.community.bundle))
+        restarted = build_bot(again, world.bot.community.bundle)
         await world.env.restart_bot(restarted)
         # Still under way after the restart: bulk deletes go on, and the count goes on from seven.
         assert restarted.gate.raid.active(guild)
@@ -134,7 +133,7 @@ async def test_a_card_whose_recording_failed_with_a_bug_is_adopted_at_the_next_s
     monkeypatch.undo()
     again = await Store.open(store.path)
     try:
-        await world.env.restart_bot(ForumBridge(community=Community(again, world.bot.community.bundle)))
+        await world.env.restart_bot(build_bot(again, world.bot.community.bundle))
         assert [c.id for c in cards(world)] == [card.id]  # adopted, not posted again
         item = await again.items.get(row.item_id)
         assert item is not None

@@ -10,8 +10,8 @@ from pathlib import Path
 import discord
 import pytest
 
+from bot.app import build_bot
 from bot.client import ForumBridge
-from bot.community import Community
 from bot.pacer import GlobalPacer
 from bot.policy import PolicyBundle
 from bot.store import Store
@@ -56,7 +56,7 @@ async def test_the_pacer_keeps_a_burst_inside_the_global_budget(
     store = await Store.open(tmp_path / "bridge.db")
     # An unpaced bot has a budget so large it never waits: what discord.py alone would do.
     pacer = GlobalPacer(16, 3) if paced else GlobalPacer(10_000, 10_000)
-    bot = ForumBridge(community=Community(store, shipped), pacer=pacer, guild_ready_timeout=0.01)
+    bot = build_bot(store, shipped, pacer=pacer, guild_ready_timeout=0.01)
     try:
         async with running(bot, local):
             await _burst(bot, channels)

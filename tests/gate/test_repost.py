@@ -11,8 +11,7 @@ import discord
 import pytest
 from simcord.backend.models.message import MessageSticker, Poll, PollAnswer
 
-from bot.client import ForumBridge
-from bot.community import Community
+from bot.app import build_bot
 from bot.gate.publisher import split_content
 from bot.models import OutboxKind, OutboxState
 from bot.store import Store
@@ -83,7 +82,7 @@ async def _approve_and_die(world: World, store: Store, text: str) -> int:
 
 async def _restart(world: World, store: Store) -> Store:
     again = await Store.open(store.path)
-    await world.env.restart_bot(ForumBridge(community=Community(again, world.bot.community.bundle)))
+    await world.env.restart_bot(build_bot(again, world.bot.community.bundle))
     return again
 
 
@@ -107,7 +106,7 @@ async def test_a_long_repost_interrupted_between_parts_is_finished_once(
         item = await again.items.get(item_id)
         assert item is not None
         assert item.repost_message_id == published[0].id
-        await world.env.restart_bot(ForumBridge(community=Community(again, world.bot.community.bundle)))
+        await world.env.restart_bot(build_bot(again, world.bot.community.bundle))
         assert len(reposts(world)) == len(expected)  # and a further restart adds nothing
     finally:
         await world.env.restart_bot(world.bot)

@@ -10,8 +10,8 @@ import aiohttp
 import discord
 import pytest
 
+from bot.app import build_bot
 from bot.client import ForumBridge, default_intents
-from bot.community import Community
 from bot.policy import PolicyBundle
 from bot.store import Store
 from tests.localdiscord import FORUM, PUBLIC_THREAD, LocalDiscord, StoredMessage, running
@@ -77,9 +77,8 @@ def place(local_discord: LocalDiscord) -> Community_:
 async def bot(place: Community_, tmp_path: Path, shipped: PolicyBundle) -> AsyncIterator[ForumBridge]:
     """Our bot, connected to the local Discord, with the moderator channel configured."""
     store = await Store.open(tmp_path / "bridge.db")
-    community = Community(store, shipped)
-    await community.set_moderation(place.guild, channel_id=place.modqueue, role_id=place.mods)
-    client = ForumBridge(community=community, guild_ready_timeout=0.01)
+    client = build_bot(store, shipped, guild_ready_timeout=0.01)
+    await client.community.set_moderation(place.guild, channel_id=place.modqueue, role_id=place.mods)
     try:
         async with running(client, place.local):
             yield client

@@ -10,6 +10,7 @@ from typing import Any
 import discord
 import pytest
 
+from bot.app import build_bot
 from bot.client import ForumBridge
 from bot.community import Community
 from bot.gate.raid import BulkDeleter
@@ -29,7 +30,7 @@ CHATTER = 250  # moderators' messages between the hold and its card: more than o
 
 
 def _bot(store: Store, shipped: PolicyBundle) -> ForumBridge:
-    return ForumBridge(community=Community(store, shipped), guild_ready_timeout=0.01)
+    return build_bot(store, shipped, guild_ready_timeout=0.01)
 
 
 def _cards_for(local: LocalDiscord, channel_id: int, item_id: int) -> list[int]:

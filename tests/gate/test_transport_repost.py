@@ -11,8 +11,8 @@ from typing import Any
 import discord
 import pytest
 
+from bot.app import build_bot
 from bot.client import ForumBridge
-from bot.community import Community
 from bot.gate.publisher import FALLBACK_NAME
 from bot.models import OutboxKind, OutboxState
 from bot.policy import PolicyBundle
@@ -43,9 +43,9 @@ async def connected(place: Community_, path: Path, shipped: PolicyBundle) -> Asy
     """Our bot over this store, connected to the local Discord as it now is."""
     store = await Store.open(path)
     try:
-        community = Community(store, shipped)
-        await community.set_moderation(place.guild, channel_id=place.modqueue, role_id=place.mods)
-        async with running(ForumBridge(community=community, guild_ready_timeout=0.01), place.local) as client:
+        built = build_bot(store, shipped, guild_ready_timeout=0.01)
+        await built.community.set_moderation(place.guild, channel_id=place.modqueue, role_id=place.mods)
+        async with running(built, place.local) as client:
             yield client
     finally:
         await store.close()

@@ -16,8 +16,8 @@ from typing import Any
 
 import pytest
 
+from bot.app import build_bot
 from bot.client import ForumBridge
-from bot.community import Community
 from bot.models import OutboxState
 from bot.policy import PolicyBundle
 from bot.store import Store
@@ -38,9 +38,9 @@ async def wave_place() -> AsyncIterator[WavePlace]:
 
 
 async def _bot(place: WavePlace, store: Store, shipped: PolicyBundle) -> ForumBridge:
-    community = Community(store, shipped)
-    await community.set_moderation(place.guild, channel_id=place.mod_channel, role_id=place.mod_role)
-    return ForumBridge(community=community, guild_ready_timeout=0.01)
+    bot = build_bot(store, shipped, guild_ready_timeout=0.01)
+    await bot.community.set_moderation(place.guild, channel_id=place.mod_channel, role_id=place.mod_role)
+    return bot
 
 
 async def test_a_wave_is_removed_stored_carded_once_and_survives_a_crash(

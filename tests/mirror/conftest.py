@@ -10,8 +10,8 @@ from typing import Any
 import discord
 import pytest
 
+from bot.app import build_bot
 from bot.client import ForumBridge
-from bot.community import Community
 from bot.policy import PolicyBundle
 from bot.settings import MirrorSettings
 from bot.store import Store
@@ -75,7 +75,7 @@ def forum_file(tmp_path: Path) -> ForumFile:
 @pytest.fixture
 def simcord_bot(store: Store, shipped: PolicyBundle, forum_file: ForumFile) -> ForumBridge:
     """The real bot, mirroring from the test's forum file."""
-    return ForumBridge(community=Community(store, shipped), mirror=MirrorSettings(file=forum_file.path))
+    return build_bot(store, shipped, mirror=MirrorSettings(file=forum_file.path))
 
 
 @dataclass

@@ -6,8 +6,8 @@ from dataclasses import replace
 
 import pytest
 
+from bot.app import build_bot
 from bot.client import ForumBridge
-from bot.community import Community
 from bot.policy import PolicyBundle
 from bot.settings import MirrorSettings
 from bot.store import Store
@@ -18,7 +18,7 @@ from tests.mirror.conftest import ForumFile, Place
 def simcord_bot(store: Store, shipped: PolicyBundle, forum_file: ForumFile) -> ForumBridge:
     """The bot with a re-sync every 5 minutes."""
     settings = MirrorSettings(file=forum_file.path, sync_minutes=5)
-    return ForumBridge(community=Community(store, shipped), mirror=settings)
+    return build_bot(store, shipped, mirror=settings)
 
 
 async def test_a_mirrored_guild_follows_the_forum_without_a_command(place: Place) -> None:

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from bot.app import build_bot
 from bot.client import ForumBridge
-from bot.community import Community
 from bot.policy import PolicyBundle
 from bot.store import Store
 from bot.welcome.service import WelcomeService
@@ -28,7 +28,7 @@ async def bot(local_discord: LocalDiscord, tmp_path: Path, shipped: PolicyBundle
     """Our bot connected to a LocalDiscord with one server, welcoming by DM (the default)."""
     local_discord.add_guild("Spine & Arthritis Community")
     store = await Store.open(tmp_path / "bridge.db")
-    client = ForumBridge(community=Community(store, shipped), guild_ready_timeout=0.01)
+    client = build_bot(store, shipped, guild_ready_timeout=0.01)
     try:
         async with running(client, local_discord):
             yield client
