@@ -13,7 +13,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.community import Community
-from bot.gate import Gate
+from bot.gate.service import Gate
 from bot.pacer import GlobalPacer
 from bot.rules import Engine, warm
 from bot.settings import MirrorSettings

@@ -19,15 +19,16 @@ import logging
 import sqlite3
 from collections.abc import Sequence
 from datetime import timedelta
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 import aiohttp
 import discord
 
+from bot.community import Community
+from bot.gate.memory import ScreeningMemory
 from bot.models import GuildSettings
-
-if TYPE_CHECKING:
-    from bot.gate.service import Gate
+from bot.rules import Verdict
+from bot.store import Store
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +42,21 @@ def screened_channel(channel: discord.abc.GuildChannel | discord.Thread, setting
     ids = {channel.id, getattr(channel, "parent_id", None), getattr(channel, "category_id", None)}
     ids.discard(None)  # an unset moderator channel (None) must not match every uncategorised channel
     return settings.moderator_channel_id not in ids and not settings.unscreened_channel_ids & ids
+
+
+class Gate(Protocol):
+    """What the catch-up needs of the gate (bot/gate/service.py's Gate), without importing it."""
+
+    client: discord.Client
+    community: Community
+    memory: ScreeningMemory
+
+    @property
+    def store(self) -> Store:
+        """The store behind the community cache."""
+
+    async def screen_missed(self, message: discord.Message, /) -> Verdict | None:
+        """Judge a message read from history exactly as a live one."""
 
 
 class CatchUp:

@@ -11,7 +11,7 @@ import pytest
 
 from bot.client import ForumBridge
 from bot.community import Community
-from bot.gate.service import Gate
+from bot.gate.holding import Holder
 from bot.gate.words import COMMON_REJECT_REASONS, GENERIC_REJECT_REASON
 from bot.models import Decision, ItemState
 from bot.rules import Reason
@@ -274,10 +274,10 @@ async def test_cards_keep_working_after_a_restart(world: World, store: Store) ->
 async def test_a_crash_between_storing_and_removing_is_finished_at_start_up(
     world: World, store: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    async def crash(self: Gate, *args: Any, **kwargs: Any) -> None:
+    async def crash(self: Holder, *args: Any, **kwargs: Any) -> None:
         raise RuntimeError("simulated crash after storing")
 
-    monkeypatch.setattr(Gate, "_remove_original", crash)
+    monkeypatch.setattr(Holder, "remove_original", crash)
     original = await world.newbie.send(world.general, "Stored, then the bot died")
     assert [str(e) for e in world.env.errors] == ["simulated crash after storing"]
     assert [m.id for m in posts(world)] == [original.id]  # still there
@@ -362,7 +362,7 @@ async def test_missing_manage_messages_is_said_on_the_card_and_logged(
     locked = world.guild.create_text_channel(
         "locked", overwrites={world.guild.me: discord.PermissionOverwrite(manage_messages=False)}
     )
-    caplog.set_level(logging.ERROR, logger="bot.gate.service")
+    caplog.set_level(logging.ERROR, logger="bot.gate.holding")
     original = await world.newbie.send(locked, "hello there")
     assert [m.id for m in locked.history()] == [original.id]
     [card] = cards(world)
@@ -390,7 +390,7 @@ async def test_missing_manage_webhooks_leaves_the_item_approved_and_unpublished(
 
 
 async def test_verdict_log_lines_carry_ids_and_no_content(world: World, caplog: pytest.LogCaptureFixture) -> None:
-    caplog.set_level(logging.INFO, logger="bot.gate.service")
+    caplog.set_level(logging.INFO, logger="bot.gate.screening")
     message = await world.alice.send(world.general, "secret text with backblog.net/x")
     [line] = [r.getMessage() for r in caplog.records if r.getMessage().startswith("verdict")]
     assert f"guild={world.guild.id}" in line

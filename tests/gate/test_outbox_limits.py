@@ -106,7 +106,7 @@ async def test_recovery_leaves_alone_a_grouped_card_the_live_worker_is_sending(
             break
         await asyncio.sleep(0)
     assert await world.bot.store.outbox_rows((OutboxState.SENDING,))  # the grouped card is on its way
-    await world.bot.gate.courier.recover()
+    await world.bot.gate.recovery.recover()
     let_go.set()
     await world.bot.gate.outbox.idle()
     await world.env.settle()
