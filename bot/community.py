@@ -207,6 +207,11 @@ class Community:
         self._remember(record)
         return record
 
+    def remember_member(self, record: MemberRecord) -> None:
+        """Cache a member record the store just returned with a write of its own (a hold)."""
+        self._invalidate(("member", record.guild_id, record.user_id))
+        self._remember(record)
+
     async def refresh_member(self, guild_id: int, user_id: int) -> MemberRecord:
         """Re-read a member after the store changed it (a decision, a hold)."""
         record = await self.store.member(guild_id, user_id)

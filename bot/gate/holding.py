@@ -2,7 +2,8 @@
 
 A hold is two store transactions around the delete: the first stores the item with its
 attachments, its outbox rows (waiting), the member's count and, for a new member's link, the raid
-sighting; the second records how the removal went and lets the rows go. A crash between them
+sighting (and the raid card, when it starts a raid); the second records how the removal went,
+lets the rows go and reads the item back. A crash between them
 leaves an open item whose original is not marked removed: start-up reconciliation removes it
 and releases the rows, so nothing is lost and nothing is said twice.
 """
@@ -21,7 +22,7 @@ from bot.gate.inflight import InFlight, tracked
 from bot.gate.outbox import OutboxWorker
 from bot.gate.publisher import Publisher
 from bot.gate.raid import BulkDeleter, RaidWatch
-from bot.models import HeldItem
+from bot.models import HeldItem, RaidNote
 from bot.rules import Reason, Verdict
 from bot.store import Store
 
@@ -84,37 +85,40 @@ class Holder:
             # The bytes could not be fetched: keep the message anyway (and say so in the logs).
             log.error("guild=%s message=%s: could not read attachments (%s)", message.guild, message.id, exc)
             attachments = ()
-        item, created = await self.store.add_held_item(
-            held_item(
-                message,
-                verdict,
-                attachments,
-                starter_of=starter_of,
-                edited=edited,
-                webhook_name=self.publisher.webhook_name(message.webhook_id),
-            )
+        new = held_item(
+            message,
+            verdict,
+            attachments,
+            starter_of=starter_of,
+            edited=edited,
+            webhook_name=self.publisher.webhook_name(message.webhook_id),
         )
-        if not created:
-            return item  # the same message arrived twice; the first delivery handles it
-        self.note_held(item.message_id)
-        await self.community.refresh_member(item.guild_id, item.author_id)
         raider = Reason.NEW_MEMBER in verdict.reasons and bool(_LINK_REASONS & set(verdict.reasons))
-        raid = await self.community.raid(item.guild_id)  # cached with the policy the verdict used
-        if raider:
+        raid = await self.community.raid(new.guild_id)  # cached with the policy the verdict used
+
+        def raid_note(item: HeldItem) -> RaidNote | None:
+            # Asked inside the hold's transaction, once the item is new: the sighting is kept with it (a restart
+            # mid-raid carries on), with the raid card if this one starts a raid.
+            if not raider:
+                return None
             started = self.raid.note(item.guild_id, item.author_id, item.external_domains, raid)
-            # Kept in the store as it changes (a restart mid-raid carries on), with the raid card if this starts one.
             watch = self.raid.state(item.guild_id)
-            await self.store.record_raid_sighting(
-                item.guild_id,
+            return RaidNote(
                 watch.sightings[-1],
                 active=watch.active,
                 raid_size=watch.raid_size,
                 forget_before=self.raid.window_start(item.guild_id),
-                raid_card_item=item.id if started else None,
+                starts_raid=started,
             )
-        item = await self.remove_original(item, message, starter_of)
+
+        # One transaction before the delete, one after it; a crash between them is finished at start-up.
+        item, member, created = await self.store.hold_item(new, raid_note=raid_note)
+        if not created:
+            return item  # the same message arrived twice; the first delivery handles it
+        self.note_held(item.message_id)
+        self.community.remember_member(member)
         # The card and the DM wait until the original is dealt with (the card says if it could not be).
-        await self.store.release(item.id)
+        item = await self.remove_original(item, message, starter_of)
         self.outbox.kick()
         return item
 
@@ -124,6 +128,17 @@ class Holder:
         message: discord.Message | discord.PartialMessage | None,
         starter_of: discord.Thread | None,
     ) -> HeldItem:
+        """Delete the original, record how that went and let the item's waiting rows go; the item as it now is."""
+        removed, error = await self._delete(item, message, starter_of)
+        return await self.store.settle_hold(item.id, removed=removed, error=error)
+
+    async def _delete(
+        self,
+        item: HeldItem,
+        message: discord.Message | discord.PartialMessage | None,
+        starter_of: discord.Thread | None,
+    ) -> tuple[bool, str | None]:
+        """(True, None) when the original is gone; (False, why) when it cannot be; (False, None) to retry later."""
         try:
             if starter_of is not None:
                 # A held forum post is removed whole: its title is published with it.
@@ -146,8 +161,7 @@ class Holder:
                 item.message_id,
                 exc.text or exc.status,
             )
-            await self.store.mark_original_removed(item.id, error="I lack the Manage Messages permission there")
-            return await self._reload(item)
+            return False, "I lack the Manage Messages permission there"
         except (discord.HTTPException, OSError, aiohttp.ClientError, TimeoutError) as exc:
             # A network failure counts as a Discord error: the card still goes, the removal is retried at start-up.
             log.error(
@@ -156,11 +170,5 @@ class Holder:
                 item.message_id,
                 exc.status if isinstance(exc, discord.HTTPException) else type(exc).__name__,
             )
-            return item
-        await self.store.mark_original_removed(item.id)
-        return await self._reload(item)
-
-    async def _reload(self, item: HeldItem) -> HeldItem:
-        fresh = await self.store.item(item.id)
-        assert fresh is not None
-        return fresh
+            return False, None
+        return True, None

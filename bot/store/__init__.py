@@ -11,7 +11,7 @@ import asyncio
 import json
 import logging
 import sqlite3
-from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -47,6 +47,7 @@ from bot.models import (
     OutboxRow,
     OutboxState,
     QueueEntry,
+    RaidNote,
     RaidSighting,
     RaidState,
     StoredLink,
@@ -1345,6 +1346,131 @@ class Store:
         """Forget a notice: it was deleted (or was never posted)."""
         async with self._transaction() as db:
             await db.execute("DELETE FROM notices WHERE id = ?", (notice_id,))
+
+    # --- added by the gate split (to be moved into the repositories) ---
+    # hold_item repeats add_held_item's INSERTs inside a larger transaction; when the items repository takes them,
+    # add_held_item can become hold_item without a raid note.
+
+    async def hold_item(
+        self, new: NewHeldItem, *, raid_note: Callable[[HeldItem], RaidNote | None] | None = None
+    ) -> tuple[HeldItem, MemberRecord, bool]:
+        """A hold's one write before its original is removed: the item, its attachments, its waiting outbox rows,
+        the member's count and (raid_note, asked once the item exists) the raid sighting with its raid card.
+
+        Returns the item, the author's record as it now is and whether the item is new (False: already stored,
+        and nothing was written).
+        """
+        state = ItemState.BLOCKED if new.action is Action.BLOCK else ItemState.PENDING
+        async with self._transaction() as db:
+            cursor = await db.execute(
+                "INSERT INTO held_items (guild_id, channel_id, thread_id, thread_name, is_forum_post, message_id,"
+                " author_id, author_name, author_avatar_url, content, action, reasons, links, reply_to_url, edited,"
+                " state, created_at, webhook_id, webhook_name, author_notified, applied_tags, sticker_names, poll)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                " ON CONFLICT (message_id) DO NOTHING",
+                (
+                    new.guild_id,
+                    new.channel_id,
+                    new.thread_id,
+                    new.thread_name,
+                    int(new.is_forum_post),
+                    new.message_id,
+                    new.author_id,
+                    new.author_name,
+                    new.author_avatar_url,
+                    new.content,
+                    new.action.value,
+                    json.dumps([reason.value for reason in new.reasons]),
+                    json.dumps([_link_json(link) for link in new.links]),
+                    new.reply_to_url,
+                    int(new.edited),
+                    state.value,
+                    _now_text(new.created_at),
+                    new.webhook_id,
+                    new.webhook_name,
+                    # A webhook is not a person: there is no one to tell, so no decision DM is ever owed.
+                    int(new.webhook_id is not None),
+                    json.dumps(list(new.applied_tags)),
+                    json.dumps(list(new.sticker_names)),
+                    _poll_json(new.poll),
+                ),
+            )
+            created = bool(cursor.rowcount)
+            if created:
+                item_id = cursor.lastrowid
+                await db.executemany(
+                    "INSERT INTO held_attachments (item_id, position, filename, content_type, spoiler, description,"
+                    " size, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    [
+                        (
+                            item_id,
+                            position,
+                            a.filename,
+                            a.content_type,
+                            int(a.spoiler),
+                            a.description,
+                            a.byte_size,  # a file too large to keep: its size, and no bytes
+                            a.data,
+                        )
+                        for position, a in enumerate(new.attachments)
+                    ],
+                )
+                assert item_id is not None
+                if new.webhook_id is not None:
+                    # A webhook holds no member record and cannot be sent a DM: only the card goes.
+                    await _enqueue(db, item_id, (OutboxKind.CARD,), state=OutboxState.WAITING)
+                else:
+                    await self._update_member(db, new.guild_id, new.author_id, held=1)
+                    # The card and the author's DM are queued with the item, to go once its original is removed.
+                    await _enqueue(db, item_id, (OutboxKind.CARD, OutboxKind.HOLD_DM), state=OutboxState.WAITING)
+            item = await self._held_by_message(new.message_id)
+            note = raid_note(item) if created and raid_note is not None else None
+            if note is not None:
+                await self._record_raid_note(db, new.guild_id, note, item.id)
+            member = await self.member(new.guild_id, new.author_id)
+        return item, member, created
+
+    async def settle_hold(self, item_id: int, *, removed: bool, error: str | None = None) -> HeldItem:
+        """A hold's one write after the delete: how the removal went (nothing when it is to be retried at start-up)
+        and its waiting outbox rows let go, in one transaction; returns the item as it now is."""
+        async with self._transaction() as db:
+            if removed or error is not None:
+                await db.execute(
+                    "UPDATE held_items SET original_removed = ?, removal_error = ? WHERE id = ?",
+                    (int(removed and error is None), error, item_id),
+                )
+            await db.execute(
+                "UPDATE outbox SET state = 'queued', updated_at = ? WHERE item_id = ? AND state = 'waiting'",
+                (_now_text(), item_id),
+            )
+            item = await self.item(item_id)
+        assert item is not None
+        return item
+
+    @staticmethod
+    async def _record_raid_note(db: aiosqlite.Connection, guild_id: int, note: RaidNote, item_id: int) -> None:
+        # As record_raid_sighting, inside a hold's transaction (added by the gate split).
+        sighting = note.sighting
+        await db.execute(
+            "INSERT INTO raid_sightings (guild_id, author_id, domains, seen_at) VALUES (?, ?, ?, ?)",
+            (guild_id, sighting.author_id, json.dumps(list(sighting.domains)), sighting.at),
+        )
+        await db.execute(
+            "DELETE FROM raid_sightings WHERE guild_id = ? AND seen_at < ?", (guild_id, note.forget_before)
+        )
+        await db.execute(
+            "INSERT INTO raid_watch (guild_id, active, raid_size, updated_at) VALUES (?, ?, ?, ?)"
+            " ON CONFLICT (guild_id) DO UPDATE SET active = excluded.active, raid_size = excluded.raid_size,"
+            " updated_at = excluded.updated_at",
+            (guild_id, int(note.active), note.raid_size, _now_text()),
+        )
+        if note.starts_raid:
+            await _enqueue(db, item_id, (OutboxKind.RAID_CARD,))
+
+    async def _held_by_message(self, message_id: int) -> HeldItem:
+        item = await self.item_by_message(message_id)
+        assert item is not None  # inserted in this transaction or already there
+        return item
 
 
 class _SpentOut(Exception):
