@@ -38,7 +38,8 @@ class ScreeningMemory:
         self._allowed: OrderedDict[int, frozenset[str]] = OrderedDict()
         self._pending_allowed: dict[int, AllowedMessage] = {}
         self._marks: dict[int, int] = {}
-        self._pending_marks: dict[int, ChannelMark] = {}
+        # By channel: (guild, message), made a ChannelMark only when written (this runs for every message).
+        self._pending_marks: dict[int, tuple[int, int]] = {}
         self._batch_writer: asyncio.Task[bool] | None = None
         self._marks_held = False
 
@@ -83,7 +84,7 @@ class ScreeningMemory:
         if message_id <= self._marks.get(channel_id, 0):
             return
         self._marks[channel_id] = message_id
-        self._pending_marks[channel_id] = ChannelMark(channel_id, guild_id, message_id)
+        self._pending_marks[channel_id] = (guild_id, message_id)
         self._schedule()
 
     def marks(self) -> dict[int, int]:
@@ -118,13 +119,14 @@ class ScreeningMemory:
 
     async def _write(self) -> bool:
         allowed, self._pending_allowed = self._pending_allowed, {}
-        marks: dict[int, ChannelMark] = {}
+        marks: dict[int, tuple[int, int]] = {}
         if not self._marks_held:
             marks, self._pending_marks = self._pending_marks, {}
         if not allowed and not marks:
             return True
         try:
-            await self._store().save_screening_memory(list(allowed.values()), list(marks.values()))
+            channel_marks = [ChannelMark(channel_id, guild_id, seen) for channel_id, (guild_id, seen) in marks.items()]
+            await self._store().save_screening_memory(list(allowed.values()), channel_marks)
         except (sqlite3.Error, ValueError) as exc:
             # Kept for the next try (newer changes win); a restart before then re-screens a little.
             log.error("could not save screening memory (%d messages, %d channels): %s", len(allowed), len(marks), exc)

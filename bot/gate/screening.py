@@ -21,6 +21,7 @@ from bot.community import Community
 from bot.gate.facts import (
     SCREENED_TYPES,
     author_facts,
+    author_facts_of,
     forum_post_thread,
     is_moderator,
     message_facts,
@@ -30,7 +31,7 @@ from bot.gate.holding import Holder
 from bot.gate.memory import ScreeningMemory
 from bot.gate.outbox import OutboxWorker
 from bot.gate.publisher import Publisher
-from bot.models import AllowedMessage, GuildSettings, StoredLink
+from bot.models import AllowedMessage, GuildSettings, MemberRecord, StoredLink
 from bot.preapprovals import grants_to_spend
 from bot.rules import Action, AuthorFacts, Engine, LinkClass, Policy, Verdict
 from bot.store import Store
@@ -42,6 +43,15 @@ EDIT_MEMORY = 20_000
 # drift) is not an edit it can judge: a thread started from the message, say, after a restart.
 EDIT_CLOCK_SLACK = timedelta(seconds=60)
 _ALLOWED_CLASSES = frozenset({LinkClass.INTERNAL, LinkClass.ALLOWED})
+_DEFAULT, _REPLY = discord.MessageType.default, discord.MessageType.reply  # SCREENED_TYPES
+FACTS_KEPT = 50_000  # members whose engine facts are kept built
+
+
+class Load:
+    """screen_now's answer when the message needs the full path (screen_loaded)."""
+
+
+LOAD = Load()
 
 
 def _flaggable(verdict: Verdict) -> frozenset[str]:
@@ -77,6 +87,7 @@ class Screener:
         # Messages being screened (a lock each, and how many wait on it).
         self._screening: dict[int, tuple[asyncio.Lock, list[int]]] = {}
         self._recent: OrderedDict[int, None] = OrderedDict()  # messages screened by this process
+        self._facts: dict[tuple[int, int], tuple[MemberRecord, AuthorFacts]] = {}  # see _member_facts
 
     @property
     def store(self) -> Store:
@@ -85,15 +96,94 @@ class Screener:
 
     async def screen_missed(self, message: discord.Message) -> Verdict | None:
         """Judge a message read from history (the catch-up) exactly as a live one; None when not screened."""
-        if message.guild is not None:
-            if message.id in self._recent:
-                return None  # screened already (a repeated delivery, or both the catch-up and the live line)
-            self._recent[message.id] = None
-            if len(self._recent) > EDIT_MEMORY:
-                self._recent.popitem(last=False)
-            self.memory.saw(message.guild.id, message.channel.id, message.id)
+        verdict = self.screen_now(message)
+        if not isinstance(verdict, Load):
+            return verdict
+        return await self.screen_loaded(message)
+
+    def screen_now(self, message: discord.Message) -> Verdict | Load | None:
+        """Judge a message without an await when its facts are cached and it is a plain allow; else LOAD.
+
+        On LOAD the caller goes on with `screen_loaded` (the message is marked as seen already).
+        """
+        guild = message.guild
+        if guild is None:
+            return None  # DMs are not screened
+        message_id = message.id
+        recent = self._recent
+        if message_id in recent:
+            return None  # screened already (a repeated delivery, or both the catch-up and the live line)
+        recent[message_id] = None
+        if len(recent) > EDIT_MEMORY:
+            recent.popitem(last=False)
+        self.memory.saw(guild.id, message.channel.id, message_id)
+        if message_id in self._screening:
+            return LOAD  # an edit of it is being screened: wait for it
+        return self._screen_cached(message, guild)
+
+    async def screen_loaded(self, message: discord.Message) -> Verdict | None:
+        """The full path for a message screen_now could not settle: load what is missing, spend, hold."""
         async with self._one_at_a_time(message.id):
             return await self._screen(message)
+
+    def _screen_cached(self, message: discord.Message, guild: discord.Guild) -> Verdict | Load | None:
+        """The verdict from cached facts alone, when it is an allow that needs nothing written; else LOAD.
+
+        LOAD sends the message down the full path (`_screen`): something to load, a webhook to
+        recognise, a pre-approval to spend or a message to hold. Moderator status, dear to work out,
+        is only asked for when the verdict without it is not a plain allow (it can only loosen one).
+        """
+        kind = message.type
+        # Identity tests: an enum's hash is Python code, and this runs for every message.
+        if kind is not _DEFAULT and kind is not _REPLY:
+            return None  # system messages (no member text)
+        author = message.author
+        if message.webhook_id is not None:
+            return LOAD  # a webhook: ours or not, and screened as a member if not (see _prepare)
+        if author.bot:
+            return None  # a bot's own messages (replies to its slash commands too) are not screened
+        cached = self.community.cached(guild.id, author.id)
+        if cached is None:
+            return LOAD
+        settings, record, policy = cached
+        channel = message.channel
+        if type(channel) is discord.TextChannel:
+            ids: tuple[int | None, ...] = (channel.id, channel.category_id)  # a text channel has no parent
+        else:
+            ids = (channel.id, getattr(channel, "parent_id", None), getattr(channel, "category_id", None))
+        moderator_channel, unscreened = settings.moderator_channel_id, settings.unscreened_channel_ids
+        # An unset moderator channel (None) must not match every uncategorised channel.
+        if (moderator_channel is not None and moderator_channel in ids) or not unscreened.isdisjoint(ids):
+            return None
+        starter_of = forum_post_thread(message)
+        facts = message_facts(message, starter_of=starter_of)
+        verdict = self.engine.evaluate(self._member_facts(record), facts, policy)
+        if verdict.action is not Action.ALLOW or verdict.links or verdict.emails:
+            if is_moderator(author, settings):
+                verdict = self.engine.evaluate(author_facts(author, record, True), facts, policy)
+            if verdict.action is not Action.ALLOW:
+                return LOAD  # to hold: under the message's lock, on the full path
+            if verdict.links and grants_to_spend(record, verdict, policy):
+                return LOAD  # a pre-approval to spend (a compare-and-set in the store)
+        log.debug("verdict allow guild=%s channel=%s message=%s", guild.id, channel.id, message.id)
+        if verdict.links or verdict.emails:
+            flaggable = _flaggable(verdict)
+            if flaggable:
+                self._remember_allowed(message, flaggable)
+        return verdict
+
+    def _member_facts(self, record: MemberRecord) -> AuthorFacts:
+        """What the engine knows of a member who is not a moderator, built once per record (records are replaced,
+        never changed, when the store changes them)."""
+        key = (record.guild_id, record.user_id)
+        known = self._facts.get(key)
+        if known is not None and known[0] is record:
+            return known[1]
+        if len(self._facts) >= FACTS_KEPT:
+            self._facts.clear()  # bounded: rebuilt as members post again
+        facts = author_facts_of(record.user_id, record, False)
+        self._facts[key] = (record, facts)
+        return facts
 
     async def _screen(self, message: discord.Message) -> Verdict | None:
         prepared = await self._prepare(message)

@@ -30,7 +30,7 @@ from bot.gate.publisher import Publisher
 from bot.gate.raid import BulkDeleter, RaidWatch
 from bot.gate.reconcile import Reconciler
 from bot.gate.recovery import Recovery
-from bot.gate.screening import Screener
+from bot.gate.screening import Load, Screener
 from bot.models import Decision, DecisionOutcome, HeldItem
 from bot.rules import Engine, Verdict
 from bot.store import Store
@@ -96,7 +96,10 @@ class Gate:
         """Judge a new message and apply the verdict; None when it is not screened at all."""
         if message.guild is not None:
             self.catch_up.live(message.channel.id, message.id)
-        return await self.screener.screen_missed(message)
+        verdict = self.screener.screen_now(message)  # the usual message ends here, without an await
+        if not isinstance(verdict, Load):
+            return verdict
+        return await self.screener.screen_loaded(message)
 
     async def screen_missed(self, message: discord.Message) -> Verdict | None:
         """Judge a message read from history (the catch-up) exactly as a live one; None when not screened."""
