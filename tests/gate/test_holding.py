@@ -1,7 +1,8 @@
-"""Holding: a held message's trip through the store is one transaction before the delete and one after it."""
+"""Holding: one store transaction before the delete and one after it, and what a removal that fails leaves."""
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 import discord
@@ -9,7 +10,7 @@ import pytest
 
 from bot.models import OutboxKind, OutboxState
 from bot.store import Store
-from tests.gate.conftest import World, cards
+from tests.gate.conftest import World, cards, item_id_of
 
 DELETE = "-- the original's DELETE --"
 
@@ -59,3 +60,35 @@ async def test_a_raiders_hold_keeps_the_sighting_in_the_same_transaction(
     assert trace == ["BEGIN", "COMMIT", DELETE, "BEGIN", "COMMIT"]
     [state] = await store.raid_states()
     assert [sighting.author_id for sighting in state.sightings] == [raider.id]
+
+
+async def test_missing_manage_messages_is_said_on_the_card_and_logged(
+    world: World, caplog: pytest.LogCaptureFixture
+) -> None:
+    locked = world.guild.create_text_channel(
+        "locked", overwrites={world.guild.me: discord.PermissionOverwrite(manage_messages=False)}
+    )
+    caplog.set_level(logging.ERROR, logger="bot.gate.holding")
+    original = await world.newbie.send(locked, "hello there")
+    assert [m.id for m in locked.history()] == [original.id]
+    [card] = cards(world)
+    assert any(f.name == "⚠️ Original not removed" for f in card.embeds[0].fields)
+    [record] = [r for r in caplog.records if "cannot remove held message" in r.getMessage()]
+    assert f"guild={world.guild.id}" in record.getMessage()
+    assert f"message={original.id}" in record.getMessage()
+
+
+async def test_a_removal_cut_off_by_the_network_still_lets_the_card_go(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def network_down(self: Any, *args: Any, **kwargs: Any) -> None:
+        raise OSError("connection reset by peer")
+
+    monkeypatch.setattr(discord.Message, "delete", network_down)
+    await world.newbie.send(world.general, "hello, my first post")
+    monkeypatch.undo()
+    [card] = cards(world)  # the card goes now; the removal is tried again at start-up
+    assert item_id_of(card)
+    [item] = await world.bot.store.open_items(world.guild.id)
+    assert not item.original_removed
+    assert [item.id for item in await world.bot.store.unfinished_items()] == [item.id]
