@@ -84,8 +84,11 @@ class ScreeningMemory:
         if message_id <= self._marks.get(channel_id, 0):
             return
         self._marks[channel_id] = message_id
-        self._pending_marks[channel_id] = (guild_id, message_id)
-        self._schedule()
+        pending = self._pending_marks
+        pending[channel_id] = (guild_id, message_id)
+        # _schedule's own test, without its call (this runs for every message): it writes only a full batch.
+        if len(self._pending_allowed) + (0 if self._marks_held else len(pending)) >= self._batch:
+            self._schedule()
 
     def marks(self) -> dict[int, int]:
         """The newest message this process saw in each channel, by channel id."""

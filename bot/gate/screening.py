@@ -147,15 +147,16 @@ class Screener:
             return LOAD
         settings, record, policy = cached
         channel = message.channel
+        starter_of: discord.Thread | None = None
         if type(channel) is discord.TextChannel:
-            ids: tuple[int | None, ...] = (channel.id, channel.category_id)  # a text channel has no parent
+            ids: tuple[int | None, ...] = (channel.id, channel.category_id)  # no parent, and no post to start
         else:
             ids = (channel.id, getattr(channel, "parent_id", None), getattr(channel, "category_id", None))
+            starter_of = forum_post_thread(message)
         moderator_channel, unscreened = settings.moderator_channel_id, settings.unscreened_channel_ids
         # An unset moderator channel (None) must not match every uncategorised channel.
         if (moderator_channel is not None and moderator_channel in ids) or not unscreened.isdisjoint(ids):
             return None
-        starter_of = forum_post_thread(message)
         facts = message_facts(message, starter_of=starter_of)
         verdict = self.engine.evaluate(self._member_facts(record), facts, policy)
         if verdict.action is not Action.ALLOW or verdict.links or verdict.emails:
