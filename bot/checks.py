@@ -12,15 +12,21 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, Protocol, TypeVar, cast
 
 import discord
 from discord import app_commands
 
 from bot.auth import is_admin, is_moderator
+from bot.community import Community
 
-if TYPE_CHECKING:
-    from bot.client import ForumBridge
+
+class _WithCommunity(Protocol):
+    """The bot as a check needs it (the client type would tie the checks to everything the client builds)."""
+
+    @property
+    def community(self) -> Community: ...
+
 
 T = TypeVar("T")
 
@@ -74,12 +80,13 @@ async def user_is_admin(interaction: discord.Interaction[Any]) -> bool:
     return is_admin(_member(interaction))
 
 
-async def user_is_moderator(interaction: discord.Interaction[ForumBridge]) -> bool:
+async def user_is_moderator(interaction: discord.Interaction[Any]) -> bool:
     """The guild's moderator role, Manage Messages, or an admin (bot/auth.py decides)."""
     member = _member(interaction)
     if is_admin(member):
         return True  # no settings needed
-    settings = await interaction.client.community.settings(member.guild.id)
+    client = cast(_WithCommunity, interaction.client)
+    settings = await client.community.settings(member.guild.id)
     return is_moderator(member, settings)
 
 

@@ -14,7 +14,7 @@ from discord.ext import commands
 
 from bot.admin.service import AdminService
 from bot.community import Community
-from bot.gate import Gate
+from bot.gate.service import Gate
 from bot.guild_setup import SetupService
 from bot.mirror.service import MirrorService
 from bot.pacer import GlobalPacer

@@ -129,6 +129,19 @@ class Community:
 
         return await self._load_once(key, load)
 
+    def cached(self, guild_id: int, user_id: int) -> tuple[GuildSettings, MemberRecord, Policy] | None:
+        """The guild's settings, the member's record and the guild's policy if all three are cached; else None.
+
+        The screening hot path: one synchronous look-up, no await, for the usual message.
+        """
+        settings = self._settings.get(guild_id)
+        policy = self._policies.get(guild_id)
+        record = self._members.get((guild_id, user_id))
+        if settings is None or policy is None or record is None:
+            return None
+        self._members.move_to_end((guild_id, user_id))
+        return settings, record, policy
+
     async def member(self, guild_id: int, user_id: int) -> MemberRecord:
         """A member's record, from the cache when possible."""
         cached = self._members.get((guild_id, user_id))
@@ -210,6 +223,11 @@ class Community:
         self._invalidate(("member", guild_id, user_id))
         self._remember(record)
         return record
+
+    def remember_member(self, record: MemberRecord) -> None:
+        """Cache a member record the store just returned with a write of its own (a hold)."""
+        self._invalidate(("member", record.guild_id, record.user_id))
+        self._remember(record)
 
     async def refresh_member(self, guild_id: int, user_id: int) -> MemberRecord:
         """Re-read a member after the store changed it (a decision, a hold)."""

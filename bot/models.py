@@ -380,6 +380,17 @@ class RaidSighting:
 
 
 @dataclass(frozen=True, slots=True)
+class RaidNote:
+    """A raid sighting kept with a hold: the sighting, the watch it leaves, and whether it starts a raid."""
+
+    sighting: RaidSighting
+    active: bool
+    raid_size: int
+    forget_before: float  # sightings older than this (seconds since the epoch) no longer count
+    starts_raid: bool
+
+
+@dataclass(frozen=True, slots=True)
 class RaidState:
     """A guild's raid watch as stored: whether a raid is on, its size so far, and the sightings in its window."""
 

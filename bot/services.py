@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from bot.admin.service import AdminService
-    from bot.gate import Gate
+    from bot.gate.service import Gate
     from bot.guild_setup import SetupService
     from bot.mirror.service import MirrorService
     from bot.queue.service import QueueService

@@ -6,7 +6,7 @@ import discord
 from discord.ext import commands
 
 from bot.client import ForumBridge
-from bot.gate import DYNAMIC_ITEMS
+from bot.gate.buttons import DYNAMIC_ITEMS
 
 
 class Moderation(commands.Cog):

@@ -2,9 +2,7 @@
 
 rules ← store ← services ← cogs; `words.py` modules, `bot/rules/` and `bot/text.py` are pure (no discord, no
 aiohttp, no database, not even through the packages they sit in); SQL lives in `bot/store/` only; `bot/` never
-imports `cogs/`; and no module of `bot/` takes part in an import cycle. Known breaches of today's code are
-marked xfail(strict=True) with the cycle or import they name: the mark fails the suite as soon as the breach
-is gone, so whoever removes it removes the mark too.
+imports `cogs/`; and no module of `bot/` takes part in an import cycle (TYPE_CHECKING imports included).
 """
 
 from __future__ import annotations
@@ -98,20 +96,9 @@ def test_a_pure_module_imports_no_discord_or_database(module: str) -> None:
     assert not found, _shown(found)
 
 
-_LOADS_DISCORD_TODAY = pytest.mark.xfail(
-    strict=True,
-    reason="bot/gate/__init__.py imports bot.gate.service (and buttons): importing any bot.gate module, "
-    "bot.gate.words and bot.admin.words (which imports it) included, loads discord, aiohttp and aiosqlite "
-    "(issue #12: bot/gate/__init__.py becomes a docstring only)",
-)
-
-
 @pytest.mark.parametrize(
     "module",
-    [
-        pytest.param(name, marks=_LOADS_DISCORD_TODAY) if name in {"bot.gate.words", "bot.admin.words"} else name
-        for name in _pure_modules()
-    ],
+    [name for name in _pure_modules()],
 )
 def test_a_pure_module_loads_no_discord_or_database_even_through_its_packages(module: str) -> None:
     loaded = sorted(name for name in loaded_by(module, RUNTIME) if _top(name) in NOT_PURE)
@@ -146,20 +133,12 @@ def test_services_import_no_cog() -> None:
 
 # --- SQL only in bot/store/ ----------------------------------------------------------------------------------
 
-_SQLITE_ERRORS_TODAY = pytest.mark.xfail(
-    strict=True,
-    reason="imports sqlite3 to catch sqlite3.Error from the store's writes; the store should raise its own "
-    "error (issue #12: SQL and its driver in bot/store/ only)",
-)
 _OUTSIDE_THE_STORE = sorted(name for name in modules("bot", "cogs") if not name.startswith("bot.store"))
 
 
 @pytest.mark.parametrize(
     "module",
-    [
-        pytest.param(name, marks=_SQLITE_ERRORS_TODAY) if name in {"bot.gate.memory", "bot.gate.catchup"} else name
-        for name in _OUTSIDE_THE_STORE
-    ],
+    [name for name in _OUTSIDE_THE_STORE],
 )
 def test_no_database_driver_is_imported_outside_the_store(module: str) -> None:
     found = [imp for imp in IMPORTS if imp.source == module and _top(imp.target) in SQL_DRIVERS]
@@ -208,25 +187,12 @@ def test_no_sql_in_string_literals_outside_the_store() -> None:
 # --- no import cycle -----------------------------------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="runtime cycle bot.gate → bot.gate.service → bot.gate (and → bot.gate.delivery / bot.gate.raid → bot.gate): "
-    "they import `from bot.gate import words` while bot/gate/__init__.py imports the service (issue #12: "
-    "bot/gate/__init__.py becomes a docstring only)",
-)
 def test_no_import_cycle_at_run_time() -> None:
     # Module-level imports outside TYPE_CHECKING: what runs when the module is imported.
     edges = graph(RUNTIME)
     assert not cycles(edges), f"cycles {cycles(edges)} among {strongly_connected(edges)}"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="under TYPE_CHECKING: bot.checks → bot.client (checks type Interaction[ForumBridge]) → bot.queue.service "
-    "(the client builds the services, through bot.services) → bot.queue.buttons → bot.checks; and bot.gate.service "
-    "↔ bot.gate.buttons / bot.gate.delivery / bot.gate.cards / bot.gate.catchup (issue #12: bot/auth.py for the "
-    "buttons' checks, the gate split)",
-)
 def test_no_import_cycle_counting_type_checking_imports() -> None:
     # Reported apart from the runtime ones: these do not fail at import, but they tie the modules together all the same.
     edges = graph(MODULE_LEVEL)

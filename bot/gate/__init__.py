@@ -1,6 +1,1 @@
-"""The gate: screening, holding, moderator decisions and publishing."""
-
-from bot.gate.buttons import DYNAMIC_ITEMS
-from bot.gate.service import Gate
-
-__all__ = ["DYNAMIC_ITEMS", "Gate"]
+"""The gate: screening, holding, moderator decisions and publishing (see service.py for how the parts fit)."""

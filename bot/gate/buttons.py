@@ -9,19 +9,36 @@ from __future__ import annotations
 
 import logging
 import re
-from typing import TYPE_CHECKING, Any, Self
+from typing import Any, Protocol, Self
 
 import discord
 
 from bot.gate.words import COMMON_REJECT_REASONS
 from bot.models import Decision
 
-if TYPE_CHECKING:
-    from bot.gate.service import Gate
-
 log = logging.getLogger(__name__)
 
 NOT_A_MODERATOR = "Only moderators can decide on held messages."
+
+
+class Gate(Protocol):
+    """What the buttons ask of the gate (bot/gate/service.py's Gate), without importing it."""
+
+    async def is_moderator_interaction(self, interaction: discord.Interaction[Any], /) -> bool:
+        """True when the person who clicked is a moderator of that guild."""
+
+    async def decide_from_interaction(
+        self, interaction: discord.Interaction[Any], item_id: int, decision: Decision, /, *, reason: str | None = None
+    ) -> None:
+        """Apply a moderator's click, and tell them the outcome privately."""
+
+    async def decide_group_from_interaction(
+        self, interaction: discord.Interaction[Any], group_id: int, decision: Decision, /, *, timeout_member: bool
+    ) -> None:
+        """Approve all / Reject all / Reject all & time out, from a grouped card."""
+
+    async def show_group_item(self, interaction: discord.Interaction[Any], group_id: int, item_id: int, /) -> None:
+        """One item of a grouped card, privately, with its own buttons."""
 
 
 def gate_of(interaction: discord.Interaction[Any]) -> Gate:

@@ -16,18 +16,18 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import sqlite3
 from collections.abc import Sequence
 from datetime import timedelta
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 import aiohttp
 import discord
 
+from bot.community import Community
+from bot.gate.memory import ScreeningMemory
 from bot.models import GuildSettings
-
-if TYPE_CHECKING:
-    from bot.gate.service import Gate
+from bot.rules import Verdict
+from bot.store import DatabaseError, Store
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +41,21 @@ def screened_channel(channel: discord.abc.GuildChannel | discord.Thread, setting
     ids = {channel.id, getattr(channel, "parent_id", None), getattr(channel, "category_id", None)}
     ids.discard(None)  # an unset moderator channel (None) must not match every uncategorised channel
     return settings.moderator_channel_id not in ids and not settings.unscreened_channel_ids & ids
+
+
+class Gate(Protocol):
+    """What the catch-up needs of the gate (bot/gate/service.py's Gate), without importing it."""
+
+    client: discord.Client
+    community: Community
+    memory: ScreeningMemory
+
+    @property
+    def store(self) -> Store:
+        """The store behind the community cache."""
+
+    async def screen_missed(self, message: discord.Message, /) -> Verdict | None:
+        """Judge a message read from history exactly as a live one."""
 
 
 class CatchUp:
@@ -90,7 +105,7 @@ class CatchUp:
             for guild in guilds:
                 try:
                     stored[guild.id] = await self.gate.store.screening.channel_marks(guild.id)
-                except sqlite3.Error as exc:
+                except DatabaseError as exc:
                     log.error("catch-up in guild %s skipped: database error %s", guild.id, exc)
         finally:
             self.gate.memory.release_marks()
@@ -100,7 +115,7 @@ class CatchUp:
                 continue
             try:
                 screened += await self._guild(guild, stored[guild.id], floor)
-            except sqlite3.Error as exc:
+            except DatabaseError as exc:
                 log.error("catch-up in guild %s stopped: database error %s", guild.id, exc)
         await self.gate.memory.flush()
         if screened:

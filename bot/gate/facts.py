@@ -66,6 +66,9 @@ def message_facts(message: discord.Message, *, starter_of: discord.Thread | None
     text = message.content
     embeds = message.embeds
     snapshots = message.message_snapshots
+    if not (snapshots or embeds or message.attachments or starter_of is not None):
+        # Plain chat, nearly every message: nothing else to read (this runs for every screened message).
+        return MessageFacts(text, (), (), message.guild.id if message.guild else None)
     if snapshots:
         text = "\n".join([text, *(snapshot.content for snapshot in snapshots)])
         embeds = [*embeds, *(embed for snapshot in snapshots for embed in snapshot.embeds)]

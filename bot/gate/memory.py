@@ -15,12 +15,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import sqlite3
 from collections import OrderedDict
 from collections.abc import Callable
 
 from bot.models import AllowedMessage, ChannelMark
-from bot.store import Store
+from bot.store import DatabaseError, Store
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +37,8 @@ class ScreeningMemory:
         self._allowed: OrderedDict[int, frozenset[str]] = OrderedDict()
         self._pending_allowed: dict[int, AllowedMessage] = {}
         self._marks: dict[int, int] = {}
-        self._pending_marks: dict[int, ChannelMark] = {}
+        # By channel: (guild, message), made a ChannelMark only when written (this runs for every message).
+        self._pending_marks: dict[int, tuple[int, int]] = {}
         self._batch_writer: asyncio.Task[bool] | None = None
         self._marks_held = False
 
@@ -68,7 +68,7 @@ class ScreeningMemory:
             return found
         try:
             stored = await self._store().screening.allowed_flaggables(message_id)
-        except sqlite3.Error as exc:
+        except DatabaseError as exc:
             log.error("could not read what message %s carried (%s): judged as carrying nothing", message_id, exc)
             return frozenset()
         if stored is None:
@@ -83,8 +83,11 @@ class ScreeningMemory:
         if message_id <= self._marks.get(channel_id, 0):
             return
         self._marks[channel_id] = message_id
-        self._pending_marks[channel_id] = ChannelMark(channel_id, guild_id, message_id)
-        self._schedule()
+        pending = self._pending_marks
+        pending[channel_id] = (guild_id, message_id)
+        # _schedule's own test, without its call (this runs for every message): it writes only a full batch.
+        if len(self._pending_allowed) + (0 if self._marks_held else len(pending)) >= self._batch:
+            self._schedule()
 
     def marks(self) -> dict[int, int]:
         """The newest message this process saw in each channel, by channel id."""
@@ -118,14 +121,15 @@ class ScreeningMemory:
 
     async def _write(self) -> bool:
         allowed, self._pending_allowed = self._pending_allowed, {}
-        marks: dict[int, ChannelMark] = {}
+        marks: dict[int, tuple[int, int]] = {}
         if not self._marks_held:
             marks, self._pending_marks = self._pending_marks, {}
         if not allowed and not marks:
             return True
         try:
-            await self._store().screening.save(list(allowed.values()), list(marks.values()))
-        except (sqlite3.Error, ValueError) as exc:
+            channel_marks = [ChannelMark(channel_id, guild_id, seen) for channel_id, (guild_id, seen) in marks.items()]
+            await self._store().screening.save(list(allowed.values()), channel_marks)
+        except (DatabaseError, ValueError) as exc:
             # Kept for the next try (newer changes win); a restart before then re-screens a little.
             log.error("could not save screening memory (%d messages, %d channels): %s", len(allowed), len(marks), exc)
             self._pending_allowed = allowed | self._pending_allowed

@@ -14,13 +14,12 @@ from __future__ import annotations
 
 from contextlib import AbstractAsyncContextManager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
-from bot.store.db import BUSY_TIMEOUT_MS, Connection, Database, StoreError, _migrations
+from bot.store.db import BUSY_TIMEOUT_MS, Connection, Database, DatabaseError, StoreError, _migrations
 from bot.store.decisions import DECIDABLE_FROM, DecisionRepo
 from bot.store.guilds import GuildRepo
+from bot.store.holds import HoldRepo
 from bot.store.items import ItemRepo
-from bot.store.legacy import LEGACY_NAMES
 from bot.store.members import MemberRepo
 from bot.store.mirror import MirrorRepo
 from bot.store.notices import NoticeRepo
@@ -29,7 +28,7 @@ from bot.store.queue import QueueRepo
 from bot.store.raid import RaidRepo
 from bot.store.screening import ScreeningRepo
 
-__all__ = ["BUSY_TIMEOUT_MS", "DECIDABLE_FROM", "Database", "Store", "StoreError", "_migrations"]
+__all__ = ["BUSY_TIMEOUT_MS", "DECIDABLE_FROM", "Database", "DatabaseError", "Store", "StoreError", "_migrations"]
 
 
 class Store:
@@ -47,6 +46,7 @@ class Store:
         self.queue = QueueRepo(db)
         self.raid = RaidRepo(db)
         self.screening = ScreeningRepo(db)
+        self.holds = HoldRepo(db, self.items, self.members)
 
     @classmethod
     async def open(cls, path: Path | str) -> Store:
@@ -69,15 +69,3 @@ class Store:
     async def schema_version(self) -> int:
         """The applied migration number."""
         return await self.db.schema_version()
-
-    if not TYPE_CHECKING:
-
-        def __getattr__(self, name: str) -> Any:
-            # Transitional: `store.add_held_item(...)` still reaches `store.items.add(...)`.
-            target = LEGACY_NAMES.get(name)
-            if target is None:
-                raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
-            found: Any = self
-            for part in target.split("."):
-                found = getattr(found, part)
-            return found

@@ -31,6 +31,11 @@ Connection = aiosqlite.Connection
 Row = aiosqlite.Row
 
 
+# What a read or write can raise from the database itself (locked, disk full, closed): callers outside the
+# store catch this name, never the driver's own, so a second engine can widen it in this one place.
+DatabaseError = sqlite3.Error
+
+
 class StoreError(RuntimeError):
     """The database cannot be opened or migrated."""
 

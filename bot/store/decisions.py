@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
+import bot.store.rows as mappers
 from bot.models import (
     DECISION_STATE,
     Decision,
@@ -13,7 +14,6 @@ from bot.models import (
     ItemState,
     OutboxKind,
 )
-from bot.store import rows as mappers
 from bot.store.db import Connection, Database, now_text
 from bot.store.guilds import allow_domains_in
 from bot.store.items import select_items

@@ -6,6 +6,7 @@ import json
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+import bot.store.rows as mappers
 from bot.models import (
     OPEN_STATES,
     AttachmentData,
@@ -17,7 +18,6 @@ from bot.models import (
     StoredLink,
 )
 from bot.rules import Action, Reason
-from bot.store import rows as mappers
 from bot.store.db import Connection, Database, now_text
 from bot.store.members import bump_in
 from bot.store.outbox import enqueue_in

@@ -6,12 +6,12 @@ from collections.abc import Iterable
 from dataclasses import replace
 from typing import Any
 
+import bot.store.rows as mappers
 from bot.models import (
     AllowedMessage,
     LinkPreapproval,
     MemberRecord,
 )
-from bot.store import rows as mappers
 from bot.store.db import Connection, Database, now_text
 from bot.store.screening import save_allowed_in
 

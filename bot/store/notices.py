@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
+import bot.store.rows as mappers
 from bot.models import (
     Notice,
 )
-from bot.store import rows as mappers
 from bot.store.db import Database, now_text
 
 

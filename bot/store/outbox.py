@@ -6,13 +6,13 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
+import bot.store.rows as mappers
 from bot.models import (
     CardGroup,
     OutboxKind,
     OutboxRow,
     OutboxState,
 )
-from bot.store import rows as mappers
 from bot.store.db import Connection, Database, now_text
 
 PRIORITIES = {

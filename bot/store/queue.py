@@ -6,12 +6,12 @@ import json
 from collections.abc import Iterable
 from datetime import datetime
 
+import bot.store.rows as mappers
 from bot.models import (
     DEFAULT_REMINDER_AFTER_S,
     DecisionFacts,
     QueueEntry,
 )
-from bot.store import rows as mappers
 from bot.store.db import Database, now_text
 from bot.store.rows import parse_time
 

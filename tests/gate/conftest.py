@@ -76,7 +76,17 @@ def item_id_of(card: discord.Message) -> int:
     return int((card.embeds[0].footer.text or "").removeprefix("Item #"))
 
 
-__all__ = ["World", "cards", "item_id_of", "simcord"]
+def posts(world: World, channel: Any | None = None) -> list[discord.Message]:
+    """What members see in a channel (the general one by default)."""
+    return list((channel or world.general).history())
+
+
+def reposts(world: World, channel: Any | None = None) -> list[discord.Message]:
+    """Messages published through a webhook."""
+    return [m for m in posts(world, channel) if m.webhook_id is not None]
+
+
+__all__ = ["World", "cards", "item_id_of", "posts", "reposts", "simcord"]
 
 
 def dms(actor: Any) -> list[discord.Message]:

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from bot.client import ForumBridge
+from bot.app import build_bot
 from bot.community import Community
 from bot.store import Store
 from tests.gate.conftest import World, cards
@@ -29,7 +29,7 @@ async def test_a_crash_right_after_the_decision_still_leaves_the_domain_allowed(
     again = await Store.open(store.path)
     try:
         assert await again.guilds.allowed_domains(world.guild.id) == {"backblog.net"}
-        await world.env.restart_bot(ForumBridge(community=Community(again, world.bot.community.bundle)))
+        await world.env.restart_bot(build_bot(again, world.bot.community.bundle))
         later = await world.bob.send(world.general, "Another one: https://www.backblog.net/posture")
         assert later.id in [m.id for m in world.general.history()]  # the restarted bot lets it through
         assert len(cards(world)) == 1

@@ -2,30 +2,14 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
-from typing import Any
 
 import discord
 import pytest
 
-from bot.app import build_bot
-from bot.gate.service import Gate
-from bot.gate.words import COMMON_REJECT_REASONS, GENERIC_REJECT_REASON
-from bot.models import Decision, ItemState
+from bot.models import ItemState
 from bot.rules import Reason
-from bot.store import Store
-from tests.gate.conftest import World, cards, dms, forum_post, item_id_of
-
-
-def posts(world: World, channel: Any | None = None) -> list[discord.Message]:
-    """What members see in a channel (the general one by default)."""
-    return list((channel or world.general).history())
-
-
-def reposts(world: World, channel: Any | None = None) -> list[discord.Message]:
-    """Messages published through a webhook."""
-    return [m for m in posts(world, channel) if m.webhook_id is not None]
+from tests.gate.conftest import World, cards, dms, forum_post, item_id_of, posts, reposts
 
 
 async def test_first_post_is_held_then_approved_under_the_authors_name(world: World) -> None:
@@ -84,72 +68,6 @@ async def test_external_link_is_held_with_its_domain(world: World) -> None:
     assert posts(world) == []
 
 
-async def test_approve_and_allow_domain_lets_the_next_link_through(world: World) -> None:
-    await world.alice.send(world.general, "Good stretches at backblog.net/stretches")
-    [card] = cards(world)
-    await world.mod.click(card, label="Approve & allow domain")
-    assert await world.bot.store.guilds.allowed_domains(world.guild.id) == {"backblog.net"}
-    later = await world.bob.send(world.general, "Another one: https://www.backblog.net/posture")
-    assert later.id in [m.id for m in posts(world)]
-    assert len(cards(world)) == 1
-
-
-async def test_approve_and_trust_makes_a_new_member_established(world: World) -> None:
-    await world.newbie.send(world.general, "Hello from Leeds")
-    await world.mod.click(cards(world)[0], label="Approve & trust member")
-    record = await world.bot.community.member(world.guild.id, world.newbie.id)
-    assert record.trusted
-    assert len(reposts(world)) == 1
-
-
-async def test_medical_site_is_blocked_and_can_be_restored(world: World) -> None:
-    await world.alice.send(world.general, "This explains it: https://www.webmd.com/back-pain/spinal-fusion")
-    assert posts(world) == []
-    [card] = cards(world)
-    assert card.embeds[0].title == "Removed: link to a medical site"
-    assert "Medical site: webmd.com — not permitted" in (card.embeds[0].fields[2].value or "")
-    labels = [c.label for row in card.components for c in row.children]  # type: ignore[attr-defined]
-    assert labels == ["Restore anyway"]
-    assert "removed" in dms(world.alice)[-1].content
-    await world.mod.click(card, label="Restore anyway")
-    [repost] = reposts(world)
-    assert "webmd.com" in repost.content
-    item = await world.bot.store.items.get(item_id_of(card))
-    assert item is not None
-    assert item.state is ItemState.RESTORED
-
-
-async def test_email_address_is_held_and_rejected_with_a_chosen_reason(world: World) -> None:
-    await world.alice.send(world.general, "DM me or write to alice.smith@gmail.com")
-    [card] = cards(world)
-    assert "Email address" in (card.embeds[0].fields[2].value or "")
-    picker = await world.mod.click(card, label="Reject")
-    assert picker.ephemeral
-    assert picker.response is not None
-    await world.mod.select(picker.response, ["2"])
-    item = await world.bot.store.items.get(item_id_of(card))
-    assert item is not None
-    assert (item.state, item.decision_reason) == (ItemState.REJECTED, COMMON_REJECT_REASONS[2])
-    rejected_dm = dms(world.alice)[-1]
-    assert COMMON_REJECT_REASONS[2] in rejected_dm.content
-    assert "alice.smith@gmail.com" in rejected_dm.content  # their text back, to revise
-    assert reposts(world) == []
-    assert "Rejected by Maria (mod)" in (cards(world)[0].embeds[0].fields[-1].value or "")
-
-
-async def test_reject_in_the_moderators_own_words(world: World) -> None:
-    await world.newbie.send(world.general, "Buy my supplements!!")
-    picker = await world.mod.click(cards(world)[0], label="Reject")
-    assert picker.response is not None
-    form = await world.mod.click(picker.response, label="Write a reason…")
-    assert form.modal is not None
-    await world.mod.submit_modal(form, {"reason": "We don't allow selling here, sorry."})
-    item = await world.bot.store.items.get(item_id_of(cards(world)[0]))
-    assert item is not None
-    assert item.decision_reason == "We don't allow selling here, sorry."
-    assert "We don't allow selling here, sorry." in dms(world.newbie)[-1].content
-
-
 async def test_an_edit_that_adds_a_link_is_held(world: World) -> None:
     message = await world.alice.send(world.general, "Has anyone tried a TENS machine?")
     assert cards(world) == []
@@ -189,115 +107,6 @@ async def test_a_link_in_a_forum_posts_title_is_caught(world: World) -> None:
     await forum_post(world, world.alice, "Great deals at cheap-pills.net/buy", "see title")
     [card] = cards(world)
     assert "cheap-pills.net" in (card.embeds[0].fields[2].value or "")
-
-
-async def test_a_non_moderator_cannot_click(world: World) -> None:
-    await world.newbie.send(world.general, "first!")
-    [card] = cards(world)
-    refused = await world.helper.click(card, label="Approve")
-    assert refused.ephemeral
-    assert refused.response is not None
-    assert "Only moderators" in refused.response.content
-    item = await world.bot.store.items.get(item_id_of(card))
-    assert item is not None
-    assert item.state is ItemState.PENDING
-    assert reposts(world) == []
-
-
-async def test_a_non_moderators_reaction_is_removed_and_a_moderators_decides(world: World) -> None:
-    await world.newbie.send(world.general, "first!")
-    [card] = cards(world)
-    await world.helper.react(card, "✅")
-    assert not [r for r in cards(world)[0].reactions if r.count]
-    item = await world.bot.store.items.get(item_id_of(card))
-    assert item is not None
-    assert item.state is ItemState.PENDING
-    await world.mod.react(card, "✅")
-    item = await world.bot.store.items.get(item_id_of(card))
-    assert item is not None
-    assert item.state is ItemState.APPROVED
-    assert len(reposts(world)) == 1
-
-
-async def test_a_moderators_cross_reaction_rejects_with_a_generic_reason(world: World) -> None:
-    await world.newbie.send(world.general, "first!")
-    await world.mod.react(cards(world)[0], "❌")
-    item = await world.bot.store.items.get(item_id_of(cards(world)[0]))
-    assert item is not None
-    assert (item.state, item.decision_reason) == (ItemState.REJECTED, GENERIC_REJECT_REASON)
-
-
-async def test_two_moderators_at_once_publish_once(world: World) -> None:
-    await world.newbie.send(world.general, "Is swimming OK after ACDF?")
-    item_id = item_id_of(cards(world)[0])
-    members = [world.mod.member, world.mod2.member]
-    assert all(isinstance(m, discord.Member) for m in members)
-    outcomes = await asyncio.gather(
-        *(world.bot.gate.decide(item_id, Decision.APPROVE, m) for m in members if m is not None)
-    )
-    await world.env.settle()
-    assert sorted(o.won for o in outcomes) == [False, True]
-    assert len(reposts(world)) == 1
-    assert len([m for m in dms(world.newbie) if m.content.startswith("Good news")]) == 1
-
-
-async def test_the_loser_of_a_race_is_told_who_decided_first(world: World) -> None:
-    await world.newbie.send(world.general, "hello")
-    [card] = cards(world)
-    # Sam's decision lands in the store while Maria's screen still shows the buttons.
-    await world.bot.store.decisions.decide(
-        item_id_of(card), Decision.REJECT, moderator_id=world.mod2.id, moderator_name="Sam"
-    )
-    result = await world.mod.click(card, label="Approve")
-    [told] = result.followups
-    assert "already decided: Rejected by Sam" in told.content
-    assert reposts(world) == []
-
-
-async def test_cards_keep_working_after_a_restart(world: World, store: Store) -> None:
-    await world.newbie.send(world.general, "Posted before the restart")
-    [card] = cards(world)
-    again = await Store.open(store.path)
-    try:
-        fresh = build_bot(again, world.bot.community.bundle)
-        await world.env.restart_bot(fresh)
-        await world.mod.click(card, label="Approve")
-        [repost] = reposts(world)
-        assert repost.content == "Posted before the restart"
-        item = await again.items.get(item_id_of(card))
-        assert item is not None
-        assert item.state is ItemState.APPROVED
-    finally:
-        await world.env.restart_bot(world.bot)  # let the fixture's store close cleanly
-        await again.close()
-
-
-async def test_a_crash_between_storing_and_removing_is_finished_at_start_up(
-    world: World, store: Store, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    async def crash(self: Gate, *args: Any, **kwargs: Any) -> None:
-        raise RuntimeError("simulated crash after storing")
-
-    monkeypatch.setattr(Gate, "_remove_original", crash)
-    original = await world.newbie.send(world.general, "Stored, then the bot died")
-    assert [str(e) for e in world.env.errors] == ["simulated crash after storing"]
-    assert [m.id for m in posts(world)] == [original.id]  # still there
-    assert cards(world) == []
-    monkeypatch.undo()
-
-    again = await Store.open(store.path)
-    try:
-        await world.env.restart_bot(build_bot(again, world.bot.community.bundle))
-        assert posts(world) == []  # removed at start-up
-        [card] = cards(world)  # exactly one card
-        item = await again.items.get(item_id_of(card))
-        assert item is not None
-        assert (item.message_id, item.original_removed) == (original.id, True)
-        await world.env.restart_bot(build_bot(again, world.bot.community.bundle))
-        assert len(cards(world)) == 1  # a second start posts nothing again
-    finally:
-        await world.env.restart_bot(world.bot)
-        await again.close()
 
 
 async def test_closed_dms_get_a_short_notice_in_the_channel(world: World) -> None:
@@ -357,22 +166,6 @@ async def test_moderators_and_their_channel_are_not_screened(world: World) -> No
     assert cards(world) == []
 
 
-async def test_missing_manage_messages_is_said_on_the_card_and_logged(
-    world: World, caplog: pytest.LogCaptureFixture
-) -> None:
-    locked = world.guild.create_text_channel(
-        "locked", overwrites={world.guild.me: discord.PermissionOverwrite(manage_messages=False)}
-    )
-    caplog.set_level(logging.ERROR, logger="bot.gate.service")
-    original = await world.newbie.send(locked, "hello there")
-    assert [m.id for m in locked.history()] == [original.id]
-    [card] = cards(world)
-    assert any(f.name == "⚠️ Original not removed" for f in card.embeds[0].fields)
-    [record] = [r for r in caplog.records if "cannot remove held message" in r.getMessage()]
-    assert f"guild={world.guild.id}" in record.getMessage()
-    assert f"message={original.id}" in record.getMessage()
-
-
 async def test_missing_manage_webhooks_leaves_the_item_approved_and_unpublished(world: World) -> None:
     locked = world.guild.create_text_channel(
         "no-webhooks", overwrites={world.guild.me: discord.PermissionOverwrite(manage_webhooks=False)}
@@ -391,7 +184,7 @@ async def test_missing_manage_webhooks_leaves_the_item_approved_and_unpublished(
 
 
 async def test_verdict_log_lines_carry_ids_and_no_content(world: World, caplog: pytest.LogCaptureFixture) -> None:
-    caplog.set_level(logging.INFO, logger="bot.gate.service")
+    caplog.set_level(logging.INFO, logger="bot.gate.screening")
     message = await world.alice.send(world.general, "secret text with backblog.net/x")
     [line] = [r.getMessage() for r in caplog.records if r.getMessage().startswith("verdict")]
     assert f"guild={world.guild.id}" in line

@@ -18,7 +18,7 @@ from bot.gate.raid import BulkDeleter
 from bot.models import Decision, OutboxKind, OutboxRow, OutboxState
 from bot.store import Store
 from bot.store.outbox import OutboxRepo
-from tests.gate.conftest import World, cards, dms, item_id_of
+from tests.gate.conftest import World, cards, dms
 from tests.gate.test_outbox_parts import FakeChannel, fresh_ids, held
 
 # A wall of empty lines, as spammers post it: within a member's 2000 characters, but every line quoted
@@ -56,33 +56,6 @@ async def test_a_message_with_many_long_domains_still_gets_its_card(world: World
     assert len(embed) <= 6000
 
 
-async def test_reject_all_and_time_out_spares_a_moderator(world: World) -> None:
-    world.bot.gate.outbox.pause()
-    author = world.guild.add_member(world.env.create_user("later_mod", global_name="Later Mod"))
-    for n in range(5):
-        await author.send(world.general, f"my links {n}: cheap-pills.net/deal{n}")
-    # Before anyone decides, the author is made a moderator (a wave card can also hold several people).
-    guild = world.bot.get_guild(world.guild.id)
-    assert guild is not None
-    member = guild.get_member(author.id)
-    role = guild.get_role(world.moderators_role.id)
-    assert member is not None
-    assert role is not None
-    await member.add_roles(role)
-    world.bot.gate.outbox.resume()
-    await world.bot.gate.outbox.idle()
-    await world.env.settle()
-    [group] = [m for m in world.modqueue.history() if m.components]
-    result = await world.mod.click(group, label="Reject all & time out")
-    [said] = result.followups
-    assert "Rejected 5 items." in said.content
-    assert "Timed out" not in said.content
-    assert "moderator" in said.content
-    fresh = guild.get_member(author.id)
-    assert fresh is not None
-    assert fresh.timed_out_until is None
-
-
 async def test_recovery_leaves_alone_a_grouped_card_the_live_worker_is_sending(
     world: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -107,7 +80,7 @@ async def test_recovery_leaves_alone_a_grouped_card_the_live_worker_is_sending(
             break
         await asyncio.sleep(0)
     assert await world.bot.store.outbox.rows((OutboxState.SENDING,))  # the grouped card is on its way
-    await world.bot.gate.courier.recover()
+    await world.bot.gate.recovery.recover()
     let_go.set()
     await world.bot.gate.outbox.idle()
     await world.env.settle()
@@ -171,22 +144,6 @@ async def test_a_bulk_delete_cut_off_by_the_network_reaches_every_caller() -> No
         5.0,
     )
     assert all(isinstance(result, OSError) for result in results)
-
-
-async def test_a_removal_cut_off_by_the_network_still_lets_the_card_go(
-    world: World, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    async def network_down(self: Any, *args: Any, **kwargs: Any) -> None:
-        raise OSError("connection reset by peer")
-
-    monkeypatch.setattr(discord.Message, "delete", network_down)
-    await world.newbie.send(world.general, "hello, my first post")
-    monkeypatch.undo()
-    [card] = cards(world)  # the card goes now; the removal is tried again at start-up
-    assert item_id_of(card)
-    [item] = await world.bot.store.items.open(world.guild.id)
-    assert not item.original_removed
-    assert [item.id for item in await world.bot.store.items.unfinished()] == [item.id]
 
 
 async def test_one_dm_for_two_rejections_gives_each_its_own_reason(world: World) -> None:

@@ -1,4 +1,5 @@
-"""What outlives a restart: raid mode's state (SimCord, real SQLite), and the store methods behind it."""
+"""What outlives a restart: cards, holds a crash interrupted, raid mode's state (SimCord, real SQLite), and the store
+methods behind them."""
 
 from __future__ import annotations
 
@@ -10,13 +11,14 @@ import pytest
 
 from bot.app import build_bot
 from bot.gate.cards import RAID_MARKER
+from bot.gate.holding import Holder
 from bot.gate.raid import RaidWatch
-from bot.models import NewHeldItem, OutboxKind, OutboxState, RaidSighting
+from bot.models import ItemState, NewHeldItem, OutboxKind, OutboxState, RaidSighting
 from bot.policy import RaidSettings
 from bot.rules import Action, Reason
 from bot.store import Store
 from bot.store.outbox import OutboxRepo
-from tests.gate.conftest import World, cards
+from tests.gate.conftest import World, cards, item_id_of, posts, reposts
 
 
 def raid_cards(world: World) -> list[discord.Message]:
@@ -138,6 +140,52 @@ async def test_a_card_whose_recording_failed_with_a_bug_is_adopted_at_the_next_s
         item = await again.items.get(row.item_id)
         assert item is not None
         assert item.card_message_id == card.id
+    finally:
+        await world.env.restart_bot(world.bot)
+        await again.close()
+
+
+async def test_cards_keep_working_after_a_restart(world: World, store: Store) -> None:
+    await world.newbie.send(world.general, "Posted before the restart")
+    [card] = cards(world)
+    again = await Store.open(store.path)
+    try:
+        fresh = build_bot(again, world.bot.community.bundle)
+        await world.env.restart_bot(fresh)
+        await world.mod.click(card, label="Approve")
+        [repost] = reposts(world)
+        assert repost.content == "Posted before the restart"
+        item = await again.items.get(item_id_of(card))
+        assert item is not None
+        assert item.state is ItemState.APPROVED
+    finally:
+        await world.env.restart_bot(world.bot)  # let the fixture's store close cleanly
+        await again.close()
+
+
+async def test_a_crash_between_storing_and_removing_is_finished_at_start_up(
+    world: World, store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def crash(self: Holder, *args: Any, **kwargs: Any) -> None:
+        raise RuntimeError("simulated crash after storing")
+
+    monkeypatch.setattr(Holder, "remove_original", crash)
+    original = await world.newbie.send(world.general, "Stored, then the bot died")
+    assert [str(e) for e in world.env.errors] == ["simulated crash after storing"]
+    assert [m.id for m in posts(world)] == [original.id]  # still there
+    assert cards(world) == []
+    monkeypatch.undo()
+
+    again = await Store.open(store.path)
+    try:
+        await world.env.restart_bot(build_bot(again, world.bot.community.bundle))
+        assert posts(world) == []  # removed at start-up
+        [card] = cards(world)  # exactly one card
+        item = await again.items.get(item_id_of(card))
+        assert item is not None
+        assert (item.message_id, item.original_removed) == (original.id, True)
+        await world.env.restart_bot(build_bot(again, world.bot.community.bundle))
+        assert len(cards(world)) == 1  # a second start posts nothing again
     finally:
         await world.env.restart_bot(world.bot)
         await again.close()
