@@ -1,4 +1,8 @@
-"""Core records the store reads and writes: plain values, no Discord objects."""
+"""Core records the store reads and writes: plain values, no Discord objects.
+
+Held items, members, settings, the queue and the outbox are here; raid mode's and the screening memory's records
+are in ``memory.py``, the mirror's bookkeeping in ``mirror.py`` (all importable from ``bot.models``).
+"""
 
 from __future__ import annotations
 
@@ -6,6 +10,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
+from bot.models.memory import AllowedMessage as AllowedMessage
+from bot.models.memory import ChannelMark as ChannelMark
+from bot.models.memory import RaidNote as RaidNote
+from bot.models.memory import RaidSighting as RaidSighting
+from bot.models.memory import RaidState as RaidState
+from bot.models.mirror import ChannelKind as ChannelKind
+from bot.models.mirror import MirrorRecord as MirrorRecord
+from bot.models.mirror import MirrorState as MirrorState
 from bot.rules import Action, Link, LinkClass, Reason
 
 
@@ -239,7 +251,7 @@ class DecisionOutcome:
     item: HeldItem
 
 
-# --- queue, reminders and welcome (issue #5, part B) ------------------------------------
+# --- queue, reminders and welcome -------------------------------------------------------
 
 # A guild that never set a reminder period is reminded after 12 hours (the migration's default too).
 DEFAULT_REMINDER_AFTER_S = 12 * 60 * 60
@@ -365,89 +377,3 @@ class CardGroup:
     message_id: int | None
     nonce: str
     created_at: datetime
-
-
-# --- raid mode ---------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class RaidSighting:
-    """A new member's held link, as the raid watch counted it (at: seconds since the epoch)."""
-
-    at: float
-    author_id: int
-    domains: tuple[str, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class RaidNote:
-    """A raid sighting kept with a hold: the sighting, the watch it leaves, and whether it starts a raid."""
-
-    sighting: RaidSighting
-    active: bool
-    raid_size: int
-    forget_before: float  # sightings older than this (seconds since the epoch) no longer count
-    starts_raid: bool
-
-
-@dataclass(frozen=True, slots=True)
-class RaidState:
-    """A guild's raid watch as stored: whether a raid is on, its size so far, and the sightings in its window."""
-
-    guild_id: int
-    active: bool
-    raid_size: int
-    sightings: tuple[RaidSighting, ...] = ()
-
-
-@dataclass(frozen=True, slots=True)
-class AllowedMessage:
-    """An allowed message that carried something flaggable: what an edit of it is judged against."""
-
-    message_id: int
-    guild_id: int
-    channel_id: int
-    flaggable: frozenset[str]
-
-
-@dataclass(frozen=True, slots=True)
-class ChannelMark:
-    """The newest message the bot saw in a channel: where the start-up catch-up resumes."""
-
-    channel_id: int
-    guild_id: int
-    last_message_id: int
-
-
-# --- the forum mirror's bookkeeping ---------------------------------------------------------
-
-
-class ChannelKind(StrEnum):
-    """What a Discord channel is, as far as the mirror cares."""
-
-    CATEGORY = "category"
-    TEXT = "text"
-    FORUM = "forum"
-    OTHER = "other"  # voice, stage, news…: never adopted or changed
-
-
-@dataclass(frozen=True, slots=True)
-class MirrorRecord:
-    """The stored link between a forum category and the Discord channel that stands for it."""
-
-    forum_id: int
-    channel_id: int
-    kind: ChannelKind
-    archived: bool = False
-
-
-@dataclass(frozen=True, slots=True)
-class MirrorState:
-    """A guild's mirror bookkeeping: the archive category and what the last apply did."""
-
-    guild_id: int
-    archive_category_id: int | None = None
-    last_sync_at: datetime | None = None
-    last_source: str | None = None
-    last_summary: str | None = None
-    last_tree_json: str | None = None  # the tree the last apply worked from, as the mirror wrote it
