@@ -39,7 +39,7 @@ from bot.gate.messages import (
 )
 from bot.gate.notices import CHANNEL_NOTICE_SECONDS, Notices
 from bot.gate.outbox import Lane
-from bot.gate.publisher import REPOST_CHANNEL_TYPES, Publisher
+from bot.gate.publisher import REPOST_CHANNEL_TYPES, Publisher, RepostChannel
 from bot.gate.raid import RaidWatch
 from bot.gate.recovery import Recovery
 from bot.gate.routing import Router
@@ -349,12 +349,16 @@ class GateCourier:
             return
         if row.attempts:
             # A retry: a part the failed attempt never heard back about may have reached Discord all the same.
-            found = await self.recovery.find_repost(item)
+            found = await self.recovery.find_repost(item, after=row.search_after)
             if found is not None:
                 await store.outbox.mark_done([row.id], *found)
                 await store.outbox.rearm(item.id, OutboxKind.CARD_UPDATE)
                 return
-        await store.outbox.mark_sending([row.id], row.nonce or f"fbp{row.id}")
+        # Where a search for the first part starts after a crash: the newest message the bot knows there (Discord's
+        # ids, not the host's clock), so an outage's worth of chatter after the repost does not hide it.
+        await store.outbox.mark_sending(
+            [row.id], row.nonce or f"fbp{row.id}", search_after=_repost_after(channel, item)
+        )
 
         async def record(position: int, message: discord.WebhookMessage) -> None:
             await store.items.add_repost_part(item.id, position, message.channel.id, message.id)
@@ -442,6 +446,13 @@ def _after(channel: discord.TextChannel, items: list[HeldItem]) -> int:
     """A snowflake a message about to be sent in the channel will be newer than (recorded before sending)."""
     # The last message the bot knows there (the gateway keeps it current), else the held messages themselves.
     return max([item.message_id for item in items] + [channel.last_message_id or 0])
+
+
+def _repost_after(channel: RepostChannel, item: HeldItem) -> int:
+    """A snowflake the repost's first message will be newer than: the last message known where it goes."""
+    target = channel.guild.get_thread(item.thread_id) if item.thread_id and not item.is_forum_post else channel
+    known = getattr(target, "last_message_id", None) or 0
+    return max(item.message_id, known)
 
 
 __all__ = ["CardGroup", "GateCourier", "decision_dm_text", "hold_dm_text"]

@@ -124,7 +124,7 @@ class Recovery:
                 upto = None  # not a bound this cache can give: read on to the end (within the budget)
             return await self._find_own(channel, since, upto, lambda m: _footer_matches(m, marker), batch)
         if first.kind is OutboxKind.REPOST:
-            return await self.find_repost(items[0])
+            return await self.find_repost(items[0], after=first.search_after)
         if first.kind in (OutboxKind.HOLD_DM, OutboxKind.DECISION_DM):
             text = hold_dm_text(items) if first.kind is OutboxKind.HOLD_DM else decision_dm_text(items)
             user = await user_of(self.client, first.author_id, first.guild_id)
@@ -160,12 +160,13 @@ class Recovery:
             )
         return None
 
-    async def find_repost(self, item: HeldItem) -> tuple[int, int] | None:
+    async def find_repost(self, item: HeldItem, *, after: int | None = None) -> tuple[int, int] | None:
         """The item's repost when all of it is on Discord (a crash came between posting and recording), else None.
 
         Each part is recorded as Discord confirms it; a part sent but not recorded is looked for on Discord, after
         the part before it (or after the original message: snowflakes, Discord's own clock, not the host's), and
         recorded when found. None means the rest still has to be sent: the repost resumes after the last part found.
+        `after` is the bound recorded when the repost was marked as sending: the first part is read for from there.
         """
         guild = self.client.get_guild(item.guild_id)
         channel = guild.get_channel(item.channel_id) if guild else None
@@ -176,7 +177,7 @@ class Recovery:
         try:
             hook = await self.publisher.webhook_for(channel)
             while len(parts) < len(chunks):
-                found = await self._find_part(item, channel, hook, parts, chunks[len(parts)])
+                found = await self._find_part(item, channel, hook, parts, chunks[len(parts)], after)
                 if found is None:
                     return None
                 await self.store.items.add_repost_part(item.id, len(parts), found.channel.id, found.id)
@@ -194,6 +195,7 @@ class Recovery:
         hook: discord.Webhook,
         parts: list[tuple[int, int]],
         content: str,
+        after: int | None,
     ) -> discord.Message | None:
         """The next part of a repost, if our webhook posted it."""
 
@@ -241,7 +243,15 @@ class Recovery:
             return None  # a forum holds posts, not messages
         else:
             target_channel = channel
-        # Newest first, back to the original: the repost is recent, however much was said since the original.
+        if after is not None and after >= item.message_id:
+            # Oldest first from where the channel stood when the repost went: it is among the first messages read,
+            # however much was said after it while the bot was down (within the search's budget).
+            async for message in target_channel.history(limit=SEARCH_LIMIT, after=discord.Object(after)):
+                if await ours(message):
+                    return message
+            log.warning("item %s: no repost found in %d messages after %s; publishing it", item.id, SEARCH_LIMIT, after)
+            return None
+        # A row from before the bound was recorded: newest first, back to the original.
         async for message in target_channel.history(limit=PART_SEARCH_LIMIT, after=since, oldest_first=False):
             if await ours(message):
                 return message

@@ -183,3 +183,41 @@ async def test_a_forum_repost_interrupted_by_a_crash_is_not_posted_again(
         item = await restarted.store.items.get(row.item_id)
         assert item is not None
         assert item.repost_channel_id == reposted()[0].id
+
+
+async def test_a_repost_sent_before_a_busy_outage_is_adopted_not_posted_again(
+    place: Community_, tmp_path: Path, shipped: PolicyBundle, crash_after_webhook_send: dict[str, bool]
+) -> None:
+    local = place.local
+    world = local.world
+    path = tmp_path / "bridge.db"
+    async with connected(place, path, shipped):
+        start = len(local.requests)
+        await local.member_says(place.guild, place.general, place.newbie, "Morning stiffness after an L5/S1 fusion?")
+        await local.wait_for_request("POST", rf"/channels/{place.modqueue}/messages$", start=start)
+        await _approve_first_card(place)
+        await local.wait_until(
+            lambda: [m for m in local.messages_in(place.general) if m.payload.get("webhook_id")] or None,
+            what="the repost",
+        )
+    # The bot died after Discord made the repost, before it heard back: the row is still 'sending'. While it was
+    # down the channel went on talking: more messages after the repost than a newest-first search reads.
+    store = await Store.open(path)
+    try:
+        [row] = [r for r in await store.outbox.rows(tuple(OutboxState)) if r.kind is OutboxKind.REPOST]
+        await store.db.connection.execute("UPDATE outbox SET state = 'sending' WHERE id = ?", (row.id,))
+        await store.db.connection.commit()
+    finally:
+        await store.close()
+    author = local_payloads.user(world.user(place.mod))
+    for n in range(250):
+        said = local_payloads.message(world, world.channel(place.general), author, {"content": f"chat {n}"}, [])
+        await local.post_message(said, dispatch=False)
+    crash_after_webhook_send["on"] = False
+    async with connected(place, path, shipped) as restarted:
+        await _settled(restarted.store, row.item_id)
+        reposts = [m for m in local.messages_in(place.general) if m.payload.get("webhook_id")]
+        assert [m.content for m in reposts] == ["Morning stiffness after an L5/S1 fusion?"]  # adopted, not again
+        item = await restarted.store.items.get(row.item_id)
+        assert item is not None
+        assert item.repost_message_id == reposts[0].id
