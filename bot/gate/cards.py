@@ -23,6 +23,7 @@ from bot.gate.words import (
     group_summary,
     inert,
     outcome_line,
+    publish_problem,
     quote,
     reason_lines,
     top_domains,
@@ -58,12 +59,14 @@ def card_embed(
     record: MemberRecord | None,
     upload_limit: int = DEFAULT_UPLOAD_LIMIT,
     text_file: bool = True,
+    publish_error: str | None = None,
 ) -> discord.Embed:
-    """The card's embed for an item in any state (`upload_limit`: the server's, for which files can go)."""
-    embed = _card_embed(item, author, record, upload_limit, text_file, reserve=False)
+    """The card's embed for an item in any state (`upload_limit`: the server's, for which files can go;
+    `publish_error`: what a failed repost recorded, for an approved item not published yet)."""
+    embed = _card_embed(item, author, record, upload_limit, text_file, reserve=False, publish_error=publish_error)
     if text_is_cut(item, embed):
         # The whole text goes with the card as a file, which takes one of the message's file slots.
-        embed = _card_embed(item, author, record, upload_limit, text_file, reserve=True)
+        embed = _card_embed(item, author, record, upload_limit, text_file, reserve=True, publish_error=publish_error)
     return embed
 
 
@@ -75,6 +78,7 @@ def _card_embed(
     text_file: bool,
     *,
     reserve: bool,
+    publish_error: str | None = None,
 ) -> discord.Embed:
     if item.action is Action.BLOCK:
         title = "Removed: link to a medical site"
@@ -133,7 +137,7 @@ def _card_embed(
     if item.state in (ItemState.APPROVED, ItemState.RESTORED) and item.repost_message_id is None:
         embed.add_field(
             name="⚠️ Not published yet",
-            value="I could not publish it: check my Manage Webhooks permission there. I retry when I restart.",
+            value=publish_problem(publish_error),
             inline=False,
         )
     embed.set_footer(text=f"Item #{item.id}")

@@ -39,9 +39,9 @@ from bot.gate.messages import (
 )
 from bot.gate.notices import CHANNEL_NOTICE_SECONDS, Notices
 from bot.gate.outbox import Lane
-from bot.gate.publisher import REPOST_CHANNEL_TYPES, Publisher, RepostChannel
+from bot.gate.publisher import REPOST_CHANNEL_TYPES, Publisher
 from bot.gate.raid import RaidWatch
-from bot.gate.recovery import Recovery
+from bot.gate.recovery import Recovery, card_search_after, repost_search_after
 from bot.gate.routing import Router
 from bot.models import CardGroup, HeldItem, OutboxKind, OutboxRow
 from bot.store import Store
@@ -179,7 +179,7 @@ class GateCourier:
                 await store.outbox.mark_done(ids, item.card_channel_id, item.card_message_id)
                 return
             nonce = rows[0].nonce or f"fbc{rows[0].id}"
-            await store.outbox.mark_sending(ids, nonce, search_after=_after(channel, [item]))
+            await store.outbox.mark_sending(ids, nonce, search_after=card_search_after(channel, [item]))
             sent = await self._post_card(channel, item, nonce)
             await store.outbox.mark_done(ids, channel.id, sent.id)
             return
@@ -189,7 +189,9 @@ class GateCourier:
         nonce = f"fbg{first.id}-{secrets.token_hex(4)}"
         group = await store.outbox.create_card_group(first.guild_id, author_id, channel.id, nonce)
         items = await self._items(rows)
-        await store.outbox.mark_sending(ids, group.nonce, group_id=group.id, search_after=_after(channel, items))
+        await store.outbox.mark_sending(
+            ids, group.nonce, group_id=group.id, search_after=card_search_after(channel, items)
+        )
         view = group_card_view(group, items)
         try:
             sent = await channel.send(
@@ -255,7 +257,7 @@ class GateCourier:
             await store.outbox.mark_failed([row.id], "the moderator channel is gone")
             return
         nonce = row.nonce or f"fbr{row.id}"
-        await store.outbox.mark_sending([row.id], nonce, search_after=_after(channel, [item]))
+        await store.outbox.mark_sending([row.id], nonce, search_after=card_search_after(channel, [item]))
         sent = await channel.send(
             embed=raid_embed(item, self.raid.describe(item.guild_id)),
             allowed_mentions=discord.AllowedMentions.none(),
@@ -354,11 +356,8 @@ class GateCourier:
                 await store.outbox.mark_done([row.id], *found)
                 await store.outbox.rearm(item.id, OutboxKind.CARD_UPDATE)
                 return
-        # Where a search for the first part starts after a crash: the newest message the bot knows there (Discord's
-        # ids, not the host's clock), so an outage's worth of chatter after the repost does not hide it.
-        await store.outbox.mark_sending(
-            [row.id], row.nonce or f"fbp{row.id}", search_after=_repost_after(channel, item)
-        )
+        after = repost_search_after(channel, item)  # where a search after a crash reads on from
+        await store.outbox.mark_sending([row.id], row.nonce or f"fbp{row.id}", search_after=after)
 
         async def record(position: int, message: discord.WebhookMessage) -> None:
             await store.items.add_repost_part(item.id, position, message.channel.id, message.id)
@@ -428,7 +427,13 @@ class GateCourier:
         if channel is not None:
             author, record = await author_info(self.client, self.community, item)
             await channel.get_partial_message(item.card_message_id).edit(
-                embed=card_embed(item, author=author, record=record, upload_limit=channel.guild.filesize_limit),
+                embed=card_embed(
+                    item,
+                    author=author,
+                    record=record,
+                    upload_limit=channel.guild.filesize_limit,
+                    publish_error=await self.store.outbox.publish_error(item),
+                ),
                 view=card_view(item),
             )
         await store.outbox.mark_done(ids, item.card_channel_id, item.card_message_id)
@@ -440,19 +445,6 @@ class GateCourier:
         if not await self._send_dm(rows, items, text, nonce_prefix="fbd", about="the decision", file=file):
             # As for the hold: with DMs closed the author still hears the outcome (without their text).
             await self._channel_notice(items, decided=True)
-
-
-def _after(channel: discord.TextChannel, items: list[HeldItem]) -> int:
-    """A snowflake a message about to be sent in the channel will be newer than (recorded before sending)."""
-    # The last message the bot knows there (the gateway keeps it current), else the held messages themselves.
-    return max([item.message_id for item in items] + [channel.last_message_id or 0])
-
-
-def _repost_after(channel: RepostChannel, item: HeldItem) -> int:
-    """A snowflake the repost's first message will be newer than: the last message known where it goes."""
-    target = channel.guild.get_thread(item.thread_id) if item.thread_id and not item.is_forum_post else channel
-    known = getattr(target, "last_message_id", None) or 0
-    return max(item.message_id, known)
 
 
 __all__ = ["CardGroup", "GateCourier", "decision_dm_text", "hold_dm_text"]

@@ -19,7 +19,7 @@ from bot.gate.decisions import Decider
 from bot.gate.inflight import InFlight, tracked
 from bot.gate.messages import author_info
 from bot.gate.notices import Notices
-from bot.models import Decision, ItemState, OutboxState
+from bot.models import Decision, ItemState, OutboxKind, OutboxState
 from bot.store import Store
 
 log = logging.getLogger(__name__)
@@ -69,10 +69,12 @@ class Interactions:
                 f"Item #{item_id} was already decided: {words.outcome_line(outcome.item)}", ephemeral=True
             )
         elif outcome.item.state is not ItemState.REJECTED and outcome.item.repost_message_id is None:
-            if await self.store.outbox.rows((OutboxState.FAILED,), item_id=item_id):
+            failed = await self.store.outbox.rows((OutboxState.FAILED,), item_id=item_id)
+            error = next((row.error for row in failed if row.kind is OutboxKind.REPOST), None)
+            if error is not None:
+                problem = words.publish_problem(error).removeprefix("I could not publish it: ")
                 await interaction.followup.send(
-                    f"Approved item #{item_id}, but I could not publish it (do I have Manage Webhooks in "
-                    f"<#{outcome.item.channel_id}>?). I will try again when I restart.",
+                    f"Approved item #{item_id} in <#{outcome.item.channel_id}>, but I could not publish it: {problem}",
                     ephemeral=True,
                 )
             else:

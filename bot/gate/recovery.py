@@ -258,6 +258,19 @@ class Recovery:
         return None
 
 
+def card_search_after(channel: discord.TextChannel, items: list[HeldItem]) -> int:
+    """A snowflake a message about to be sent in the channel will be newer than (recorded before sending)."""
+    # The last message the bot knows there (the gateway keeps it current), else the held messages themselves.
+    return max([item.message_id for item in items] + [channel.last_message_id or 0])
+
+
+def repost_search_after(channel: RepostChannel, item: HeldItem) -> int:
+    """A snowflake the repost's first message will be newer than: the last message known where it goes."""
+    target = channel.guild.get_thread(item.thread_id) if item.thread_id and not item.is_forum_post else channel
+    known = getattr(target, "last_message_id", None) or 0
+    return max(item.message_id, known)
+
+
 def _footer_matches(message: discord.Message, marker: str) -> bool:
     for embed in message.embeds:
         footer = embed.footer.text or ""

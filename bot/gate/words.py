@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from bot.models import HeldItem, ItemState, StoredLink
 from bot.rules import Action, LinkClass, Reason
 from bot.rules.catalogue import RULES, Rule, worded
-from bot.text import MESSAGE_LIMIT, fit_lines
+from bot.text import MESSAGE_LIMIT, clip, fit_lines
 from bot.text import quote as text_quote
 
 SPAM_REJECT_REASON = "This looks like spam or advertising."  # what "Reject all & time out" tells the authors
@@ -153,6 +153,17 @@ def full_texts(items: list[HeldItem]) -> str:
     else:
         body = "\n\n".join(f"--- Message {n} of {len(items)} ---\n{item.content}" for n, item in enumerate(items, 1))
     return body.encode("utf-8")[:FULL_TEXT_MAX_BYTES].decode("utf-8", errors="ignore")
+
+
+def publish_problem(error: str | None) -> str:
+    """Why an approved message is not published yet, from what its failed repost recorded (None: still going)."""
+    if error is None:
+        return "It is queued and will be published shortly."
+    if error.startswith("403"):
+        return "I could not publish it: check my Manage Webhooks permission there. I retry when I restart."
+    if error == "the channel is gone" or error.startswith("404"):
+        return "I could not publish it: its channel or thread is gone."
+    return f"I could not publish it: Discord answered {clip(error, 300)}. I retry when I restart."
 
 
 def outcome_line(item: HeldItem) -> str:

@@ -9,6 +9,8 @@ from typing import Any
 import bot.store.rows as mappers
 from bot.models import (
     CardGroup,
+    HeldItem,
+    ItemState,
     OutboxKind,
     OutboxRow,
     OutboxState,
@@ -104,6 +106,16 @@ class OutboxRepo:
             params,
         )
         return [mappers.outbox_row(row) for row in rows]
+
+    async def publish_error(self, item: HeldItem) -> str | None:
+        """What an approved item's failed repost recorded (why it is not published), if its repost failed."""
+        if item.state not in (ItemState.APPROVED, ItemState.RESTORED) or item.repost_message_id is not None:
+            return None
+        row = await self._db.one(
+            "SELECT error FROM outbox WHERE item_id = ? AND kind = ? AND state = ?",
+            (item.id, OutboxKind.REPOST.value, OutboxState.FAILED.value),
+        )
+        return row["error"] if row is not None else None
 
     async def mark_sending(
         self, row_ids: Sequence[int], nonce: str, *, group_id: int | None = None, search_after: int | None = None

@@ -172,11 +172,12 @@ async def test_missing_manage_webhooks_leaves_the_item_approved_and_unpublished(
     )
     await world.newbie.send(locked, "hello there")
     result = await world.mod.click(cards(world)[0], label="Approve")
-    assert any("could not publish" in f.content for f in result.followups)
+    assert any("could not publish" in f.content and "Manage Webhooks" in f.content for f in result.followups)
     item = await world.bot.store.items.get(item_id_of(cards(world)[0]))
     assert item is not None
     assert (item.state, item.repost_message_id, item.author_notified) == (ItemState.APPROVED, None, False)
-    assert any(f.name == "⚠️ Not published yet" for f in cards(world)[0].embeds[0].fields)
+    [why] = [f.value or "" for f in cards(world)[0].embeds[0].fields if f.name == "⚠️ Not published yet"]
+    assert "Manage Webhooks" in why  # Discord's 403, as the failed repost recorded it
     assert [row["action"] for row in await world.bot.store.decisions.audit_entries(world.guild.id)] == [
         "publish_failed",
         "approve",
