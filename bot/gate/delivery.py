@@ -35,6 +35,7 @@ from bot.gate.messages import (
     decision_dm_text,
     hold_dm_text,
     jump_url,
+    text_channel,
     user_of,
 )
 from bot.gate.notices import CHANNEL_NOTICE_SECONDS, Notices
@@ -155,20 +156,11 @@ class GateCourier:
         await self.store.outbox.mark_failed([row.id for row in rows], f"{exc.status} {exc.text}", retry_at=retry)
 
     async def _items(self, rows: Sequence[OutboxRow]) -> list[HeldItem]:
-        items = []
-        for row in rows:
-            item = await self.store.items.get(row.item_id)
-            if item is not None:
-                items.append(item)
-        return items
-
-    def _text_channel(self, channel_id: int) -> discord.TextChannel | None:
-        channel = self.client.get_channel(channel_id)
-        return channel if isinstance(channel, discord.TextChannel) else None
+        return await self.store.items.of_rows([row.item_id for row in rows])
 
     async def _send_card(self, lane: Lane, rows: list[OutboxRow]) -> None:
         store = self.store
-        channel = self._text_channel(lane[1])
+        channel = text_channel(self.client, lane[1])
         if channel is None:
             await store.outbox.mark_failed([row.id for row in rows], "the moderator channel is gone")
             return
@@ -251,7 +243,7 @@ class GateCourier:
 
     async def _send_raid_card(self, lane: Lane, row: OutboxRow) -> None:
         store = self.store
-        channel = self._text_channel(lane[1])
+        channel = text_channel(self.client, lane[1])
         item = await store.items.get(row.item_id)
         if channel is None or item is None:
             await store.outbox.mark_failed([row.id], "the moderator channel is gone")
@@ -412,7 +404,7 @@ class GateCourier:
                 await store.outbox.mark_done(ids, None, None)
                 return
             items = await store.items.of_card_group(group.id)
-            channel = self._text_channel(group.channel_id)
+            channel = text_channel(self.client, group.channel_id)
             if channel is not None:
                 await channel.get_partial_message(group.message_id).edit(
                     embed=group_card_embed(group, items), view=group_card_view(group, items)
@@ -423,7 +415,7 @@ class GateCourier:
         if item.card_channel_id is None or item.card_message_id is None:
             await store.outbox.mark_done(ids, None, None)
             return
-        channel = self._text_channel(item.card_channel_id)
+        channel = text_channel(self.client, item.card_channel_id)
         if channel is not None:
             author, record = await author_info(self.client, self.community, item)
             await channel.get_partial_message(item.card_message_id).edit(

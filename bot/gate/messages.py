@@ -26,6 +26,12 @@ async def author_info(
     return author, record
 
 
+def text_channel(client: discord.Client, channel_id: int) -> discord.TextChannel | None:
+    """The text channel with this id, if the bot has it (a moderator channel, say)."""
+    channel = client.get_channel(channel_id)
+    return channel if isinstance(channel, discord.TextChannel) else None
+
+
 async def user_of(client: discord.Client, user_id: int, guild_id: int) -> discord.Member | discord.User:
     """The member (or, once they left, the user) to DM."""
     guild = client.get_guild(guild_id)

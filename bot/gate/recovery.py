@@ -21,7 +21,7 @@ import discord
 
 from bot.community import Community
 from bot.gate.cards import GROUP_MARKER, RAID_MARKER
-from bot.gate.messages import decision_dm_text, hold_dm_text, user_of
+from bot.gate.messages import decision_dm_text, hold_dm_text, text_channel, user_of
 from bot.gate.outbox import UNEXPECTED_ERROR
 from bot.gate.publisher import REPOST_CHANNEL_TYPES, Publisher, RepostChannel, repost_chunks, same_text
 from bot.models import HeldItem, OutboxKind, OutboxRow, OutboxState
@@ -51,16 +51,7 @@ class Recovery:
         self._in_flight = in_flight
 
     async def _items(self, rows: Sequence[OutboxRow]) -> list[HeldItem]:
-        items = []
-        for row in rows:
-            item = await self.store.items.get(row.item_id)
-            if item is not None:
-                items.append(item)
-        return items
-
-    def _text_channel(self, channel_id: int) -> discord.TextChannel | None:
-        channel = self.client.get_channel(channel_id)
-        return channel if isinstance(channel, discord.TextChannel) else None
+        return await self.store.items.of_rows([row.item_id for row in rows])
 
     async def recover(self) -> int:
         """Rows a crash left 'sending': adopt what reached Discord, queue the rest again; returns how many."""
@@ -109,7 +100,7 @@ class Recovery:
         since = first.search_after or min(item.message_id for item in items)
         if first.kind in (OutboxKind.CARD, OutboxKind.RAID_CARD):
             channel_id = (await self.community.settings(first.guild_id)).moderator_channel_id
-            channel = self._text_channel(channel_id) if channel_id else None
+            channel = text_channel(self.client, channel_id) if channel_id else None
             if channel is None:
                 return None
             if first.kind is OutboxKind.RAID_CARD:

@@ -238,14 +238,6 @@ class ItemRepo:
         )
         return [row["message_id"] for row in rows]
 
-    async def mark_original_removed(self, item_id: int, *, error: str | None = None) -> None:
-        """Record that the original is gone, or why it could not be removed."""
-        async with self._db.transaction() as db:
-            await db.execute(
-                "UPDATE held_items SET original_removed = ?, removal_error = ? WHERE id = ?",
-                (int(error is None), error, item_id),
-            )
-
     async def set_card(self, item_id: int, channel_id: int, message_id: int) -> None:
         """Record the moderator card posted for an item."""
         async with self._db.transaction() as db:
@@ -297,6 +289,16 @@ class ItemRepo:
             "h.id IN (SELECT id FROM held_items WHERE guild_id = ? AND author_id = ? ORDER BY id DESC LIMIT ?)",
             (guild_id, user_id, limit),
         )
+
+    async def of_rows(self, item_ids: Sequence[int]) -> list[HeldItem]:
+        """The items of these outbox rows, in the rows' order (one read; an item deleted since is left out)."""
+        if not item_ids:
+            return []
+        found = {
+            item.id: item
+            for item in await select_items(self._db, f"h.id IN ({','.join('?' * len(item_ids))})", tuple(item_ids))
+        }
+        return [found[item_id] for item_id in item_ids if item_id in found]
 
     async def of_card_group(self, group_id: int) -> list[HeldItem]:
         """The items a grouped card stands for, oldest first."""

@@ -29,7 +29,7 @@ async def test_decide_approve_counts_and_audits(store: Store) -> None:
     await store.items.set_repost(item.id, 10, 555)
     await store.items.mark_author_notified(item.id)
     await store.items.set_card(item.id, 900, 901)
-    await store.items.mark_original_removed(item.id)
+    await store.holds.settle(item.id, removed=True)
     assert await store.items.unfinished() == []
 
 

@@ -43,14 +43,14 @@ async def test_card_removal_and_lookups(store: Store) -> None:
     item, _ = await store.items.add(held())
     assert [i.id for i in await store.items.unfinished()] == [item.id]
     await store.items.set_card(item.id, 900, 901)
-    await store.items.mark_original_removed(item.id)
+    await store.holds.settle(item.id, removed=True)
     assert await store.items.unfinished() == []
     by_card = await store.items.by_card(901)
     assert by_card is not None
     assert by_card.original_removed
     assert (await store.items.by_message(100)) == by_card
     other, _ = await store.items.add(held(101))
-    await store.items.mark_original_removed(other.id, error="403 Missing Permissions")
+    await store.holds.settle(other.id, removed=False, error="403 Missing Permissions")
     refreshed = await store.items.get(other.id)
     assert refreshed is not None
     assert refreshed.removal_error == "403 Missing Permissions"
