@@ -176,6 +176,14 @@ class OutboxWorker:
             self._timer = None
         if self._sends:
             await asyncio.wait(set(self._sends), timeout=timeout)
+        if self._sends:
+            # Still going after the wait (a slow request, a paced lane): cut off now, before the store closes under
+            # them. Their rows stay 'sending', and the next start looks for what they sent, as after a crash.
+            late = set(self._sends)
+            log.warning("outbox: stopping with %d sends still in flight; the next start finishes them", len(late))
+            for send in late:
+                send.cancel()
+            await asyncio.wait(late)
         if self._task is not None and not self._task.done():
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):

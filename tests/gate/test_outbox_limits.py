@@ -133,6 +133,21 @@ async def test_a_stopping_worker_starts_no_new_sends(store: Store) -> None:
     assert not worker.running
 
 
+async def test_a_send_that_outlasts_the_stop_is_cut_off_before_the_store_closes(store: Store) -> None:
+    item, _ = await store.items.add(held(100))
+    await store.outbox.release(item.id)
+    courier = _SlowCourier()  # its send never finishes on its own
+    worker = OutboxWorker(lambda: store, courier)
+    worker.kick()
+    await asyncio.wait_for(courier.first.wait(), 5.0)
+    [send] = list(worker._sends)
+    await worker.stop(timeout=0.05)
+    # Before: stop() returned with the send still running, and it went on into a closed store at shutdown.
+    assert send.cancelled()
+    assert not worker._sends
+    assert not worker.running
+
+
 async def test_a_bulk_delete_cut_off_by_the_network_reaches_every_caller() -> None:
     deleter = BulkDeleter()
     failing = FakeChannel(fail=OSError("connection reset by peer"))
