@@ -80,6 +80,7 @@ class LocalDiscord(Builders, Events):
         self.unknown_routes: list[RecordedRequest] = []
         self.server_errors: list[tuple[RecordedRequest, Exception]] = []  # bugs in the stand-in itself
         self.nonce_repeats = 0  # messages Discord refused to make twice (a repeated nonce with enforce_nonce)
+        self.bot_nonces: dict[str, list[StoredMessage]] = {}  # the bot's messages by the nonce they were made with
         self._failures: list[_Failure] = []
         self._waiters: list[_Waiter] = []
         self._runner: web.AppRunner | None = None
