@@ -31,6 +31,8 @@ class Rule:
     queue: str  # the reason's name in /queue list and /queue stats
     setting: str  # what /policy show and the "rules this turns off" list call what it reviews
     link_class: LinkClass | None = None  # the link class that raises it, whose domains {sites} names
+    # Its policy key is on/off (on: default_action), not an action: the loader and exports leave it to its section.
+    switch: bool = False
 
 
 CATALOGUE: tuple[Rule, ...] = (
@@ -42,6 +44,7 @@ CATALOGUE: tuple[Rule, ...] = (
         dm="Welcome! A new member's first post is read by a moderator before everyone sees it.",
         queue="new member's first post",
         setting="new members' first posts",
+        switch=True,
     ),
     Rule(
         Reason.EXTERNAL_LINK,
@@ -116,6 +119,27 @@ DEFAULT_LINK_ACTIONS: Mapping[LinkClass, Action] = MappingProxyType(
 )
 
 DEFAULT_EMAIL_ACTION = RULES[Reason.EMAIL].default_action
+
+# Where the policy file sets each link class's action: its rule's key, or links.actions.<class> for the two no
+# rule is about.
+LINK_KEYS: Mapping[LinkClass, str] = MappingProxyType(
+    {
+        link_class: next(
+            (rule.policy_key for rule in CATALOGUE if rule.link_class is link_class),
+            f"links.actions.{link_class.value}",
+        )
+        for link_class in LinkClass
+    }
+)
+
+# Every dotted key of the policy file that sets an action, with its default, in the file's order (the link classes',
+# then each other rule's): the loader reads, the export writes and /policy-admin set applies exactly these.
+ACTION_KEYS: Mapping[str, Action] = MappingProxyType(
+    {
+        **{LINK_KEYS[link_class]: DEFAULT_LINK_ACTIONS[link_class] for link_class in LinkClass},
+        **{rule.policy_key: rule.default_action for rule in CATALOGUE if rule.link_class is None and not rule.switch},
+    }
+)
 
 
 def sites(domains: list[str] | None) -> str:
