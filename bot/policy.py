@@ -23,20 +23,18 @@ from bot.tomlfile import read_toml
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 DEFAULT_POLICY_FILE = DATA_DIR / "policy.toml"
 
+# A rule's action key "section.key" (e.g. emails.action) makes its section, after [links] as the export writes it.
+_ACTION_SECTIONS = {
+    section: frozenset(key.partition(".")[2] for key in ACTION_KEYS if key.partition(".")[0] == section)
+    for section in dict.fromkeys(key.partition(".")[0] for key in ACTION_KEYS if key.count(".") == 1)
+}
 _SCHEMA: Mapping[str, frozenset[str]] = {
     "new_members": frozenset({"hold", "approved_posts_required"}),
     "links": frozenset({"internal_domains", "allowed_domains", "medical_list", "shortener_list", "actions"}),
+    **_ACTION_SECTIONS,
     # Per-guild only (an export carries it): channels whose messages are not screened, by id.
     "screening": frozenset({"unscreened_channels"}),
     "raid": frozenset({"new_members", "window_seconds", "bulk_delete"}),
-}
-# A rule's action key of the form "section.key" (e.g. emails.action) makes its section: the catalogue says which.
-_SCHEMA = {
-    **_SCHEMA,
-    **{
-        section: frozenset(key.partition(".")[2] for key in ACTION_KEYS if key.partition(".")[0] == section)
-        for section in dict.fromkeys(key.partition(".")[0] for key in ACTION_KEYS if key.count(".") == 1)
-    },
 }
 
 

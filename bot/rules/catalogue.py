@@ -1,7 +1,8 @@
 """The rule catalogue (pure): one entry per reason, with its policy key, its default action and its wordings.
 
 The engine decides *whether* a reason applies; this says everything else about it, once: where the policy file
-sets its action (read by `bot/policy.py` and `bot/admin/policy_file.py`), what that action is by default (read by
+sets its action (`ACTION_KEYS`: read by `bot/policy.py`, written and diffed by `bot/admin/policy_file.py`, applied
+by `/policy-admin set`, shown by `bot/admin/words.py`), what that action is by default (read by
 `bot/rules/model.py` for `Policy()`, checked against `data/policy.toml` by the tests), and how it is worded on a
 moderator's card, in the author's DM and in `/queue` (read by `bot/gate/words.py` and `bot/queue/words.py`).
 
