@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Any
 
 from bot.rules import (
-    DEFAULT_LINK_ACTIONS,
     Action,
     DomainListError,
     DomainLists,
@@ -18,16 +17,21 @@ from bot.rules import (
     canonical_host,
     registrable_domain,
 )
-from bot.rules.catalogue import RULES
+from bot.rules.catalogue import ACTION_KEYS, RULES
 from bot.tomlfile import read_toml
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 DEFAULT_POLICY_FILE = DATA_DIR / "policy.toml"
 
+# A rule's action key "section.key" (e.g. emails.action) makes its section, after [links] as the export writes it.
+_ACTION_SECTIONS = {
+    section: frozenset(key.partition(".")[2] for key in ACTION_KEYS if key.partition(".")[0] == section)
+    for section in dict.fromkeys(key.partition(".")[0] for key in ACTION_KEYS if key.count(".") == 1)
+}
 _SCHEMA: Mapping[str, frozenset[str]] = {
     "new_members": frozenset({"hold", "approved_posts_required"}),
     "links": frozenset({"internal_domains", "allowed_domains", "medical_list", "shortener_list", "actions"}),
-    "emails": frozenset({"action"}),
+    **_ACTION_SECTIONS,
     # Per-guild only (an export carries it): channels whose messages are not screened, by id.
     "screening": frozenset({"unscreened_channels"}),
     "raid": frozenset({"new_members", "window_seconds", "bulk_delete"}),
@@ -116,7 +120,6 @@ def parse_policy(raw: Mapping[str, Any]) -> tuple[Policy, tuple[str, str]]:
 
     members = tables["new_members"]
     links = tables["links"]
-    emails = tables["emails"]
     unscreened = tables["screening"].get("unscreened_channels", [])
     if not isinstance(unscreened, list) or not all(
         isinstance(item, int) and not isinstance(item, bool) and item > 0 for item in unscreened
@@ -130,7 +133,6 @@ def parse_policy(raw: Mapping[str, Any]) -> tuple[Policy, tuple[str, str]]:
     allowed = _domains(links, "allowed_domains", errors, default=())
     medical_list = _typed(links, "links.medical_list", "medical_list", str, "medical_domains.txt", errors)
     shortener_list = _typed(links, "links.shortener_list", "shortener_list", str, "shorteners.txt", errors)
-    actions: dict[LinkClass, Action] = {}
     raw_actions = links.get("actions", {})
     if not isinstance(raw_actions, Mapping):
         errors.append("links.actions must be a table")
@@ -138,28 +140,31 @@ def parse_policy(raw: Mapping[str, Any]) -> tuple[Policy, tuple[str, str]]:
     for key in raw_actions:
         if key not in LinkClass.__members__.values():
             errors.append(f"unknown link class links.actions.{key} (one of: {', '.join(LinkClass)})")
-    for link_class in LinkClass:
-        actions[link_class] = _action(
-            raw_actions, f"links.actions.{link_class}", link_class.value, DEFAULT_LINK_ACTIONS[link_class], errors
-        )
-    email_action = _action(emails, _EMAIL.policy_key, "action", _EMAIL.default_action, errors)
+    # Every action the catalogue says the file sets, each at its dotted key, with its default.
+    nested = {**tables, "links": {**links, "actions": raw_actions}}
+    actions = {
+        key: _action(_table_at(nested, key), key, key.rpartition(".")[2], default, errors)
+        for key, default in ACTION_KEYS.items()
+    }
     _raid(raw.get("raid", {}), errors)
     if errors:
         raise PolicyError("; ".join(errors), errors)
     policy = Policy(
-        new_member_hold=bool(hold),
-        new_member_posts=int(count),
-        link_actions=actions,
-        email_action=email_action,
-        internal_domains=internal,
-        allowed_domains=allowed,
-    )
+        new_member_hold=bool(hold), new_member_posts=int(count), internal_domains=internal, allowed_domains=allowed
+    ).with_actions(actions)
     return policy, (str(medical_list), str(shortener_list))
 
 
 # Defaults for keys a document leaves out come from the rule catalogue (data/policy.toml states the same).
 _NEW_MEMBER = RULES[Reason.NEW_MEMBER]
-_EMAIL = RULES[Reason.EMAIL]
+
+
+def _table_at(tables: Mapping[str, Any], key: str) -> Mapping[str, Any]:
+    """The table holding a dotted key's last part ({} where a table on the way is missing or is no table)."""
+    table: Any = tables
+    for part in key.split(".")[:-1]:
+        table = table.get(part, {}) if isinstance(table, Mapping) else {}
+    return table if isinstance(table, Mapping) else {}
 
 
 def unscreened_channels(raw: Mapping[str, Any]) -> frozenset[int]:

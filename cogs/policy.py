@@ -14,13 +14,26 @@ from bot.admin.policy_file import MAX_IMPORT_BYTES
 from bot.admin.service import PolicyChange
 from bot.checks import ADMIN, MODERATOR, admin_only, command_group, moderator_only
 from bot.client import ForumBridge
-from bot.rules import Action, LinkClass
+from bot.rules import Action, LinkClass, Reason
+from bot.rules.catalogue import LINK_KEYS, RULES
 from cogs.replies import answer, guild_of, person, reply
 
 log = logging.getLogger(__name__)
 
 ActionName = Literal["allow", "hold", "block"]
 ScreenableChannel = discord.TextChannel | discord.ForumChannel | discord.CategoryChannel
+
+# /policy-admin set's action options (declared one by one below: Discord needs them so) and the policy key each
+# sets, from the catalogue. A rule whose action the policy file sets needs its option here and below.
+ACTION_OPTIONS: dict[str, str] = {
+    "internal_links": LINK_KEYS[LinkClass.INTERNAL],
+    "allowed_links": LINK_KEYS[LinkClass.ALLOWED],
+    "medical_links": RULES[Reason.MEDICAL_SITE].policy_key,
+    "shortener_links": RULES[Reason.SHORTENED_LINK].policy_key,
+    "invite_links": RULES[Reason.INVITE].policy_key,
+    "external_links": RULES[Reason.EXTERNAL_LINK].policy_key,
+    "emails": RULES[Reason.EMAIL].policy_key,
+}
 
 
 class PolicyCommands(commands.Cog):
@@ -80,18 +93,18 @@ class PolicyCommands(commands.Cog):
     ) -> None:
         """Apply the options given, all or nothing."""
         given = {
-            LinkClass.INTERNAL: internal_links,
-            LinkClass.ALLOWED: allowed_links,
-            LinkClass.MEDICAL: medical_links,
-            LinkClass.SHORTENER: shortener_links,
-            LinkClass.INVITE: invite_links,
-            LinkClass.EXTERNAL: external_links,
+            "internal_links": internal_links,
+            "allowed_links": allowed_links,
+            "medical_links": medical_links,
+            "shortener_links": shortener_links,
+            "invite_links": invite_links,
+            "external_links": external_links,
+            "emails": emails,
         }
         change = PolicyChange(
             hold=hold_new_members,
             posts=new_member_posts,
-            link_actions={link_class: Action(value) for link_class, value in given.items() if value is not None},
-            email_action=Action(emails) if emails is not None else None,
+            actions={ACTION_OPTIONS[option]: Action(value) for option, value in given.items() if value is not None},
             channel_id=channel.id if channel is not None else None,
             screened=screened,
             raid_members=raid_members,

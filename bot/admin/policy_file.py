@@ -23,7 +23,7 @@ from bot.policy import (
     raid_settings,
     unscreened_channels,
 )
-from bot.rules import DomainArgumentError, LinkClass, Policy, domain_argument
+from bot.rules import DomainArgumentError, Policy, domain_argument
 from bot.rules.domains import Refusal, allow_refusal, canonical_host
 
 MAX_IMPORT_BYTES = 256 * 1024
@@ -43,21 +43,27 @@ class PolicyImport:
 
 def policy_document(policy: Policy, unscreened: Collection[int], *, raid: RaidSettings) -> dict[str, Any]:
     """The guild-configurable part of a policy, canonical: every key, lists sorted."""
-    return {
+    document: dict[str, Any] = {
         "new_members": {"hold": policy.new_member_hold, "approved_posts_required": policy.new_member_posts},
         "links": {
             "internal_domains": sorted(policy.internal_domains),
             "allowed_domains": sorted(policy.allowed_domains),
-            "actions": {link_class.value: policy.link_actions[link_class].value for link_class in LinkClass},
-        },
-        "emails": {"action": policy.email_action.value},
-        "screening": {"unscreened_channels": sorted(unscreened)},
-        "raid": {
-            "new_members": raid.new_members,
-            "window_seconds": raid.window_seconds,
-            "bulk_delete": raid.bulk_delete,
         },
     }
+    # Every action at the key the catalogue gives it (catalogue.ACTION_KEYS), in the file's order.
+    for key, action in policy.actions.items():
+        *path, last = key.split(".")
+        table = document
+        for part in path:
+            table = table.setdefault(part, {})
+        table[last] = action.value
+    document["screening"] = {"unscreened_channels": sorted(unscreened)}
+    document["raid"] = {
+        "new_members": raid.new_members,
+        "window_seconds": raid.window_seconds,
+        "bulk_delete": raid.bulk_delete,
+    }
+    return document
 
 
 def export_text(policy: Policy, unscreened: Collection[int], guild_name: str, *, raid: RaidSettings) -> str:
@@ -69,14 +75,7 @@ def export_text(policy: Policy, unscreened: Collection[int], guild_name: str, *,
         f"# Forum Bridge policy for {name}. Change it and load it back with /policy-admin import.",
         "# Actions are allow, hold or block. Keys left out of an imported file take the shipped defaults.",
     ]
-    for section, table in (
-        ("new_members", document["new_members"]),
-        ("links", {k: v for k, v in document["links"].items() if k != "actions"}),
-        ("links.actions", document["links"]["actions"]),
-        ("emails", document["emails"]),
-        ("screening", document["screening"]),
-        ("raid", document["raid"]),
-    ):
+    for section, table in _tables(document):
         lines.append("")
         lines.append(f"[{section}]")
         if section == "screening":
@@ -85,6 +84,16 @@ def export_text(policy: Policy, unscreened: Collection[int], guild_name: str, *,
             lines.append("# A raid: more than new_members new members posting held links within window_seconds.")
         lines.extend(f"{key} = {_toml_value(value)}" for key, value in table.items())
     return "\n".join(lines) + "\n"
+
+
+def _tables(document: Mapping[str, Any], prefix: str = "") -> list[tuple[str, dict[str, Any]]]:
+    """Each table of a document as TOML writes it: its own values, then its sub-tables as [section.sub]."""
+    tables = []
+    for section, table in document.items():
+        name = f"{prefix}{section}"
+        tables.append((name, {key: value for key, value in table.items() if not isinstance(value, Mapping)}))
+        tables.extend(_tables({k: v for k, v in table.items() if isinstance(v, Mapping)}, f"{name}."))
+    return tables
 
 
 def _toml_value(value: Any) -> str:
@@ -193,17 +202,13 @@ def _to_store(policy: Policy, unscreened: frozenset[int], raid: RaidSettings, bu
     shipped = bundle.policy
     wanted = policy_document(policy, (), raid=raid)
     default = policy_document(shipped, (), raid=raid_settings(bundle.raw))
-    overrides: dict[str, Any] = {}
-    for section in ("new_members", "emails", "raid"):
-        changed = {k: v for k, v in wanted[section].items() if v != default[section][k]}
-        if changed:
-            overrides[section] = changed
-    links: dict[str, Any] = {}
-    if wanted["links"]["internal_domains"] != default["links"]["internal_domains"]:
-        links["internal_domains"] = wanted["links"]["internal_domains"]
-    actions = {k: v for k, v in wanted["links"]["actions"].items() if v != default["links"]["actions"][k]}
-    if actions:
-        links["actions"] = actions
+    # What differs, key by key (every action at its catalogue key among them); the unscreened channels and the
+    # allowed domains are stored apart.
+    for document in (wanted, default):
+        del document["screening"]
+        del document["links"]["allowed_domains"]
+    overrides = _differences(wanted, default)
+    links: dict[str, Any] = overrides.pop("links", {})
     # The shipped allowed domains stay in the policy document (overridden only when some are
     # dropped); the rest go in the guild's own list, which /links allow and disallow edit.
     if not shipped.allowed_domains <= policy.allowed_domains:
@@ -211,3 +216,16 @@ def _to_store(policy: Policy, unscreened: frozenset[int], raid: RaidSettings, bu
     if links:
         overrides["links"] = links
     return PolicyImport(overrides, policy.allowed_domains - shipped.allowed_domains, unscreened, policy, raid)
+
+
+def _differences(wanted: Mapping[str, Any], default: Mapping[str, Any]) -> dict[str, Any]:
+    """The keys of a document whose values differ from the default's, tables compared key by key."""
+    changed: dict[str, Any] = {}
+    for key, value in wanted.items():
+        if isinstance(value, Mapping):
+            inner = _differences(value, default[key])
+            if inner:
+                changed[key] = inner
+        elif value != default[key]:
+            changed[key] = value
+    return changed

@@ -27,6 +27,7 @@ from bot.rules import (
     Policy,
     domain_argument,
 )
+from bot.rules.catalogue import ACTION_KEYS
 from bot.rules.domains import Refusal, allow_refusal
 
 log = logging.getLogger(__name__)
@@ -44,8 +45,8 @@ class PolicyChange:
 
     hold: bool | None = None
     posts: int | None = None
-    link_actions: Mapping[LinkClass, Action] = field(default_factory=dict)
-    email_action: Action | None = None
+    # An action for each policy key given (catalogue.ACTION_KEYS: "links.actions.medical", "emails.action", ...).
+    actions: Mapping[str, Action] = field(default_factory=dict)
     channel_id: int | None = None
     screened: bool | None = None
     raid_members: int | None = None
@@ -92,11 +93,14 @@ class AdminService:
             table.setdefault("new_members", {})["hold"] = change.hold
         if change.posts is not None:
             table.setdefault("new_members", {})["approved_posts_required"] = change.posts
-        if change.link_actions:
-            actions = {link_class.value: action.value for link_class, action in change.link_actions.items()}
-            table.setdefault("links", {})["actions"] = actions
-        if change.email_action is not None:
-            table.setdefault("emails", {})["action"] = change.email_action.value
+        for key, action in change.actions.items():
+            if key not in ACTION_KEYS:
+                raise AdminError(f"No rule's action is set at {key}.")
+            *path, last = key.split(".")
+            section = table
+            for part in path:
+                section = section.setdefault(part, {})
+            section[last] = action.value
         raid_table = {
             key: value
             for key, value in (

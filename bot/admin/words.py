@@ -7,8 +7,8 @@ from collections.abc import Collection, Iterable
 from bot.gate.words import reason_lines
 from bot.models import HeldItem, LinkPreapproval, MemberRecord, StoredLink
 from bot.policy import RaidSettings
-from bot.rules import Action, LinkClass, Policy, Reason, Verdict
-from bot.rules.catalogue import CATALOGUE, RULES
+from bot.rules import Action, LinkClass, Policy, Verdict
+from bot.rules.catalogue import CATALOGUE
 
 ACTION_WORDS = {
     Action.ALLOW: "allowed: published at once",
@@ -22,7 +22,8 @@ CLASS_WORDS = {
     for link_class in LinkClass
 }
 
-_EMAILS = RULES[Reason.EMAIL]
+# The rules whose action the policy file sets outside [links.actions] (emails.action, ...), in the catalogue's order.
+_OTHER_ACTION_RULES = tuple(rule for rule in CATALOGUE if rule.link_class is None and not rule.switch)
 
 
 def channel_list(channel_ids: Collection[int]) -> str:
@@ -43,7 +44,8 @@ def policy_text(policy: Policy, unscreened: Collection[int], guild_allowed: int,
     lines = ["**Policy for this server**", f"New members: {members}", "Links:"]
     for link_class in LinkClass:
         lines.append(f"• {link_class.value} ({CLASS_WORDS[link_class]}): {policy.link_actions[link_class].value}")
-    lines.append(f"{_EMAILS.setting.capitalize()}: {policy.email_action.value}")
+    actions = policy.actions
+    lines.extend(f"{rule.setting.capitalize()}: {actions[rule.policy_key].value}" for rule in _OTHER_ACTION_RULES)
     lines.append(f"Internal domains: {', '.join(sorted(policy.internal_domains))}")
     lines.append(
         f"Allowed domains: {len(policy.allowed_domains)} ({guild_allowed} added in this server; /links list shows them)"
@@ -78,8 +80,12 @@ def rules_turned_off(
     for link_class in LinkClass:
         if before.link_actions[link_class] is not Action.ALLOW and after.link_actions[link_class] is Action.ALLOW:
             lines.append(f"the review of links to {CLASS_WORDS[link_class]}: they are published at once")
-    if before.email_action is not Action.ALLOW and after.email_action is Action.ALLOW:
-        lines.append(f"the review of {_EMAILS.setting}: they are published at once")
+    was, now = before.actions, after.actions
+    lines.extend(
+        f"the review of {rule.setting}: they are published at once"
+        for rule in _OTHER_ACTION_RULES
+        if was[rule.policy_key] is not Action.ALLOW and now[rule.policy_key] is Action.ALLOW
+    )
     lines.extend(
         f"screening in <#{channel_id}>: nothing posted there is checked"
         for channel_id in sorted(set(after_unscreened) - set(before_unscreened))

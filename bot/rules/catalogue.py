@@ -1,7 +1,8 @@
 """The rule catalogue (pure): one entry per reason, with its policy key, its default action and its wordings.
 
 The engine decides *whether* a reason applies; this says everything else about it, once: where the policy file
-sets its action (read by `bot/policy.py` and `bot/admin/policy_file.py`), what that action is by default (read by
+sets its action (`ACTION_KEYS`: read by `bot/policy.py`, written and diffed by `bot/admin/policy_file.py`, applied
+by `/policy-admin set`, shown by `bot/admin/words.py`), what that action is by default (read by
 `bot/rules/model.py` for `Policy()`, checked against `data/policy.toml` by the tests), and how it is worded on a
 moderator's card, in the author's DM and in `/queue` (read by `bot/gate/words.py` and `bot/queue/words.py`).
 
@@ -31,6 +32,8 @@ class Rule:
     queue: str  # the reason's name in /queue list and /queue stats
     setting: str  # what /policy show and the "rules this turns off" list call what it reviews
     link_class: LinkClass | None = None  # the link class that raises it, whose domains {sites} names
+    # Its policy key is on/off (on: default_action), not an action: the loader and exports leave it to its section.
+    switch: bool = False
 
 
 CATALOGUE: tuple[Rule, ...] = (
@@ -42,6 +45,7 @@ CATALOGUE: tuple[Rule, ...] = (
         dm="Welcome! A new member's first post is read by a moderator before everyone sees it.",
         queue="new member's first post",
         setting="new members' first posts",
+        switch=True,
     ),
     Rule(
         Reason.EXTERNAL_LINK,
@@ -116,6 +120,27 @@ DEFAULT_LINK_ACTIONS: Mapping[LinkClass, Action] = MappingProxyType(
 )
 
 DEFAULT_EMAIL_ACTION = RULES[Reason.EMAIL].default_action
+
+# Where the policy file sets each link class's action: its rule's key, or links.actions.<class> for the two no
+# rule is about.
+LINK_KEYS: Mapping[LinkClass, str] = MappingProxyType(
+    {
+        link_class: next(
+            (rule.policy_key for rule in CATALOGUE if rule.link_class is link_class),
+            f"links.actions.{link_class.value}",
+        )
+        for link_class in LinkClass
+    }
+)
+
+# Every dotted key of the policy file that sets an action, with its default, in the file's order (the link classes',
+# then each other rule's): the loader reads, the export writes and /policy-admin set applies exactly these.
+ACTION_KEYS: Mapping[str, Action] = MappingProxyType(
+    {
+        **{LINK_KEYS[link_class]: DEFAULT_LINK_ACTIONS[link_class] for link_class in LinkClass},
+        **{rule.policy_key: rule.default_action for rule in CATALOGUE if rule.link_class is None and not rule.switch},
+    }
+)
 
 
 def sites(domains: list[str] | None) -> str:

@@ -8,11 +8,11 @@ logged or serialised without touching Discord.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import NamedTuple
 
-from bot.rules.catalogue import DEFAULT_EMAIL_ACTION, DEFAULT_LINK_ACTIONS
+from bot.rules.catalogue import ACTION_KEYS, DEFAULT_EMAIL_ACTION, DEFAULT_LINK_ACTIONS, LINK_KEYS, RULES
 from bot.rules.vocabulary import Action, LinkClass, Reason
 
 DEFAULT_INTERNAL_DOMAINS = frozenset({"spine-health.com", "arthritis-health.com", "veritashealth.com"})
@@ -38,6 +38,27 @@ class Policy:
             raise ValueError(f"link_actions has no action for: {names}")
         if not isinstance(self.link_actions, MappingProxyType):
             object.__setattr__(self, "link_actions", MappingProxyType(dict(self.link_actions)))
+
+    # The one place that knows which field holds the action at each policy key (catalogue.ACTION_KEYS).
+    @property
+    def actions(self) -> dict[str, Action]:
+        """The action at each policy key that sets one (catalogue.ACTION_KEYS), in the file's order."""
+        actions = {LINK_KEYS[link_class]: self.link_actions[link_class] for link_class in LinkClass}
+        actions[_EMAIL_KEY] = self.email_action
+        return actions
+
+    def with_actions(self, actions: Mapping[str, Action]) -> Policy:
+        """This policy with the actions given (by policy key) changed; a key that sets no action is refused."""
+        unknown = set(actions) - set(ACTION_KEYS)
+        if unknown:
+            raise ValueError(f"no action is set at: {', '.join(sorted(unknown))}")
+        link_actions = {
+            link_class: actions.get(LINK_KEYS[link_class], action) for link_class, action in self.link_actions.items()
+        }
+        return replace(self, link_actions=link_actions, email_action=actions.get(_EMAIL_KEY, self.email_action))
+
+
+_EMAIL_KEY = RULES[Reason.EMAIL].policy_key
 
 
 @dataclass(frozen=True, slots=True)
