@@ -10,7 +10,8 @@ import pytest
 import simcord
 
 from bot.client import ForumBridge
-from bot.models import WelcomeSettings
+from bot.models import OutboxKind, OutboxState, WelcomeSettings
+from bot.store.outbox import OutboxRepo
 
 
 @dataclass
@@ -86,7 +87,20 @@ def reposts(world: World, channel: Any | None = None) -> list[discord.Message]:
     return [m for m in posts(world, channel) if m.webhook_id is not None]
 
 
-__all__ = ["World", "cards", "item_id_of", "posts", "reposts", "simcord"]
+def fail_card_recording(monkeypatch: pytest.MonkeyPatch, why: str) -> None:
+    """Make recording a card raise once it is on Discord (a crash, or a bug, between sending and recording)."""
+    real_mark_done = OutboxRepo.mark_done
+
+    async def failing(self: OutboxRepo, row_ids: Any, channel_id: Any, message_id: Any) -> None:
+        rows = await self.rows((OutboxState.SENDING,))
+        if any(row.kind is OutboxKind.CARD and row.id in row_ids for row in rows):
+            raise RuntimeError(why)
+        await real_mark_done(self, row_ids, channel_id, message_id)
+
+    monkeypatch.setattr(OutboxRepo, "mark_done", failing)
+
+
+__all__ = ["World", "cards", "fail_card_recording", "item_id_of", "posts", "reposts", "simcord"]
 
 
 def dms(actor: Any) -> list[discord.Message]:

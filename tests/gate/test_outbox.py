@@ -12,8 +12,7 @@ from bot.app import build_bot
 from bot.gate.cards import GROUP_MARKER, RAID_MARKER
 from bot.models import Decision, ItemState, OutboxKind, OutboxState
 from bot.store import Store
-from bot.store.outbox import OutboxRepo
-from tests.gate.conftest import World, cards, dms
+from tests.gate.conftest import World, cards, dms, fail_card_recording
 
 
 def group_cards(world: World) -> list[discord.Message]:
@@ -102,15 +101,7 @@ async def test_a_crash_before_the_card_and_dm_loses_neither(world: World, store:
 async def test_a_crash_between_sending_and_recording_adopts_the_card(
     world: World, store: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    real_mark_done = OutboxRepo.mark_done
-
-    async def crash_on_card(self: OutboxRepo, row_ids: Any, channel_id: Any, message_id: Any) -> None:
-        rows = await self.rows((OutboxState.SENDING,))
-        if any(row.kind is OutboxKind.CARD and row.id in row_ids for row in rows):
-            raise RuntimeError("simulated crash after sending the card")
-        await real_mark_done(self, row_ids, channel_id, message_id)
-
-    monkeypatch.setattr(OutboxRepo, "mark_done", crash_on_card)
+    fail_card_recording(monkeypatch, "simulated crash after sending the card")
     await world.newbie.send(world.general, "A card that went out unrecorded")
     [card] = cards(world)  # it reached Discord...
     [row] = [r for r in await store.outbox.rows((OutboxState.FAILED,)) if r.kind is OutboxKind.CARD]

@@ -17,8 +17,7 @@ from bot.models import ItemState, NewHeldItem, OutboxKind, OutboxState, RaidSigh
 from bot.policy import RaidSettings
 from bot.rules import Action, Reason
 from bot.store import Store
-from bot.store.outbox import OutboxRepo
-from tests.gate.conftest import World, cards, item_id_of, posts, reposts
+from tests.gate.conftest import World, cards, fail_card_recording, item_id_of, posts, reposts
 
 
 def raid_cards(world: World) -> list[discord.Message]:
@@ -120,15 +119,7 @@ async def test_simcord_refuses_what_discord_documents_it_refuses(world: World, d
 async def test_a_card_whose_recording_failed_with_a_bug_is_adopted_at_the_next_start(
     world: World, store: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    real_mark_done = OutboxRepo.mark_done
-
-    async def broken_record(self: OutboxRepo, row_ids: Any, channel_id: Any, message_id: Any) -> None:
-        rows = await self.rows((OutboxState.SENDING,))
-        if any(row.kind is OutboxKind.CARD and row.id in row_ids for row in rows):
-            raise RuntimeError("a bug after the card was sent")
-        await real_mark_done(self, row_ids, channel_id, message_id)
-
-    monkeypatch.setattr(OutboxRepo, "mark_done", broken_record)
+    fail_card_recording(monkeypatch, "a bug after the card was sent")
     await world.newbie.send(world.general, "A card that went out, then the bot tripped")
     [card] = cards(world)  # it reached Discord; the worker marked the row failed
     [row] = [r for r in await store.outbox.rows((OutboxState.FAILED,)) if r.kind is OutboxKind.CARD]
