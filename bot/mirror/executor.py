@@ -12,8 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import discord
 
-from bot.mirror.model import ChannelKind, ExistingChannel, GuildView, MirrorRecord
-from bot.mirror.plan import (
+from bot.mirror.actions import (
     Action,
     ActionResult,
     Adopt,
@@ -28,6 +27,7 @@ from bot.mirror.plan import (
     Retire,
     Update,
 )
+from bot.mirror.model import ChannelKind, ExistingChannel, GuildView, MirrorRecord
 from bot.store import Store
 
 if TYPE_CHECKING:
