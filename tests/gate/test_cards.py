@@ -52,6 +52,21 @@ def diary(entries: int = 400) -> str:
     return "\n\n\n".join(letters[n // 26] + letters[n % 26] for n in range(entries))
 
 
+async def _spam_group(world: World, text: str, image: bytes) -> tuple[discord.Message, int]:
+    """A spammer's five held messages on one grouped card (the first: text and a label.png); the card and its first."""
+    world.bot.gate.outbox.pause()
+    spam = world.guild.add_member(world.env.create_user("pills4u", global_name="Pills4u"))
+    await spam.send(world.general, text, attachments=[("label.png", image)])
+    for n in range(4):
+        await spam.send(world.general, f"cheap meds {n}: cheap-pills.net/deal{n}")
+    world.bot.gate.outbox.resume()
+    await world.bot.gate.outbox.idle()
+    await world.env.settle()
+    [group] = group_cards(world)
+    [first, *_] = await world.bot.store.items.of_card_group(int((group.embeds[0].footer.text or "").split()[1][1:]))
+    return group, first.id
+
+
 async def test_a_card_that_cuts_the_text_carries_all_of_it(world: World) -> None:
     text = diary()
     assert len(text) <= 2000
@@ -71,25 +86,16 @@ async def test_a_card_that_shows_it_all_has_no_text_file(world: World) -> None:
 
 
 async def test_a_grouped_cards_item_opened_alone_is_complete(world: World) -> None:
-    world.bot.gate.outbox.pause()
-    spam = world.guild.add_member(world.env.create_user("pills4u", global_name="Pills4u"))
     long = diary()
     image = b"\x89PNG\r\n\x1a\n" + bytes(range(256))
-    await spam.send(world.general, long, attachments=[("label.png", image)])
-    for n in range(4):
-        await spam.send(world.general, f"cheap meds {n}: cheap-pills.net/deal{n}")
-    world.bot.gate.outbox.resume()
-    await world.bot.gate.outbox.idle()
-    await world.env.settle()
-    [group] = group_cards(world)
-    [first, *_] = await world.bot.store.items.of_card_group(int((group.embeds[0].footer.text or "").split()[1][1:]))
-    shown = await world.mod.select(group, [str(first.id)])
+    group, first_id = await _spam_group(world, long, image)
+    shown = await world.mod.select(group, [str(first_id)])
     assert shown.ephemeral
     assert shown.response is not None
     message = shown.response
-    assert message.embeds[0].footer.text == f"Item #{first.id}"
+    assert message.embeds[0].footer.text == f"Item #{first_id}"
     by_name = {a.filename: a for a in message.attachments}
-    assert (await by_name[f"item-{first.id}-full-text.txt"].read()).decode() == long
+    assert (await by_name[f"item-{first_id}-full-text.txt"].read()).decode() == long
     assert await by_name["label.png"].read() == image
     await world.mod.click(message, label="Approve")
     await world.env.settle()
@@ -223,19 +229,10 @@ async def test_a_repost_whose_files_discord_refuses_is_published_without_them(wo
 
 
 async def test_an_item_opened_alone_whose_files_discord_refuses_still_shows(world: World) -> None:
-    world.bot.gate.outbox.pause()
-    spam = world.guild.add_member(world.env.create_user("pills4u", global_name="Pills4u"))
-    await spam.send(world.general, diary(), attachments=[("label.png", b"\x89PNG")])
-    for n in range(4):
-        await spam.send(world.general, f"cheap meds {n}: cheap-pills.net/deal{n}")
-    world.bot.gate.outbox.resume()
-    await world.bot.gate.outbox.idle()
-    await world.env.settle()
-    [group] = group_cards(world)
-    [first, *_] = await world.bot.store.items.of_card_group(int((group.embeds[0].footer.text or "").split()[1][1:]))
+    group, first_id = await _spam_group(world, diary(), b"\x89PNG")
     world.env.inject_error("PATCH", "/webhooks/*/messages/@original", status=413, code=40005, message="too large")
-    shown = await world.mod.select(group, [str(first.id)])
+    shown = await world.mod.select(group, [str(first_id)])
     assert shown.response is not None
     assert "Discord refused this item's files" in shown.response.content
-    assert [a.filename for a in shown.response.attachments] == [f"item-{first.id}-full-text.txt"]
+    assert [a.filename for a in shown.response.attachments] == [f"item-{first_id}-full-text.txt"]
     assert shown.response.components  # the moderator can still decide
